@@ -1,0 +1,1 @@
+//! Co-simulation (filled in by issue 2).

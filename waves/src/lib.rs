@@ -1,0 +1,2 @@
+#![deny(unsafe_code)]
+//! Waveform helpers (filled in by issue 6).
