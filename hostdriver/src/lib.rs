@@ -1,2 +1,68 @@
 #![deny(unsafe_code)]
-//! The host driver (filled in by issue 4).
+//! # hostdriver: a NAPI driver for the NIC over a small device trait
+//!
+//! The driver an engineer could port to the kernel: it reaches the hardware
+//! only through [`NicDevice`] (32-bit MMIO, the interrupt line, the DMA
+//! device and host memory, and a way to let simulated time pass). `cosim`
+//! implements the trait over the Verilated NIC; [`model::ModelNic`] is a plain
+//! Rust reference model of `docs/ARCHITECTURE.md` for unit tests.
+//!
+//! * [`Driver`]: probe (ID/version check, soft reset), open (one
+//!   [`pool::PagePool`] per RX queue with `DMA_MAP` and optionally
+//!   `DMA_SYNC_DEV`, `offset` = headroom, `max_len` = buffer length after
+//!   headroom, `napi` = the queue's poll context; coherent rings; RX buffers
+//!   posted; registers programmed; interrupts enabled), the NAPI poll
+//!   ([`Driver::handle_irq`], [`Driver::napi_poll`], [`Driver::service`]),
+//!   transmit ([`Driver::xmit`], [`Driver::xdp_xmit`]) and close
+//!   ([`Driver::close`], returning a [`CloseReport`]).
+//! * [`XdpProg`] / [`XdpAction`]: the verdict hook (PASS, DROP, TX,
+//!   REDIRECT, ABORTED).
+//! * [`SkBuff`]: the skb-like buffer of the PASS path, with the page pool's
+//!   recycle mark on its head page only (clone, copy, coalesce rules of the
+//!   skb return-hook notes).
+//! * [`DriverStats`] / [`Driver::ethtool_stats`]: `ethtool -S`-like counters
+//!   plus the pool's `rx_pp_*` stats with the kernel's names.
+//!
+//! Register offsets come from [`nic_hw::regs`], descriptors and completions
+//! from [`nic_hw::wire`]; nothing here hard-codes the hardware contract.
+//! Logs go through `tracing`, every event stamped with the device cycle.
+
+pub mod config;
+pub mod driver;
+pub mod error;
+pub mod model;
+pub mod skb;
+pub mod stats;
+pub mod xdp;
+
+pub use config::{DriverConfig, RxMode, TestSwitches};
+pub use driver::{CloseReport, Driver, NapiEvent, PollOutcome};
+pub use error::{DevError, DriverError, MmioOp, TxError};
+pub use skb::{CoalesceError, CoalescePolicy, SkBuff, SkbViolation, SkbViolationKind, SkbViolations};
+pub use stats::{DriverStats, HwStats, PP_ETHTOOL_NAMES};
+pub use xdp::{RedirectTarget, RxHandler, XdpAction, XdpBuff, XdpFrame, XdpProg};
+
+use pool::{DmaDev, HostMemory};
+
+/// What the driver needs from the hardware, and nothing more.
+///
+/// Implementations: `cosim::Sim` (the Verilated NIC, in `cosim/src/device.rs`)
+/// and [`model::ModelNic`] (a plain Rust model of the same contract).
+pub trait NicDevice {
+    /// 32-bit read of the register at byte offset `reg` (an
+    /// [`nic_hw::regs`] constant). Simulated time passes while the bus
+    /// transaction runs.
+    fn mmio_read(&mut self, reg: u32) -> Result<u32, DevError>;
+    /// 32-bit write of `value` to the register at byte offset `reg`.
+    fn mmio_write(&mut self, reg: u32, value: u32) -> Result<(), DevError>;
+    /// Level of the interrupt line (`irq_o`).
+    fn irq_asserted(&self) -> bool;
+    /// Lets `cycles` clock cycles pass: the device runs.
+    fn advance(&mut self, cycles: u64) -> Result<(), DevError>;
+    /// The device clock's current cycle.
+    fn cycle(&self) -> u64;
+    /// The DMA device (IOMMU domain) the NIC masters memory through.
+    fn dma_dev(&self) -> &DmaDev;
+    /// Host memory the driver's buffers and rings live in.
+    fn host_mem(&self) -> &HostMemory;
+}

@@ -1,2 +1,110 @@
 #![deny(unsafe_code)]
-//! The page pool (filled in by issue 3).
+#![warn(missing_docs)]
+//! # pool: the kernel's page_pool over a simulated DMA host memory
+//!
+//! A driver written against this crate behaves, counter for counter and sync
+//! for sync, like one written against Linux's `net/core/page_pool.c`. The
+//! crate knows nothing about Verilator; the simulator's bus models and the
+//! host driver both use it.
+//!
+//! ## Layers
+//!
+//! * [`addr`]: [`HostAddr`] and [`DmaAddr`] newtypes (checked arithmetic,
+//!   hex display); mixing them does not compile.
+//! * [`mem`]: [`HostMemory`], page frames on NUMA nodes, CPU reads/writes,
+//!   page allocation with failure injection, the current simulated cycle.
+//!   In [`Coherence::NonCoherent`] mode the CPU and the device each see their
+//!   own copy of every 64-byte line until a DMA sync moves it.
+//! * [`dma`]: [`DmaDev`], one IOMMU-like domain per device: map/unmap/sync
+//!   with the checks of the kernel's DMA-API debug mode (typed [`DmaError`]s
+//!   that are also recorded as [`DmaViolation`]s), a [`LedgerEntry`] for
+//!   every map/unmap/sync, cache-line ownership, and `device_read` /
+//!   `device_write` for the bus models, which fault ([`DmaFault`], with the
+//!   page's mapping history) outside live mappings, against their direction
+//!   or into lines the CPU owns.
+//! * [`ring`]: the lock-free many-producer single-consumer recycle ring.
+//! * [`page_pool`]: [`PagePool`] with the kernel's API (`dev_alloc_pages`,
+//!   `dev_alloc_frag`, `dev_alloc`, `dev_alloc_va`, `put_page`,
+//!   `put_full_page`, `recycle_direct`, `free_va`, `put_page_bulk`,
+//!   `get_dma_addr`, `get_dma_dir`, `get_stats`, `destroy`), its alloc cache
+//!   (128), refill (64) from the ring (1024 by default, at most 16384), the
+//!   slow path (bulk of 64 order-0 pages or one high-order page), fragments
+//!   with the bias reference count, in-flight accounting, and every
+//!   `page_pool_stats` counter incremented where the kernel does.
+//! * [`registry`]: [`PoolRegistry`], every pool with the netdev netlink
+//!   attribute names (struct, JSON, text), and deferred release of destroyed
+//!   pools ([`PoolRegistry::service`]).
+//!
+//! ## The NAPI context in the types
+//!
+//! [`PagePool`] is owned by the RX queue: allocating needs `&mut PagePool`.
+//! Inside the NAPI poll the driver calls [`PagePool::napi_ctx`] to get a
+//! [`NapiCtx`]; only puts through it recycle into the lockless alloc cache
+//! (`recycle_direct`, or `put_page(.., allow_direct)`, or any put when the
+//! pool was created with `napi: Some(that id)`). Every other context uses a
+//! [`PagePoolHandle`] (`Clone + Send + Sync`), whose puts go to the ring; a
+//! put that claims `allow_direct` from there is recorded as a
+//! [`PoolViolation`] and goes to the ring.
+//!
+//! ```
+//! use pool::*;
+//! let mem = HostMemory::new(MemConfig::default());
+//! let dev = mem.dma_device("nic0");
+//! let mut pp = PagePool::create(PagePoolParams {
+//!     flags: PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV,
+//!     dev: Some(dev.clone()),
+//!     napi: Some(NapiId(1)),
+//!     max_len: PAGE_SIZE as u32,
+//!     pool_size: 256,
+//!     ..PagePoolParams::new(&mem)
+//! })?;
+//! let stack = pp.handle(); // for the network stack, on any thread
+//! {
+//!     let mut napi = pp.napi_ctx(NapiId(1)); // inside the NAPI poll
+//!     let page = napi.dev_alloc_pages()?;
+//!     let dma = napi.get_dma_addr(&page).expect("DMA_MAP pool");
+//!     dev.device_write(dma, &[0xab; 64])?; // the NIC writes a frame
+//!     dev.sync_single_range_for_cpu(dma, 0, 64, napi.get_dma_dir())?;
+//!     napi.recycle_direct(page); // XDP_DROP
+//!     let page = napi.dev_alloc_pages()?; // back from the alloc cache
+//!     stack.put_full_page(page, false); // freed by the stack: to the ring
+//! }
+//! let s = pp.get_stats();
+//! assert_eq!((s.alloc_stats.slow, s.alloc_stats.fast), (1, 1));
+//! assert_eq!((s.recycle_stats.cached, s.recycle_stats.ring), (1, 1));
+//! assert_eq!(pp.destroy(), DestroyOutcome::Freed);
+//! dev.check_teardown()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod addr;
+pub mod dma;
+pub mod inject;
+pub mod mem;
+pub mod page_pool;
+pub mod registry;
+pub mod ring;
+
+pub use addr::{DmaAddr, HostAddr};
+pub use dma::{
+    Access, CoherentBuf, DmaAttrs, DmaDev, DmaDirection, DmaError, DmaFault, DmaViolation,
+    FaultKind, LedgerEntry, LedgerOp, MappingInfo, TeardownError,
+};
+pub use inject::FailureInjection;
+pub use mem::{Coherence, HostMemory, MemConfig, MemError, Page, PageRef, MAX_PAGE_ORDER};
+pub use page_pool::{
+    DestroyOutcome, IfIndex, NapiCtx, NapiId, PagePool, PagePoolAllocStats, PagePoolHandle,
+    PagePoolParams, PagePoolRecycleStats, PagePoolStats, PoolAllocError, PoolError, PoolViolation,
+    PoolViolationKind, PpPage, PpVa, PutContext, PP_ALLOC_CACHE_REFILL, PP_ALLOC_CACHE_SIZE,
+    PP_FLAG_ALL, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, PP_FLAG_SYSTEM_POOL, PP_RING_DEFAULT,
+    PP_RING_MAX,
+};
+pub use registry::{PagePoolInfo, PagePoolStatsAttrs, PoolRegistry, ServiceEvent};
+
+/// Bytes per page frame.
+pub const PAGE_SIZE: usize = 4096;
+/// `log2(PAGE_SIZE)`.
+pub const PAGE_SHIFT: u32 = 12;
+/// DMA cache alignment: the cache line size, the unit of ownership tracking
+/// and of fragment rounding.
+pub const DMA_CACHE_ALIGN: usize = 64;

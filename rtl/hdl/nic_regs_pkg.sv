@@ -146,6 +146,15 @@ package nic_regs_pkg;
   localparam int unsigned AXI_ID_WR_RX_DATA = 0;  // AXI write ID of RX payload writes.
   localparam int unsigned AXI_ID_WR_RX_CPL = 1;  // AXI write ID of RX completion writes.
   localparam int unsigned AXI_ID_WR_TX_CPL = 2;  // AXI write ID of TX completion writes.
+  localparam int unsigned DMA_ERR_SRC_RX_DESC = 0;  // DMA_ERR_INFO.SOURCE: RX descriptor fetch (read).
+  localparam int unsigned DMA_ERR_SRC_RX_DATA = 1;  // DMA_ERR_INFO.SOURCE: RX payload write.
+  localparam int unsigned DMA_ERR_SRC_RX_CPL = 2;  // DMA_ERR_INFO.SOURCE: RX completion write.
+  localparam int unsigned DMA_ERR_SRC_TX_DESC = 3;  // DMA_ERR_INFO.SOURCE: TX descriptor fetch (read).
+  localparam int unsigned DMA_ERR_SRC_TX_DATA = 4;  // DMA_ERR_INFO.SOURCE: TX payload read.
+  localparam int unsigned DMA_ERR_SRC_TX_CPL = 5;  // DMA_ERR_INFO.SOURCE: TX completion write.
+  localparam int unsigned AXI_RESP_OKAY = 0;  // AXI response code OKAY.
+  localparam int unsigned AXI_RESP_SLVERR = 2;  // AXI response code SLVERR.
+  localparam int unsigned AXI_RESP_DECERR = 3;  // AXI response code DECERR.
 
 endpackage
 

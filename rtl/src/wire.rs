@@ -216,7 +216,7 @@ impl Completion {
     /// The phase bit the device writes for completion number `idx`
     /// (free-running) in a ring of `size` entries: 1 on the first pass.
     pub const fn expected_phase(idx: u16, size: u16) -> bool {
-        (idx as u32 / size as u32) % 2 == 0
+        (idx as u32 / size as u32) & 1 == 0
     }
 
     pub fn to_bytes(&self) -> [u8; Self::SIZE] {

@@ -1,0 +1,279 @@
+//! The Verilated NIC model behind a cxx bridge.
+//!
+//! [`Model`] owns the C++ shim (one `VerilatedContext`, the `Vtb_top` model
+//! and an optional FST writer). Ports are reached through raw pointers taken
+//! once at construction ([`Ports`]), so a port read or write is a plain load
+//! or store; only [`Model::eval`], tracing and context calls cross the
+//! language boundary.
+//!
+//! This module and the generated port table are the only places with
+//! `unsafe` code in the crate.
+#![allow(unsafe_code)]
+
+use std::path::Path;
+use std::pin::Pin;
+
+#[cxx::bridge(namespace = "cosim")]
+mod ffi {
+    /// A `$finish`, `$stop` or `$fatal` (assertion failures end in `$stop`)
+    /// recorded by the shim's Verilator hooks during an eval.
+    struct RtlEvent {
+        /// 0 finish, 1 stop, 2 fatal.
+        kind: u8,
+        file: String,
+        line: i32,
+        hier: String,
+        msg: String,
+    }
+
+    unsafe extern "C++" {
+        include!("cosim/csrc/shim.h");
+
+        type Model;
+
+        fn new_model(name: &str) -> UniquePtr<Model>;
+        fn port_addrs(self: Pin<&mut Model>) -> Vec<usize>;
+        fn eval(self: Pin<&mut Model>) -> u32;
+        fn take_output(self: Pin<&mut Model>) -> String;
+        fn take_events(self: Pin<&mut Model>) -> Vec<RtlEvent>;
+        fn trace_open(self: Pin<&mut Model>, path: &str) -> Result<()>;
+        fn trace_close(self: Pin<&mut Model>);
+        fn trace_is_open(self: &Model) -> bool;
+        fn time(self: &Model) -> u64;
+        fn finish_model(self: Pin<&mut Model>);
+    }
+}
+
+// SAFETY: the C++ model has no thread affinity of its own: every call into it
+// first makes its own VerilatedContext the calling thread's context (and the
+// shim's thread-local "current model" pointer is set and restored around each
+// call), so moving the model to another thread between calls is sound. It is
+// not shared between threads (`Model` is not `Sync`: it holds raw pointers).
+unsafe impl Send for ffi::Model {}
+
+mod ports {
+    include!(concat!(env!("OUT_DIR"), "/ports.rs"));
+
+    /// Name, direction and width of one port of the model.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct PortInfo {
+        pub name: &'static str,
+        pub input: bool,
+        pub width: u32,
+    }
+}
+pub use ports::{PortInfo, Ports, PORTS};
+
+// SAFETY: the pointers address fields of the C++ model owned by the same
+// `Model` as this table (it is never handed out by value), so they travel
+// with it; see the `Send` impl of `ffi::Model`.
+unsafe impl Send for Ports {}
+
+/// Kind of an [`RtlStop`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RtlStopKind {
+    /// `$finish`.
+    Finish,
+    /// `$stop` or `$error` without a following assertion message.
+    Stop,
+    /// An immediate or concurrent assertion failed (`--assert`).
+    Assertion,
+    /// `$fatal` or an internal Verilator fatal error.
+    Fatal,
+}
+
+/// A `$finish`, `$stop`, `$fatal` or failed assertion of the RTL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RtlStop {
+    pub kind: RtlStopKind,
+    /// Source file and line Verilator reported.
+    pub file: String,
+    pub line: i32,
+    /// The message: the `%Error`/`%Fatal` line printed just before, or the
+    /// message Verilator passed to the handler.
+    pub message: String,
+}
+
+impl std::fmt::Display for RtlStop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:?} at {}:{}: {}",
+            self.kind, self.file, self.line, self.message
+        )
+    }
+}
+
+/// What one eval produced besides new port values.
+#[derive(Debug, Default)]
+pub struct EvalReport {
+    /// Text printed by `$display` & co. (whole, possibly several lines).
+    pub output: Option<String>,
+    /// `$finish`/`$stop`/`$fatal`/assertion events, in order.
+    pub stops: Vec<RtlStop>,
+}
+
+/// Errors opening a waveform file.
+#[derive(Debug, thiserror::Error)]
+pub enum WaveError {
+    #[error("cannot open waveform file {path}: {reason}")]
+    Open { path: String, reason: String },
+    #[error("waveform path {0:?} is not valid UTF-8")]
+    BadPath(std::path::PathBuf),
+}
+
+/// The Verilated NIC (`tb_top` around `nic_top`): one context, one model.
+///
+/// `Send` (a model can move to another thread between calls), not `Sync`.
+pub struct Model {
+    // Field order matters: `ports` points into `inner` and is dropped first.
+    ports: Ports,
+    inner: cxx::UniquePtr<ffi::Model>,
+    error_lines: std::collections::VecDeque<String>,
+}
+
+const EVAL_EVENTS: u32 = 1;
+const EVAL_OUTPUT: u32 = 2;
+
+impl Model {
+    /// Constructs the model; `name` is its top-level instance name in
+    /// messages and waveforms.
+    pub fn new(name: &str) -> Model {
+        let mut inner = ffi::new_model(name);
+        let addrs = inner.pin_mut().port_addrs();
+        // SAFETY: `addrs` come from `port_addrs` of `inner`, in the generated
+        // order; `inner` is a heap object that never moves and lives as long
+        // as `ports` (both are owned by the returned `Model`, `ports` dropped
+        // first). The C++ object's memory is not covered by any Rust
+        // reference (cxx opaque types are zero-sized to Rust), so writes
+        // through these pointers do not alias Rust borrows.
+        let ports = unsafe { Ports::from_addrs(&addrs) };
+        Model {
+            ports,
+            inner,
+            error_lines: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// The port table (read outputs).
+    #[inline(always)]
+    pub fn ports(&self) -> &Ports {
+        &self.ports
+    }
+
+    /// The port table (drive inputs).
+    #[inline(always)]
+    pub fn ports_mut(&mut self) -> &mut Ports {
+        &mut self.ports
+    }
+
+    /// Evaluates the model once (its context made current first), dumps a
+    /// waveform sample if a file is open, and advances its time by one unit.
+    /// Returns `None` in the common case that nothing was printed or stopped.
+    #[inline]
+    pub fn eval(&mut self) -> Option<EvalReport> {
+        let flags = self.pin().eval();
+        if flags == 0 {
+            return None;
+        }
+        Some(self.collect(flags))
+    }
+
+    #[cold]
+    fn collect(&mut self, flags: u32) -> EvalReport {
+        let mut rep = EvalReport::default();
+        if flags & EVAL_OUTPUT != 0 {
+            let out = self.pin().take_output();
+            // Error reports printed by the RTL ("[t] %Error: file:line:
+            // Assertion failed in ..."): each precedes its stop event.
+            for l in out.lines() {
+                if l.contains("%Error") || l.contains("%Fatal") {
+                    self.error_lines.push_back(l.trim().to_string());
+                }
+            }
+            while self.error_lines.len() > 64 {
+                self.error_lines.pop_front();
+            }
+            rep.output = Some(out);
+        }
+        if flags & EVAL_EVENTS != 0 {
+            for e in self.pin().take_events() {
+                let printed = self.error_lines.pop_front();
+                rep.stops.push(classify(e, printed));
+            }
+            self.error_lines.clear();
+        }
+        rep
+    }
+
+    /// Opens an FST waveform file; every following eval is dumped until
+    /// [`Model::trace_close`].
+    pub fn trace_open(&mut self, path: &Path) -> Result<(), WaveError> {
+        let p = path
+            .to_str()
+            .ok_or_else(|| WaveError::BadPath(path.to_path_buf()))?;
+        self.pin().trace_open(p).map_err(|e| WaveError::Open {
+            path: p.to_string(),
+            reason: e.what().to_string(),
+        })
+    }
+
+    /// Closes the waveform file, if one is open.
+    pub fn trace_close(&mut self) {
+        self.pin().trace_close();
+    }
+
+    pub fn trace_is_open(&self) -> bool {
+        self.inner.trace_is_open()
+    }
+
+    /// The model's time (two units per clock cycle under [`crate::Sim`]).
+    pub fn time(&self) -> u64 {
+        self.inner.time()
+    }
+
+    /// Runs the RTL's `final` blocks (also done on drop).
+    pub fn finish(&mut self) {
+        self.pin().finish_model();
+    }
+
+    fn pin(&mut self) -> Pin<&mut ffi::Model> {
+        self.inner.pin_mut()
+    }
+}
+
+/// Names an event: a `$stop` preceded by an "Assertion failed" report is an
+/// assertion. (Verilator 5.006 reports `$error`/`$fatal` in assertion
+/// action blocks and immediate assertions the same way.)
+fn classify(e: ffi::RtlEvent, printed: Option<String>) -> RtlStop {
+    let (kind, message) = match e.kind {
+        0 => (RtlStopKind::Finish, printed_or(printed, &e.msg, false)),
+        1 => match printed {
+            Some(p) if p.contains("Assertion failed") => (RtlStopKind::Assertion, p),
+            p => (RtlStopKind::Stop, printed_or(p, &e.msg, true)),
+        },
+        _ => (RtlStopKind::Fatal, printed_or(printed, &e.msg, true)),
+    };
+    RtlStop {
+        kind,
+        file: e.file,
+        line: e.line,
+        message,
+    }
+}
+
+fn printed_or(printed: Option<String>, msg: &str, prefer_printed: bool) -> String {
+    match printed {
+        Some(p) if prefer_printed => p,
+        _ => msg.to_string(),
+    }
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model")
+            .field("time", &self.time())
+            .field("tracing", &self.trace_is_open())
+            .finish()
+    }
+}

@@ -1,0 +1,286 @@
+//! AXI4-Lite master for the NIC's register window: one access at a time.
+//! [`crate::Sim::read_reg`] / [`crate::Sim::write_reg`] start an access and
+//! clock the model until the response (or a timeout).
+
+use super::axi::Resp;
+
+/// What the master drives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AxilMasterSignals {
+    pub awvalid: bool,
+    pub awaddr: u16,
+    pub wvalid: bool,
+    pub wdata: u32,
+    pub wstrb: u8,
+    pub bready: bool,
+    pub arvalid: bool,
+    pub araddr: u16,
+    pub rready: bool,
+}
+
+/// What the slave (the NIC) drives, sampled before the edge.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AxilSlaveSignals {
+    pub awready: bool,
+    pub wready: bool,
+    pub bvalid: bool,
+    pub bresp: u8,
+    pub arready: bool,
+    pub rvalid: bool,
+    pub rdata: u32,
+    pub rresp: u8,
+}
+
+/// Read or write, for errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AxilOp {
+    Read,
+    Write(u32),
+}
+
+/// A register access that failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AxilError {
+    #[error("{op:?} of register {reg}: SLVERR")]
+    SlvErr { reg: RegName, op: AxilOp },
+    #[error("{op:?} of register {reg}: DECERR")]
+    DecErr { reg: RegName, op: AxilOp },
+    #[error("{op:?} of register {reg}: no response within {cycles} cycles")]
+    Timeout {
+        reg: RegName,
+        op: AxilOp,
+        cycles: u64,
+    },
+    #[error("{op:?} of register {reg}: another access ({busy}) is still in progress")]
+    Busy {
+        reg: RegName,
+        op: AxilOp,
+        busy: RegName,
+    },
+    #[error("register offset {0:#x} is outside the 4 KiB window or not 4-byte aligned")]
+    BadOffset(u32),
+}
+
+/// A register offset with its name from the register map, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegName(pub u32);
+
+impl std::fmt::Display for RegName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match nic_hw::regs::name_of(self.0) {
+            Some(n) => write!(f, "{n} ({:#05x})", self.0),
+            None => write!(f, "{:#05x} (not in the register map)", self.0),
+        }
+    }
+}
+
+/// Deliberate protocol violations by the master, to show that the RTL's
+/// assertions catch them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AxilMisbehave {
+    /// Offer ARVALID for one cycle only, even if ARREADY was low.
+    DropArValidEarly,
+    /// Offer AWVALID/WVALID for one cycle only, even if not accepted.
+    DropAwValidEarly,
+    /// Change ARADDR while ARVALID is waiting for ARREADY.
+    ChangeArAddr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Idle,
+    Write {
+        addr: u16,
+        data: u32,
+        aw_done: bool,
+        w_done: bool,
+    },
+    Read {
+        addr: u16,
+        ar_done: bool,
+    },
+}
+
+/// The AXI4-Lite master state machine.
+#[derive(Debug)]
+pub struct AxilMaster {
+    state: State,
+    out: AxilMasterSignals,
+    result: Option<Result<u32, AxilError>>,
+    misbehave: Option<AxilMisbehave>,
+    offered: u32,
+}
+
+impl Default for AxilMaster {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AxilMaster {
+    pub fn new() -> Self {
+        Self {
+            state: State::Idle,
+            out: AxilMasterSignals::default(),
+            result: None,
+            misbehave: None,
+            offered: 0,
+        }
+    }
+
+    pub fn set_misbehave(&mut self, m: Option<AxilMisbehave>) {
+        self.misbehave = m;
+    }
+
+    pub fn is_idle(&self) -> bool {
+        self.state == State::Idle
+    }
+
+    fn check(&self, reg: u32, op: AxilOp) -> Result<u16, AxilError> {
+        if reg >= 0x1000 || reg & 3 != 0 {
+            return Err(AxilError::BadOffset(reg));
+        }
+        match self.state {
+            State::Idle => Ok(reg as u16),
+            State::Write { addr, .. } | State::Read { addr, .. } => Err(AxilError::Busy {
+                reg: RegName(reg),
+                op,
+                busy: RegName(u32::from(addr)),
+            }),
+        }
+    }
+
+    /// Starts a read of the register at byte offset `reg`.
+    pub fn start_read(&mut self, reg: u32) -> Result<(), AxilError> {
+        let addr = self.check(reg, AxilOp::Read)?;
+        self.state = State::Read {
+            addr,
+            ar_done: false,
+        };
+        self.result = None;
+        self.offered = 0;
+        Ok(())
+    }
+
+    /// Starts a write of `value` to the register at byte offset `reg`.
+    pub fn start_write(&mut self, reg: u32, value: u32) -> Result<(), AxilError> {
+        let addr = self.check(reg, AxilOp::Write(value))?;
+        self.state = State::Write {
+            addr,
+            data: value,
+            aw_done: false,
+            w_done: false,
+        };
+        self.result = None;
+        self.offered = 0;
+        Ok(())
+    }
+
+    /// The access in progress.
+    pub fn current(&self) -> Option<(RegName, AxilOp)> {
+        match self.state {
+            State::Idle => None,
+            State::Write { addr, data, .. } => {
+                Some((RegName(u32::from(addr)), AxilOp::Write(data)))
+            }
+            State::Read { addr, .. } => Some((RegName(u32::from(addr)), AxilOp::Read)),
+        }
+    }
+
+    /// The finished access's result (read data, or 0 for a write).
+    pub fn take_result(&mut self) -> Option<Result<u32, AxilError>> {
+        self.result.take()
+    }
+
+    /// Gives up on the current access (after a timeout).
+    pub fn abort(&mut self) {
+        self.state = State::Idle;
+        self.out = AxilMasterSignals::default();
+    }
+
+    /// The master's outputs for this cycle.
+    #[inline]
+    pub fn drive(&mut self) -> AxilMasterSignals {
+        let mut o = AxilMasterSignals {
+            bready: true,
+            rready: true,
+            ..Default::default()
+        };
+        match self.state {
+            State::Idle => {}
+            State::Write {
+                addr,
+                data,
+                aw_done,
+                w_done,
+            } => {
+                let drop =
+                    self.misbehave == Some(AxilMisbehave::DropAwValidEarly) && self.offered > 0;
+                o.awvalid = !aw_done && !drop;
+                o.awaddr = addr;
+                o.wvalid = !w_done && !drop;
+                o.wdata = data;
+                o.wstrb = 0xf;
+            }
+            State::Read { addr, ar_done } => {
+                let drop =
+                    self.misbehave == Some(AxilMisbehave::DropArValidEarly) && self.offered > 0;
+                o.arvalid = !ar_done && !drop;
+                o.araddr = addr;
+                if self.misbehave == Some(AxilMisbehave::ChangeArAddr) && self.offered > 0 {
+                    o.araddr = addr ^ 0x4;
+                }
+            }
+        }
+        if o.arvalid || o.awvalid || o.wvalid {
+            self.offered += 1;
+        }
+        self.out = o;
+        o
+    }
+
+    /// Advances from the slave's outputs sampled before the edge.
+    #[inline]
+    pub fn update(&mut self, s: &AxilSlaveSignals) {
+        let o = self.out;
+        match &mut self.state {
+            State::Idle => {}
+            State::Write {
+                addr,
+                data,
+                aw_done,
+                w_done,
+            } => {
+                *aw_done |= o.awvalid && s.awready;
+                *w_done |= o.wvalid && s.wready;
+                if s.bvalid && o.bready {
+                    let reg = RegName(u32::from(*addr));
+                    let op = AxilOp::Write(*data);
+                    self.result = Some(resp_result(Resp::from_bits(s.bresp), reg, op, 0));
+                    self.state = State::Idle;
+                }
+            }
+            State::Read { addr, ar_done } => {
+                *ar_done |= o.arvalid && s.arready;
+                if s.rvalid && o.rready {
+                    let reg = RegName(u32::from(*addr));
+                    self.result = Some(resp_result(
+                        Resp::from_bits(s.rresp),
+                        reg,
+                        AxilOp::Read,
+                        s.rdata,
+                    ));
+                    self.state = State::Idle;
+                }
+            }
+        }
+    }
+}
+
+fn resp_result(r: Resp, reg: RegName, op: AxilOp, v: u32) -> Result<u32, AxilError> {
+    match r {
+        Resp::Okay | Resp::ExOkay => Ok(v),
+        Resp::SlvErr => Err(AxilError::SlvErr { reg, op }),
+        Resp::DecErr => Err(AxilError::DecErr { reg, op }),
+    }
+}

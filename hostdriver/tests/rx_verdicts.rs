@@ -1,0 +1,423 @@
+//! RX path against the model NIC: every verdict, page and frag mode,
+//! exact sync ranges, conservation.
+
+mod common;
+
+use common::*;
+use hostdriver::config::XDP_PACKET_HEADROOM;
+use hostdriver::{DriverConfig, RedirectTarget, RxMode, XdpAction, XdpBuff};
+use nic_hw::regs;
+use pool::{Coherence, IfIndex, LedgerOp, NapiId, PAGE_SIZE};
+
+fn send_all(drv: &mut hostdriver::Driver<hostdriver::model::ModelNic>, n: u32) -> Vec<Vec<u8>> {
+    let frames: Vec<Vec<u8>> = (0..n).map(|i| frame(i, len_for(i))).collect();
+    for f in &frames {
+        drv.dev_mut().send_frame(f.clone());
+    }
+    frames
+}
+
+#[test]
+fn open_programs_the_nic_and_posts_every_rx_buffer() {
+    let cfg = DriverConfig {
+        rx_ring_size: 64,
+        tx_ring_size: 32,
+        coal_frames: 4,
+        coal_cycles: 1000,
+        ..DriverConfig::default()
+    };
+    let mut drv = driver(cfg, Coherence::Coherent);
+    drv.open().unwrap();
+    let nic = drv.dev();
+    assert_eq!(nic.peek(regs::CTRL), regs::ctrl::ENABLE);
+    assert_eq!(nic.peek(regs::RX_RING_SIZE), 64);
+    assert_eq!(nic.peek(regs::TX_RING_SIZE), 32);
+    assert_eq!(nic.peek(regs::RX_PROD), 64, "every RX slot posted, one doorbell");
+    assert_eq!(nic.peek(regs::RX_HEADROOM), XDP_PACKET_HEADROOM);
+    assert_eq!(nic.peek(regs::MAX_FRAME_LEN), 1518);
+    assert_eq!(nic.peek(regs::IRQ_COAL_FRAMES), 4);
+    assert_eq!(nic.peek(regs::IRQ_COAL_CYCLES), 1000);
+    assert_eq!(nic.peek(regs::IRQ_MASK), 0, "every cause unmasked");
+    let rx_doorbells = nic
+        .mmio_log()
+        .iter()
+        .filter(|m| m.op == hostdriver::MmioOp::Write && m.reg == regs::RX_PROD)
+        .count();
+    assert_eq!(rx_doorbells, 1);
+    assert_eq!(drv.rx_posted(), 64);
+    let info = drv.rx_pool().unwrap().info();
+    assert_eq!(info.napi_id, Some(1));
+    assert_eq!(info.ifindex, Some(1));
+    assert_eq!(info.inflight, 64);
+    // Rings are coherent allocations: 4 of them.
+    let coherent = drv.dma_dev().live_mappings().iter().filter(|m| m.coherent).count();
+    assert_eq!(coherent, 4);
+    close_clean(&mut drv);
+}
+
+#[test]
+fn probe_rejects_a_wrong_id_and_version() {
+    struct Liar(hostdriver::model::ModelNic, u32, u32);
+    impl hostdriver::NicDevice for Liar {
+        fn mmio_read(&mut self, reg: u32) -> Result<u32, hostdriver::DevError> {
+            match reg {
+                regs::ID => Ok(self.1),
+                regs::VERSION => Ok(self.2),
+                _ => self.0.mmio_read(reg),
+            }
+        }
+        fn mmio_write(&mut self, reg: u32, v: u32) -> Result<(), hostdriver::DevError> {
+            self.0.mmio_write(reg, v)
+        }
+        fn irq_asserted(&self) -> bool {
+            self.0.irq_asserted()
+        }
+        fn advance(&mut self, c: u64) -> Result<(), hostdriver::DevError> {
+            self.0.advance(c)
+        }
+        fn cycle(&self) -> u64 {
+            self.0.cycle()
+        }
+        fn dma_dev(&self) -> &pool::DmaDev {
+            self.0.dma_dev()
+        }
+        fn host_mem(&self) -> &pool::HostMemory {
+            self.0.host_mem()
+        }
+    }
+    let mem = memory(Coherence::Coherent);
+    let mk = || hostdriver::model::ModelNic::new(&mem, "liar", Default::default());
+    let e = hostdriver::Driver::probe(Liar(mk(), 0x1234_5678, regs::DEVICE_VERSION), DriverConfig::default()).unwrap_err();
+    assert!(matches!(e, hostdriver::DriverError::BadId { got: 0x1234_5678, .. }), "{e}");
+    assert!(e.to_string().contains("register ID"), "{e}");
+    let e = hostdriver::Driver::probe(Liar(mk(), regs::DEVICE_ID, 0x0002_0000), DriverConfig::default()).unwrap_err();
+    assert!(matches!(e, hostdriver::DriverError::BadVersion { got: 0x0002_0000, expected_major: 1 }), "{e}");
+    // A minor bump is fine.
+    hostdriver::Driver::probe(Liar(mk(), regs::DEVICE_ID, 0x0001_0007), DriverConfig::default()).unwrap();
+}
+
+#[test]
+fn page_mode_pass_delivers_exact_bytes_in_order_with_small_ring_wraps() {
+    let cfg = DriverConfig {
+        rx_ring_size: 16,
+        ..DriverConfig::default()
+    };
+    let mut drv = driver(cfg, Coherence::Coherent);
+    drv.open().unwrap();
+    let frames = send_all(&mut drv, 300);
+    run_until_rx(&mut drv, 300, 5_000_000);
+    let skbs = drv.drain_rx();
+    assert_eq!(bytes(&skbs), frames);
+    for s in &skbs {
+        assert!(s.pp_recycle(), "PASS skbs are marked for recycle");
+        assert_eq!(s.truesize(), PAGE_SIZE as u32);
+        assert_eq!(s.head_pool(), Some(drv.rx_pool().unwrap().id()));
+    }
+    let st = drv.stats();
+    assert_eq!(st.rx_pass, 300);
+    assert_eq!(st.rx_bytes, frames.iter().map(|f| f.len() as u64).sum::<u64>());
+    drop(skbs); // freed by the stack outside NAPI: pages go to the ring
+    settle(&mut drv);
+    assert_rx_conservation(&mut drv, 0);
+    assert_eq!(drv.hw_stats().unwrap().hw_rx_drop_no_desc, 0, "the driver kept up");
+    let pp = drv.pool_stats().unwrap();
+    assert_eq!(pp.recycle_stats.ring, 300, "skbs freed outside NAPI recycle through the ring");
+    // More traffic: refills now draw those pages back from the ring.
+    let more: Vec<Vec<u8>> = (300..340).map(|i| frame(i, len_for(i))).collect();
+    for f in &more {
+        drv.dev_mut().send_frame(f.clone());
+    }
+    run_until_rx(&mut drv, 40, 1_000_000);
+    assert_eq!(bytes(&drv.drain_rx()), more);
+    let pp2 = drv.pool_stats().unwrap();
+    assert!(pp2.alloc_stats.refill > 0, "refill drew the ring back into the cache: {pp2:?}");
+    assert_eq!(pp2.alloc_stats.slow, pp.alloc_stats.slow, "no new pages from the page allocator");
+    settle(&mut drv);
+    assert_rx_conservation(&mut drv, 0);
+    close_clean(&mut drv);
+}
+
+#[test]
+fn frag_mode_splits_pages_and_puts_with_minus_one() {
+    let cfg = DriverConfig {
+        rx_mode: RxMode::Frag,
+        headroom: 64,
+        rx_ring_size: 32,
+        ..DriverConfig::default()
+    };
+    let mut drv = driver(cfg.clone(), Coherence::Coherent);
+    drv.open().unwrap();
+    // 64 + 1518 + 320 = 1902 -> 1920 bytes: two fragments per page.
+    assert!(cfg.frag_request() * 2 <= PAGE_SIZE as u32);
+    let frames = send_all(&mut drv, 200);
+    run_until_rx(&mut drv, 200, 5_000_000);
+    let skbs = drv.drain_rx();
+    assert_eq!(bytes(&skbs), frames);
+    let mut pages = std::collections::HashMap::new();
+    for s in &skbs {
+        assert!(s.truesize() < PAGE_SIZE as u32, "a fragment, not a page");
+        let page = s.data_addr().unwrap().raw_value() & !(PAGE_SIZE as u64 - 1);
+        *pages.entry(page).or_insert(0) += 1;
+    }
+    assert!(pages.values().any(|&n| n >= 2), "fragments share pages");
+    // The fragments of a page are synced for the CPU at their own offsets.
+    let ledger = drv.dma_dev().ledger();
+    let offsets: std::collections::BTreeSet<u64> = ledger
+        .iter()
+        .filter(|e| e.op == LedgerOp::SyncForCpu)
+        .map(|e| e.offset)
+        .collect();
+    assert!(offsets.contains(&0) && offsets.contains(&1920), "sync offsets {offsets:?}");
+    drop(skbs);
+    settle(&mut drv);
+    assert_rx_conservation(&mut drv, 0);
+    close_clean(&mut drv);
+}
+
+#[test]
+fn rx_sync_for_cpu_covers_exactly_headroom_plus_length() {
+    for mode in [RxMode::Page, RxMode::Frag] {
+        let cfg = DriverConfig {
+            rx_mode: mode,
+            headroom: if mode == RxMode::Page { 256 } else { 64 },
+            rx_ring_size: 16,
+            ..DriverConfig::default()
+        };
+        let headroom = cfg.headroom;
+        let mut drv = driver(cfg, Coherence::Coherent);
+        drv.open().unwrap();
+        drv.dma_dev().take_ledger();
+        let frames = send_all(&mut drv, 24);
+        run_until_rx(&mut drv, 24, 2_000_000);
+        let skbs = drv.drain_rx();
+        let syncs: Vec<_> = drv
+            .dma_dev()
+            .ledger()
+            .into_iter()
+            .filter(|e| e.op == LedgerOp::SyncForCpu)
+            .collect();
+        assert_eq!(syncs.len(), 24, "{mode:?}: one sync for the CPU per frame");
+        for ((s, f), skb) in syncs.iter().zip(&frames).zip(&skbs) {
+            assert_eq!(s.len, u64::from(headroom) + f.len() as u64, "{mode:?}: sync length = headroom + frame");
+            // The synced range starts at the buffer (its headroom).
+            let buf_off = (skb.data_addr().unwrap().raw_value() % PAGE_SIZE as u64) - u64::from(headroom);
+            assert_eq!(s.offset, buf_off, "{mode:?}: sync offset = buffer start in the page");
+            assert_eq!(s.dir, pool::DmaDirection::FromDevice);
+        }
+        drop(skbs);
+        settle(&mut drv);
+        close_clean(&mut drv);
+    }
+}
+
+fn xdp_driver(verdict: impl FnMut(&mut XdpBuff) -> XdpAction + 'static) -> hostdriver::Driver<hostdriver::model::ModelNic> {
+    let cfg = DriverConfig {
+        rx_ring_size: 32,
+        ..DriverConfig::default()
+    };
+    let mut drv = driver(cfg, Coherence::Coherent);
+    drv.set_xdp_prog(Some(Box::new(verdict))).unwrap();
+    drv.open().unwrap();
+    drv
+}
+
+#[test]
+fn xdp_drop_and_aborted_recycle_directly_into_the_cache() {
+    for (act, name) in [(XdpAction::Drop, "drop"), (XdpAction::Aborted, "aborted")] {
+        let mut drv = xdp_driver(move |_: &mut XdpBuff| act);
+        send_all(&mut drv, 100);
+        settle(&mut drv);
+        let st = drv.stats();
+        let n = if act == XdpAction::Drop { st.rx_xdp_drop } else { st.rx_xdp_aborted };
+        assert_eq!(n, 100, "{name}");
+        assert_eq!(drv.rx_queued(), 0);
+        let pp = drv.pool_stats().unwrap();
+        assert_eq!(pp.recycle_stats.cached, 100, "{name}: recycle_direct into the alloc cache");
+        assert_eq!(pp.recycle_stats.ring, 0, "{name}: nothing through the ring");
+        assert!(pp.alloc_stats.fast >= 100 - 32, "{name}: refill served from the cache");
+        assert_rx_conservation(&mut drv, 0);
+        close_clean(&mut drv);
+    }
+}
+
+#[test]
+fn xdp_pass_uses_a_bidirectional_pool_and_delivers() {
+    let mut drv = xdp_driver(|x: &mut XdpBuff| {
+        assert!(x.len() >= 60);
+        XdpAction::Pass
+    });
+    let frames = send_all(&mut drv, 50);
+    run_until_rx(&mut drv, 50, 2_000_000);
+    assert_eq!(bytes(&drv.drain_rx()), frames);
+    assert!(drv
+        .dma_dev()
+        .ledger()
+        .iter()
+        .filter(|e| e.op == LedgerOp::SyncForCpu)
+        .all(|e| e.dir == pool::DmaDirection::Bidirectional));
+    settle(&mut drv);
+    assert_rx_conservation(&mut drv, 0);
+    close_clean(&mut drv);
+}
+
+fn swap_macs(x: &mut XdpBuff) {
+    let d = x.data_mut();
+    for i in 0..6 {
+        d.swap(i, i + 6);
+    }
+}
+
+fn swapped(f: &[u8]) -> Vec<u8> {
+    let mut v = f.to_vec();
+    for i in 0..6 {
+        v.swap(i, i + 6);
+    }
+    v
+}
+
+#[test]
+fn xdp_tx_reflects_the_same_page_and_bulk_returns_it() {
+    let mut drv = xdp_driver(|x: &mut XdpBuff| {
+        swap_macs(x);
+        XdpAction::Tx
+    });
+    let frames = send_all(&mut drv, 120);
+    settle(&mut drv);
+    let out = drv.dev_mut().take_tx_frames();
+    assert_eq!(out, frames.iter().map(|f| swapped(f)).collect::<Vec<_>>());
+    let st = drv.stats();
+    assert_eq!(st.rx_xdp_tx, 120);
+    assert_eq!(st.tx_packets, 120);
+    assert_eq!(st.tx_xmit, 0, "no copy: XDP_TX pages go out as they are");
+    let pp = drv.pool_stats().unwrap();
+    assert_eq!(pp.recycle_stats.ring, 120, "TX completions return RX pages with put_page_bulk (ring)");
+    assert_eq!(drv.tx_pool().unwrap().get_stats().alloc_stats.slow, 0, "the TX pool was never used");
+    // The device read what the CPU wrote: every TX read was synced for it.
+    let syncs_dev = drv
+        .dma_dev()
+        .ledger()
+        .iter()
+        .filter(|e| e.op == LedgerOp::SyncForDevice && e.dir == pool::DmaDirection::Bidirectional)
+        .count();
+    assert!(syncs_dev >= 120);
+    assert_rx_conservation(&mut drv, 0);
+    let hw = drv.hw_stats().unwrap();
+    assert_eq!(hw.hw_tx_frames, 120);
+    close_clean(&mut drv);
+}
+
+#[test]
+fn xdp_redirect_to_own_ifindex_goes_out_of_own_tx_ring() {
+    let mut drv = xdp_driver(|_: &mut XdpBuff| XdpAction::Redirect(RedirectTarget::Ifindex(IfIndex(1))));
+    let frames = send_all(&mut drv, 40);
+    settle(&mut drv);
+    assert_eq!(drv.dev_mut().take_tx_frames(), frames);
+    assert_eq!(drv.stats().rx_xdp_redirect, 40);
+    assert!(drv.take_redirects().is_empty());
+    assert_rx_conservation(&mut drv, 0);
+    close_clean(&mut drv);
+}
+
+#[test]
+fn xdp_redirect_to_another_instance_and_refusal_is_never_silent() {
+    let mem = memory(Coherence::Coherent);
+    let mut a = driver_on(
+        &mem,
+        "nicA",
+        DriverConfig {
+            name: "a".into(),
+            rx_ring_size: 64,
+            ..DriverConfig::default()
+        },
+    );
+    let mut b = driver_on(
+        &mem,
+        "nicB",
+        DriverConfig {
+            name: "b".into(),
+            ifindex: IfIndex(2),
+            napi_id: NapiId(2),
+            tx_ring_size: 4,
+            tx_backlog: 4,
+            ..DriverConfig::default()
+        },
+    );
+    a.set_xdp_prog(Some(Box::new(|_: &mut XdpBuff| XdpAction::Redirect(RedirectTarget::Ifindex(IfIndex(2))))))
+        .unwrap();
+    a.open().unwrap();
+    b.open().unwrap();
+    let frames = send_all(&mut a, 20);
+    // Let A receive everything before B transmits anything.
+    a.run_until(1_000_000, 64, |d| d.stats().rx_packets == 20).unwrap();
+    let redirected = a.take_redirects();
+    assert_eq!(redirected.len(), 20);
+    assert!(redirected.iter().all(|f| f.target() == RedirectTarget::Ifindex(IfIndex(2))));
+    let refused = b.xdp_xmit(redirected).unwrap();
+    // 4 on the ring, 4 in the backlog: 12 handed back, counted.
+    assert_eq!(refused.len(), 12);
+    assert_eq!(b.stats().tx_xdp_xmit, 8);
+    assert_eq!(b.stats().tx_xdp_xmit_errors, 12);
+    // Keep them and retry as B drains: nothing is lost.
+    let mut pending = refused;
+    let mut out = Vec::new();
+    for _ in 0..200 {
+        b.run_for(500, 64).unwrap();
+        a.run_for(500, 64).unwrap();
+        out.extend(b.dev_mut().take_tx_frames());
+        if !pending.is_empty() {
+            pending = b.xdp_xmit(pending).unwrap();
+        }
+        if out.len() == 20 {
+            break;
+        }
+    }
+    assert_eq!(out, frames, "every redirected frame left B in order");
+    // A's pages came back to A's pool (the copy freed them).
+    settle(&mut a);
+    settle(&mut b);
+    assert_eq!(a.stats().rx_xdp_redirect, 20);
+    assert_rx_conservation(&mut a, 0);
+    close_clean(&mut b);
+    close_clean(&mut a);
+}
+
+#[test]
+fn too_long_frames_are_dropped_by_the_nic_and_counted() {
+    let cfg = DriverConfig {
+        max_frame_len: 1000,
+        rx_ring_size: 16,
+        ..DriverConfig::default()
+    };
+    let mut drv = driver(cfg, Coherence::Coherent);
+    drv.open().unwrap();
+    for i in 0..10u32 {
+        drv.dev_mut().send_frame(frame(i, if i % 2 == 0 { 1001 } else { 999 }));
+    }
+    settle(&mut drv);
+    let hw = drv.hw_stats().unwrap();
+    assert_eq!(hw.hw_rx_drop_too_long, 5);
+    assert_eq!(drv.drain_rx().len(), 5);
+    assert_rx_conservation(&mut drv, 0);
+    close_clean(&mut drv);
+}
+
+#[test]
+fn ethtool_stats_carry_the_pool_stats_with_kernel_names() {
+    let mut drv = xdp_driver(|_: &mut XdpBuff| XdpAction::Drop);
+    send_all(&mut drv, 10);
+    settle(&mut drv);
+    let s = drv.ethtool_stats().unwrap();
+    let get = |k: &str| s.iter().find(|(n, _)| n == k).map(|(_, v)| *v);
+    let pp = drv.pool_stats().unwrap();
+    assert_eq!(get("rx_pp_alloc_slow"), Some(pp.alloc_stats.slow));
+    assert_eq!(get("rx_pp_alloc_fast"), Some(pp.alloc_stats.fast));
+    assert_eq!(get("rx_pp_recycle_cached"), Some(10));
+    assert_eq!(get("rx_pp_recycle_released_ref"), Some(0));
+    assert_eq!(get("rx_xdp_drop"), Some(10));
+    assert_eq!(get("hw_rx_frames"), Some(10));
+    assert!(get("napi_polls").unwrap() >= 1);
+    for n in hostdriver::PP_ETHTOOL_NAMES {
+        assert!(get(n).is_some(), "{n} missing");
+    }
+    close_clean(&mut drv);
+}

@@ -1,0 +1,276 @@
+//! Every page pool of a [`crate::HostMemory`], as the netdev netlink family
+//! shows them (`page-pool-get`, `page-pool-stats-get`), and the deferred
+//! release of destroyed pools that still have pages in flight.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+use serde::Serialize;
+
+use crate::mem::lock;
+use crate::page_pool::{IfIndex, PagePoolStats, PoolShared};
+
+/// `page-pool-stats-get` attributes, with the kernel's names in JSON.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct PagePoolStatsAttrs {
+    /// `alloc-fast`.
+    pub alloc_fast: u64,
+    /// `alloc-slow`.
+    pub alloc_slow: u64,
+    /// `alloc-slow-high-order`.
+    pub alloc_slow_high_order: u64,
+    /// `alloc-empty`.
+    pub alloc_empty: u64,
+    /// `alloc-refill`.
+    pub alloc_refill: u64,
+    /// `alloc-waive`.
+    pub alloc_waive: u64,
+    /// `recycle-cached`.
+    pub recycle_cached: u64,
+    /// `recycle-cache-full`.
+    pub recycle_cache_full: u64,
+    /// `recycle-ring`.
+    pub recycle_ring: u64,
+    /// `recycle-ring-full`.
+    pub recycle_ring_full: u64,
+    /// `recycle-released-refcnt`.
+    pub recycle_released_refcnt: u64,
+}
+
+impl From<PagePoolStats> for PagePoolStatsAttrs {
+    fn from(s: PagePoolStats) -> Self {
+        let (a, r) = (s.alloc_stats, s.recycle_stats);
+        Self {
+            alloc_fast: a.fast,
+            alloc_slow: a.slow,
+            alloc_slow_high_order: a.slow_high_order,
+            alloc_empty: a.empty,
+            alloc_refill: a.refill,
+            alloc_waive: a.waive,
+            recycle_cached: r.cached,
+            recycle_cache_full: r.cache_full,
+            recycle_ring: r.ring,
+            recycle_ring_full: r.ring_full,
+            recycle_released_refcnt: r.released_refcnt,
+        }
+    }
+}
+
+impl PagePoolStatsAttrs {
+    /// `(netlink name, value)` pairs in the kernel's order.
+    pub fn attrs(&self) -> [(&'static str, u64); 11] {
+        [
+            ("alloc-fast", self.alloc_fast),
+            ("alloc-slow", self.alloc_slow),
+            ("alloc-slow-high-order", self.alloc_slow_high_order),
+            ("alloc-empty", self.alloc_empty),
+            ("alloc-refill", self.alloc_refill),
+            ("alloc-waive", self.alloc_waive),
+            ("recycle-cached", self.recycle_cached),
+            ("recycle-cache-full", self.recycle_cache_full),
+            ("recycle-ring", self.recycle_ring),
+            ("recycle-ring-full", self.recycle_ring_full),
+            ("recycle-released-refcnt", self.recycle_released_refcnt),
+        ]
+    }
+}
+
+/// `page-pool-get` attributes (absent ones are omitted, as in netlink) plus
+/// the pool's stats.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct PagePoolInfo {
+    /// `id`.
+    pub id: u32,
+    /// `ifindex`, if bound to a netdev.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ifindex: Option<u32>,
+    /// `napi-id`, if bound to a NAPI instance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub napi_id: Option<u32>,
+    /// `inflight`: pages handed out and not yet released.
+    pub inflight: u32,
+    /// `inflight-mem`: `inflight * (PAGE_SIZE << order)`.
+    pub inflight_mem: u64,
+    /// `detach-time`: simulated second the pool was destroyed with pages
+    /// still in flight.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detach_time: Option<u64>,
+    /// `page-pool-stats-get`.
+    pub stats: PagePoolStatsAttrs,
+}
+
+impl PagePoolInfo {
+    /// One pool as text: `page-pool id 1 ifindex 2 ...` then its stats.
+    pub fn to_text(&self) -> String {
+        let mut s = format!("page-pool id {}", self.id);
+        if let Some(i) = self.ifindex {
+            let _ = write!(s, " ifindex {i}");
+        }
+        if let Some(n) = self.napi_id {
+            let _ = write!(s, " napi-id {n}");
+        }
+        let _ = write!(
+            s,
+            " inflight {} inflight-mem {}",
+            self.inflight, self.inflight_mem
+        );
+        if let Some(t) = self.detach_time {
+            let _ = write!(s, " detach-time {t}");
+        }
+        for (i, (name, v)) in self.stats.attrs().iter().enumerate() {
+            if i % 6 == 0 {
+                s.push_str("\n   ");
+            }
+            let _ = write!(s, " {name} {v}");
+        }
+        s.push('\n');
+        s
+    }
+}
+
+/// Something [`PoolRegistry::service`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ServiceEvent {
+    /// A detached pool's last page came back; its memory is freed.
+    Freed {
+        /// Pool id.
+        id: u32,
+    },
+    /// The kernel's "stalled pool shutdown: id N, K inflight, S sec" warning
+    /// (also logged via `tracing::warn!`).
+    Stalled {
+        /// Pool id.
+        id: u32,
+        /// Pages in flight.
+        inflight: u32,
+        /// Seconds since detach.
+        secs: u64,
+    },
+}
+
+#[derive(Debug)]
+struct Entry {
+    id: u32,
+    weak: Weak<PoolShared>,
+    /// Kept alive by the registry once detached (the owner is gone).
+    detached: Option<Arc<PoolShared>>,
+}
+
+#[derive(Debug, Default)]
+struct RegInner {
+    next_id: AtomicU32,
+    pools: Mutex<Vec<Entry>>,
+}
+
+/// The list of page pools (`page_pools` xarray), per [`crate::HostMemory`].
+/// A cheap handle.
+#[derive(Clone, Debug, Default)]
+pub struct PoolRegistry {
+    inner: Arc<RegInner>,
+}
+
+impl PoolRegistry {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    pub(crate) fn next_id(&self) -> u32 {
+        self.inner.next_id.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub(crate) fn list(&self, pool: &Arc<PoolShared>) {
+        lock(&self.inner.pools).push(Entry {
+            id: pool.id,
+            weak: Arc::downgrade(pool),
+            detached: None,
+        });
+    }
+
+    pub(crate) fn unlist(&self, id: u32) {
+        lock(&self.inner.pools).retain(|e| e.id != id);
+    }
+
+    pub(crate) fn detach(&self, pool: &Arc<PoolShared>) {
+        let mut pools = lock(&self.inner.pools);
+        if let Some(e) = pools.iter_mut().find(|e| e.id == pool.id) {
+            e.detached = Some(pool.clone());
+        }
+    }
+
+    fn live(&self) -> Vec<Arc<PoolShared>> {
+        lock(&self.inner.pools)
+            .iter()
+            .filter_map(|e| e.weak.upgrade())
+            .collect()
+    }
+
+    /// Ids of every listed pool (alive or detached), ascending.
+    pub fn ids(&self) -> Vec<u32> {
+        let mut v: Vec<u32> = lock(&self.inner.pools).iter().map(|e| e.id).collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Number of listed pools.
+    pub fn len(&self) -> usize {
+        lock(&self.inner.pools).len()
+    }
+
+    /// Whether no pool is listed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every pool, by id.
+    pub fn dump(&self) -> Vec<PagePoolInfo> {
+        let mut v: Vec<PagePoolInfo> = self.live().iter().map(|p| p.info()).collect();
+        v.sort_by_key(|i| i.id);
+        v
+    }
+
+    /// [`Self::dump`] as pretty JSON with the netlink attribute names.
+    pub fn dump_json(&self) -> String {
+        serde_json::to_string_pretty(&self.dump())
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+
+    /// [`Self::dump`] as text, one block per pool.
+    pub fn dump_text(&self) -> String {
+        self.dump().iter().map(PagePoolInfo::to_text).collect()
+    }
+
+    /// The netdev `ifindex` went away: its pools become invisible to the
+    /// user, so stalled shutdowns of them are warned about.
+    pub fn unregister_netdev(&self, ifindex: IfIndex) {
+        for p in self.live() {
+            if p.netdev == Some(ifindex) {
+                p.netdev_gone.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Drives deferred pool release as simulated time passes: every
+    /// simulated second after detach, each detached pool empties its ring
+    /// and is freed once nothing is in flight; a stalled one warns every
+    /// 60 s. Call it with the current cycle (e.g. once per simulated
+    /// millisecond).
+    pub fn service(&self, cycle: u64) -> Vec<ServiceEvent> {
+        let detached: Vec<Arc<PoolShared>> = lock(&self.inner.pools)
+            .iter()
+            .filter_map(|e| e.detached.clone())
+            .collect();
+        let mut events = Vec::new();
+        for p in detached {
+            if let Some(ev) = p.service(cycle) {
+                if let ServiceEvent::Freed { id } = ev {
+                    self.unlist(id);
+                }
+                events.push(ev);
+            }
+        }
+        events
+    }
+}

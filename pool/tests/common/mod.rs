@@ -1,0 +1,41 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use pool::*;
+
+pub const NAPI: NapiId = NapiId(7);
+
+pub fn mem_with(nodes: u32, pages_per_node: usize, coherence: Coherence) -> HostMemory {
+    HostMemory::new(MemConfig {
+        nodes,
+        pages_per_node,
+        coherence,
+        clock_hz: 1_000_000,
+    })
+}
+
+pub fn mem() -> HostMemory {
+    mem_with(2, 4096, Coherence::Coherent)
+}
+
+/// A DMA-mapping pool bound to NAPI 7 on node 0.
+pub fn mapped_pool(
+    mem: &HostMemory,
+    dev: &DmaDev,
+    f: impl FnOnce(&mut PagePoolParams),
+) -> PagePool {
+    let mut p = PagePoolParams {
+        flags: PP_FLAG_DMA_MAP,
+        dev: Some(dev.clone()),
+        napi: Some(NAPI),
+        nid: Some(0),
+        ..PagePoolParams::new(mem)
+    };
+    f(&mut p);
+    PagePool::create(p).expect("valid pool params")
+}
+
+pub fn stats(pool: &PagePool) -> (PagePoolAllocStats, PagePoolRecycleStats) {
+    let s = pool.get_stats();
+    (s.alloc_stats, s.recycle_stats)
+}

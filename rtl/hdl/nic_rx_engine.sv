@@ -1,0 +1,392 @@
+// nic_rx_engine: moves the head frame of the RX FIFO into host memory.
+//
+// For each frame: drop it (RX off/stopped, too long, no descriptor: with the
+// matching counter), or take the head descriptor and write the payload to
+// addr + RX_HEADROOM in INCR bursts (<= MAX_BURST_BEATS beats, never across a
+// 4 KiB boundary, at most MAX_OUTSTANDING bursts awaiting B) from aligned
+// addresses, with byte strobes for the unaligned start and end (a realigning
+// shifter moves the FIFO's beat-aligned bytes onto the address lanes). After
+// every payload B came back OKAY, the 16-byte completion is written (ID
+// AXI_ID_WR_RX_CPL); it counts (CQ_PROD, STAT_RX_*, coalescing) when its own
+// B returns OKAY. An error response stops the queue: the frame is lost
+// (STAT_RX_DROP_DMA_ERR) and nothing more is written.
+`default_nettype none
+
+module nic_rx_engine
+  import nic_regs_pkg::*;
+#(
+  parameter int unsigned AXI_DATA_W      = 64,
+  parameter int unsigned MAX_BURST_BEATS = 256,
+  parameter int unsigned MAX_OUTSTANDING = 4,
+  localparam int unsigned BW   = AXI_DATA_W / 8,
+  localparam int unsigned OFFW = $clog2(BW)
+) (
+  input  wire logic                  clk_i,
+  input  wire logic                  rst_ni,
+  input  wire logic                  run_i,       // CTRL.ENABLE && !RX stopped
+  input  wire logic                  halt_i,      // RX stopped or an RX DMA error now
+  input  wire logic                  quiesce_i,   // soft reset pending
+  input  wire logic [11:0]           headroom_i,
+  input  wire logic [63:0]           cq_base_i,
+  input  wire logic [12:0]           ring_size_i,
+  input  wire logic                  ring_reset_i,
+  input  wire logic [31:0]           cycle_i,
+  // RX FIFO: frame metadata and data
+  input  wire logic                  m_valid_i,
+  input  wire logic [15:0]           m_len_i,
+  input  wire logic [15:0]           m_beats_i,
+  input  wire logic                  m_too_long_i,
+  output      logic                  m_pop_o,
+  input  wire logic                  d_valid_i,
+  input  wire logic [AXI_DATA_W-1:0] d_data_i,
+  output      logic                  d_pop_o,
+  // descriptors
+  input  wire logic                  dc_valid_i,
+  input  wire logic [63:0]           dc_addr_i,
+  input  wire logic [31:0]           dc_len_i,
+  input  wire logic [31:0]           dc_tag_i,
+  input  wire logic [15:0]           dc_idx_i,
+  output      logic                  dc_pop_o,
+  input  wire logic                  dc_more_i,
+  // payload write source
+  output      logic                  pw_aw_valid_o,
+  input  wire logic                  pw_aw_ready_i,
+  output      logic [63:0]           pw_aw_addr_o,
+  output      logic [7:0]            pw_aw_len_o,
+  output      logic                  pw_w_valid_o,
+  input  wire logic                  pw_w_ready_i,
+  output      logic [AXI_DATA_W-1:0] pw_w_data_o,
+  output      logic [BW-1:0]         pw_w_strb_o,
+  output      logic                  pw_w_last_o,
+  input  wire logic                  pw_b_valid_i,
+  // completion write source
+  output      logic                  cw_aw_valid_o,
+  input  wire logic                  cw_aw_ready_i,
+  output      logic [63:0]           cw_aw_addr_o,
+  output      logic [7:0]            cw_aw_len_o,
+  output      logic                  cw_w_valid_o,
+  input  wire logic                  cw_w_ready_i,
+  output      logic [AXI_DATA_W-1:0] cw_w_data_o,
+  output      logic [BW-1:0]         cw_w_strb_o,
+  output      logic                  cw_w_last_o,
+  input  wire logic                  cw_b_valid_i,
+  input  wire logic [1:0]            b_resp_i,
+  // events
+  output      logic                  drop_off_o,
+  output      logic                  drop_too_long_o,
+  output      logic                  drop_no_desc_o,
+  output      logic [1:0]            drop_dma_err_o,
+  output      logic                  cpl_ack_o,
+  output      logic [15:0]           cpl_ack_len_o,
+  output      logic                  err_pay_o,
+  output      logic [1:0]            err_pay_resp_o,
+  output      logic [63:0]           err_pay_addr_o,
+  output      logic                  err_cpl_o,
+  output      logic [1:0]            err_cpl_resp_o,
+  output      logic [63:0]           err_cpl_addr_o,
+  output      logic                  axi_idle_o,
+  output      logic                  idle_o
+);
+
+  localparam int unsigned CPL_BEATS = (CPL_SIZE * 8) / AXI_DATA_W;
+  localparam int unsigned QD = 16;   // tracking queues (>= MAX_OUTSTANDING)
+  localparam logic [1:0] RESP_OKAY = AXI_RESP_OKAY[1:0];
+
+  if (CPL_BEATS < 1 || CPL_BEATS > 2) begin : g_bad_cpl
+    $fatal(1, "nic_rx_engine: a completion must take one or two data beats");
+  end
+  if (CPL_FLAGS_OFF * 8 < CPL_SIZE * 8 - AXI_DATA_W) begin : g_bad_flags
+    $fatal(1, "nic_rx_engine: the completion flags byte must be in the last beat");
+  end
+  if (MAX_OUTSTANDING > QD) begin : g_bad_outst
+    $fatal(1, "nic_rx_engine: MAX_OUTSTANDING above 16");
+  end
+
+  typedef enum logic [2:0] {S_IDLE, S_PAY, S_WAITB, S_CPL, S_CPLW, S_DRAIN} state_e;
+
+  state_e            st_q, st_d;
+  logic [15:0]       len_q, len_d;
+  logic [31:0]       tag_q, tag_d;
+  logic [15:0]       idx_q, idx_d;
+  logic [OFFW-1:0]   off_q, off_d;
+  logic [63:0]       dst_q, dst_d;          // aligned address of the next burst
+  logic [15:0]       obeats_q, obeats_d;    // output beats not yet given to a burst
+  logic [15:0]       pos_q, pos_d;          // byte index of lane 0 of the next W beat
+  logic [15:0]       inl_q, inl_d;          // FIFO beats of this frame not yet popped
+  logic [AXI_DATA_W-1:0] prev_q, prev_d;
+  // payload burst
+  logic              paw_q, paw_d;          // AW pending
+  logic [63:0]       paddr_q, paddr_d;
+  logic [7:0]        plen_q, plen_d;
+  logic [8:0]        pwb_q, pwb_d;          // W beats left in the burst
+  logic [4:0]        pout_q, pout_d;        // payload bursts awaiting B
+  logic [63:0]       pq_addr [QD];
+  logic [3:0]        pq_wr_q, pq_wr_d, pq_rd_q, pq_rd_d;
+  // completion
+  logic [CPL_SIZE*8-1:0] cword_q, cword_d;
+  logic              caw_q, caw_d;
+  logic [63:0]       caddr_q, caddr_d;
+  logic [1:0]        cwb_q, cwb_d;          // W beats left
+  logic [15:0]       cqn_q, cqn_d;          // next completion slot (free running)
+  logic [4:0]        cout_q, cout_d;        // completions awaiting B
+  logic [15:0]       cq_len [QD];
+  logic [63:0]       cq_addr [QD];
+  logic [3:0]        cq_wr_q, cq_wr_d, cq_rd_q, cq_rd_d;
+
+  // combinational helpers
+  logic [63:0]       daddr;
+  logic [15:0]       span;
+  logic [12:0]       to4k;
+  logic [15:0]       blen;
+  logic [AXI_DATA_W-1:0] cur;
+  logic              pw_hs, paw_hs, cw_hs, caw_hs, pq_push, cq_push;
+  logic [15:0]       lane_pos;
+  logic [15:0]       fend;
+  logic              cphase;
+
+  // ----- payload W beat: realign FIFO beats onto address lanes -----
+  logic drop_dma_err_fsm;
+  always_comb begin
+    cur = (inl_q != 16'd0) ? d_data_i : '0;
+    pw_w_valid_o = (st_q == S_PAY) && (pwb_q != 9'd0) && ((inl_q == 16'd0) || d_valid_i);
+    pw_w_data_o  = (cur << {off_q, 3'b000}) | (prev_q >> (AXI_DATA_W - 8 * 32'(off_q)));
+    fend = {{(16 - OFFW){1'b0}}, off_q} + len_q;
+    for (int l = 0; l < BW; l++) begin
+      lane_pos = pos_q + 16'(l);
+      pw_w_strb_o[l] = (lane_pos >= {{(16 - OFFW){1'b0}}, off_q}) && (lane_pos < fend);
+    end
+  end
+  assign pw_w_last_o   = (pwb_q == 9'd1);
+  assign pw_aw_valid_o = paw_q;
+  assign pw_aw_addr_o  = paddr_q;
+  assign pw_aw_len_o   = plen_q;
+
+  // ----- completion write channel -----
+  assign cw_aw_valid_o = caw_q;
+  assign cw_aw_addr_o  = caddr_q;
+  assign cw_aw_len_o   = 8'(CPL_BEATS - 1);
+  assign cw_w_valid_o  = (cwb_q != 2'd0);
+  assign cw_w_data_o   = cword_q[(CPL_BEATS - 32'(cwb_q)) * AXI_DATA_W +: AXI_DATA_W];
+  assign cw_w_strb_o   = '1;
+  assign cw_w_last_o   = (cwb_q == 2'd1);
+
+  // ----- write responses -----
+  assign err_pay_o      = pw_b_valid_i && (b_resp_i != RESP_OKAY);
+  assign err_pay_resp_o = b_resp_i;
+  assign err_pay_addr_o = pq_addr[pq_rd_q];
+  assign err_cpl_o      = cw_b_valid_i && (b_resp_i != RESP_OKAY);
+  assign err_cpl_resp_o = b_resp_i;
+  assign err_cpl_addr_o = cq_addr[cq_rd_q];
+  assign cpl_ack_o      = cw_b_valid_i && (b_resp_i == RESP_OKAY);
+  assign cpl_ack_len_o  = cq_len[cq_rd_q];
+  assign drop_dma_err_o = {err_cpl_o, drop_dma_err_fsm};
+
+  assign axi_idle_o = !paw_q && (pwb_q == 9'd0) && (pout_q == 5'd0) &&
+                      !caw_q && (cwb_q == 2'd0) && (cout_q == 5'd0);
+  assign idle_o     = (st_q == S_IDLE) && axi_idle_o;
+
+  logic [15:0] cslot;
+  assign cslot = cqn_q & ({3'd0, ring_size_i} - 16'd1);
+
+  always_comb begin
+    st_d = st_q; len_d = len_q; tag_d = tag_q; idx_d = idx_q; off_d = off_q; dst_d = dst_q;
+    obeats_d = obeats_q; pos_d = pos_q; inl_d = inl_q; prev_d = prev_q;
+    paw_d = paw_q; paddr_d = paddr_q; plen_d = plen_q; pwb_d = pwb_q; pout_d = pout_q;
+    pq_wr_d = pq_wr_q; pq_rd_d = pq_rd_q;
+    cword_d = cword_q; caw_d = caw_q; caddr_d = caddr_q; cwb_d = cwb_q; cqn_d = cqn_q;
+    cout_d = cout_q; cq_wr_d = cq_wr_q; cq_rd_d = cq_rd_q;
+    m_pop_o = 1'b0; d_pop_o = 1'b0; dc_pop_o = 1'b0;
+    drop_off_o = 1'b0; drop_too_long_o = 1'b0; drop_no_desc_o = 1'b0; drop_dma_err_fsm = 1'b0;
+    pq_push = 1'b0; cq_push = 1'b0;
+
+    daddr = dc_addr_i + {52'd0, headroom_i};
+    span  = 16'(daddr[OFFW-1:0]) + m_len_i + 16'(BW - 1);
+    to4k  = (13'd4096 - {1'b0, dst_q[11:0]}) >> OFFW;
+    blen  = obeats_q;
+    if (blen > 16'(MAX_BURST_BEATS)) blen = 16'(MAX_BURST_BEATS);
+    if (blen > {3'd0, to4k})         blen = {3'd0, to4k};
+    cphase = (cqn_q & {3'd0, ring_size_i}) == 16'd0;
+
+    pw_hs  = pw_w_valid_o && pw_w_ready_i;
+    paw_hs = paw_q && pw_aw_ready_i;
+    cw_hs  = cw_w_valid_o && cw_w_ready_i;
+    caw_hs = caw_q && cw_aw_ready_i;
+
+    // ----- frame state machine -----
+    case (st_q)
+      S_IDLE: begin
+        if (m_valid_i && !quiesce_i) begin
+          if (!run_i) begin
+            m_pop_o = 1'b1; drop_off_o = 1'b1; inl_d = m_beats_i; st_d = S_DRAIN;
+          end else if (m_too_long_i) begin
+            m_pop_o = 1'b1; drop_too_long_o = 1'b1; inl_d = m_beats_i; st_d = S_DRAIN;
+          end else if (dc_valid_i) begin
+            if ({16'd0, m_len_i} > dc_len_i) begin
+              m_pop_o = 1'b1; drop_too_long_o = 1'b1; inl_d = m_beats_i; st_d = S_DRAIN;
+            end else begin
+              m_pop_o  = 1'b1;
+              dc_pop_o = 1'b1;
+              len_d    = m_len_i;
+              tag_d    = dc_tag_i;
+              idx_d    = dc_idx_i;
+              off_d    = daddr[OFFW-1:0];
+              dst_d    = {daddr[63:OFFW], {OFFW{1'b0}}};
+              obeats_d = span >> OFFW;
+              pos_d    = '0;
+              inl_d    = m_beats_i;
+              prev_d   = '0;
+              st_d     = S_PAY;
+            end
+          end else if (!dc_more_i) begin
+            m_pop_o = 1'b1; drop_no_desc_o = 1'b1; inl_d = m_beats_i; st_d = S_DRAIN;
+          end
+        end
+      end
+      S_PAY: begin
+        if (pwb_q == 9'd0 && !paw_q) begin
+          if (obeats_q == 16'd0 || halt_i) begin
+            st_d = S_WAITB;
+          end else if (32'(pout_q) < MAX_OUTSTANDING && !quiesce_i) begin
+            paw_d    = 1'b1;
+            paddr_d  = dst_q;
+            plen_d   = 8'(blen - 16'd1);
+            pwb_d    = 9'(blen);
+            dst_d    = dst_q + 64'(blen) * 64'(BW);
+            obeats_d = obeats_q - blen;
+          end
+        end
+      end
+      S_WAITB: begin
+        if (pout_q == 5'd0) begin
+          if (halt_i) begin
+            drop_dma_err_fsm = 1'b1;
+            st_d = S_DRAIN;
+          end else begin
+            st_d = S_CPL;
+          end
+        end
+      end
+      S_CPL: begin
+        if (halt_i) begin
+          drop_dma_err_fsm = 1'b1;
+          st_d = S_DRAIN;
+        end else if (32'(cout_q) < MAX_OUTSTANDING && !quiesce_i) begin
+          cword_d = '0;
+          cword_d[CPL_LEN_OFF * 8 +: 32]      = {16'd0, len_q};
+          cword_d[CPL_TAG_OFF * 8 +: 32]      = tag_q;
+          cword_d[CPL_DESC_IDX_OFF * 8 +: 16] = idx_q;
+          cword_d[CPL_STATUS_OFF * 8 +: 8]    = 8'(CPL_STATUS_OK);
+          cword_d[CPL_FLAGS_OFF * 8 +: 8]     = cphase ? 8'(CPL_FLAG_PHASE) : 8'd0;
+          cword_d[CPL_TS_OFF * 8 +: 32]       = cycle_i;
+          caw_d   = 1'b1;
+          caddr_d = cq_base_i + 64'(cslot) * 64'(CPL_SIZE);
+          cwb_d   = 2'(CPL_BEATS);
+          cqn_d   = cqn_q + 16'd1;
+          cq_push = 1'b1;
+          st_d    = S_CPLW;
+        end
+      end
+      S_CPLW: ;  // left below, once AW and the last W beat are done
+      S_DRAIN: begin
+        if (inl_q == 16'd0) st_d = S_IDLE;
+        else if (d_valid_i) begin
+          d_pop_o = 1'b1;
+          inl_d   = inl_q - 16'd1;
+          if (inl_q == 16'd1) st_d = S_IDLE;
+        end
+      end
+      default: st_d = S_IDLE;
+    endcase
+
+    // ----- payload channel bookkeeping -----
+    if (pw_hs) begin
+      pwb_d = pwb_q - 9'd1;
+      pos_d = pos_q + 16'(BW);
+      if (inl_q != 16'd0) begin
+        d_pop_o = 1'b1;
+        inl_d   = inl_q - 16'd1;
+        prev_d  = cur;
+      end
+    end
+    if (paw_hs) begin
+      paw_d   = 1'b0;
+      pq_push = 1'b1;
+    end
+    if (pq_push) pq_wr_d = pq_wr_q + 4'd1;
+    if (pw_b_valid_i) pq_rd_d = pq_rd_q + 4'd1;
+    pout_d = pout_q + 5'(pq_push) - 5'(pw_b_valid_i);
+
+    // ----- completion channel bookkeeping -----
+    if (caw_hs) caw_d = 1'b0;
+    if (cw_hs)  cwb_d = cwb_q - 2'd1;
+    if (cq_push) cq_wr_d = cq_wr_q + 4'd1;
+    if (cw_b_valid_i) cq_rd_d = cq_rd_q + 4'd1;
+    cout_d = cout_q + 5'(cq_push) - 5'(cw_b_valid_i);
+    if (st_q == S_CPLW && !caw_d && cwb_d == 2'd0) st_d = S_DRAIN;
+    if (ring_reset_i) cqn_d = '0;
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      st_q <= S_IDLE; len_q <= '0; tag_q <= '0; idx_q <= '0; off_q <= '0; dst_q <= '0;
+      obeats_q <= '0; pos_q <= '0; inl_q <= '0; prev_q <= '0;
+      paw_q <= 1'b0; paddr_q <= '0; plen_q <= '0; pwb_q <= '0; pout_q <= '0;
+      pq_wr_q <= '0; pq_rd_q <= '0;
+      cword_q <= '0; caw_q <= 1'b0; caddr_q <= '0; cwb_q <= '0; cqn_q <= '0; cout_q <= '0;
+      cq_wr_q <= '0; cq_rd_q <= '0;
+    end else begin
+      st_q <= st_d; len_q <= len_d; tag_q <= tag_d; idx_q <= idx_d; off_q <= off_d; dst_q <= dst_d;
+      obeats_q <= obeats_d; pos_q <= pos_d; inl_q <= inl_d; prev_q <= prev_d;
+      paw_q <= paw_d; paddr_q <= paddr_d; plen_q <= plen_d; pwb_q <= pwb_d; pout_q <= pout_d;
+      pq_wr_q <= pq_wr_d; pq_rd_q <= pq_rd_d;
+      cword_q <= cword_d; caw_q <= caw_d; caddr_q <= caddr_d; cwb_q <= cwb_d; cqn_q <= cqn_d;
+      cout_q <= cout_d; cq_wr_q <= cq_wr_d; cq_rd_q <= cq_rd_d;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (pq_push) pq_addr[pq_wr_q] <= paddr_q;
+    if (cq_push) begin
+      cq_len[cq_wr_q]  <= len_q;
+      cq_addr[cq_wr_q] <= caddr_d;
+    end
+  end
+
+  // ----- assertions -----
+  a_rx_pout_under: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      pw_b_valid_i |-> (pout_q != 5'd0))
+    else $error("nic_rx_engine: payload B with no payload write outstanding (counter underflow)");
+  a_rx_cout_under: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      cw_b_valid_i |-> (cout_q != 5'd0))
+    else $error("nic_rx_engine: completion B with no completion write outstanding (counter underflow)");
+  a_rx_pout_max: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (32'(pout_q) <= MAX_OUTSTANDING) && (32'(cout_q) <= MAX_OUTSTANDING))
+    else $error("nic_rx_engine: more than MAX_OUTSTANDING writes outstanding");
+  a_rx_cpl_after_b: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (caw_q && !$past(caw_q)) |-> (pout_q == 5'd0))
+    else $error("nic_rx_engine: completion issued before every payload B returned");
+  a_rx_strb_contig: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      pw_w_valid_o |-> ((pw_w_strb_o != '0) &&
+                        (((pw_w_strb_o + (pw_w_strb_o & (~pw_w_strb_o + 1'b1))) & pw_w_strb_o) == '0)))
+    else $error("nic_rx_engine: payload wstrb empty or not contiguous");
+  a_rx_dpop: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      d_pop_o |-> d_valid_i)
+    else $error("nic_rx_engine: FIFO data popped while not valid");
+
+`ifndef SYNTHESIS
+  // The strobes of a frame's beats cover exactly its length: every byte
+  // inside [addr + headroom, +len) once, nothing outside.
+  logic [15:0] sbytes_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) sbytes_q <= '0;
+    else if (st_q == S_IDLE) sbytes_q <= '0;
+    else if (pw_hs) sbytes_q <= sbytes_q + 16'($countones(pw_w_strb_o));
+  end
+  a_rx_strb_total: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (st_q == S_WAITB && st_d == S_CPL) |-> (sbytes_q == len_q))
+    else $error("nic_rx_engine: wstrb of the frame does not cover exactly its length");
+`endif
+
+endmodule
+
+`default_nettype wire
