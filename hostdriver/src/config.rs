@@ -134,16 +134,32 @@ impl DriverConfig {
                 && u64::from(n) <= nic_hw::regs::MAX_RING_SIZE
         };
         if !ring_ok(self.rx_ring_size) {
-            return bad("rx_ring_size", self.rx_ring_size.to_string(), "RX_RING_SIZE must be a power of two in 2..=4096");
+            return bad(
+                "rx_ring_size",
+                self.rx_ring_size.to_string(),
+                "RX_RING_SIZE must be a power of two in 2..=4096",
+            );
         }
         if !ring_ok(self.tx_ring_size) {
-            return bad("tx_ring_size", self.tx_ring_size.to_string(), "TX_RING_SIZE must be a power of two in 2..=4096");
+            return bad(
+                "tx_ring_size",
+                self.tx_ring_size.to_string(),
+                "TX_RING_SIZE must be a power of two in 2..=4096",
+            );
         }
         if self.headroom > 4095 {
-            return bad("headroom", self.headroom.to_string(), "RX_HEADROOM accepts 0..=4095");
+            return bad(
+                "headroom",
+                self.headroom.to_string(),
+                "RX_HEADROOM accepts 0..=4095",
+            );
         }
         if self.max_frame_len < 14 || u64::from(self.max_frame_len) > nic_hw::regs::MAX_FRAME_CAP {
-            return bad("max_frame_len", self.max_frame_len.to_string(), "MAX_FRAME_LEN accepts 14..=MAX_FRAME_CAP");
+            return bad(
+                "max_frame_len",
+                self.max_frame_len.to_string(),
+                "MAX_FRAME_LEN accepts 14..=MAX_FRAME_CAP",
+            );
         }
         if (self.headroom + self.tailroom + self.max_frame_len) as usize > PAGE_SIZE {
             return bad(

@@ -6,8 +6,8 @@ use nic_hw::regs::{self, cpl_layout, ctrl, irq_status, status};
 use nic_hw::wire::{Completion, CplStatus, Descriptor};
 use pool::{
     CoherentBuf, DestroyOutcome, DmaAddr, DmaDev, DmaDirection, HostAddr, HostMemory, PagePool,
-    PagePoolHandle, PagePoolParams, PagePoolStats, PpPage, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV,
-    PAGE_SIZE,
+    PagePoolHandle, PagePoolParams, PagePoolStats, PpPage, PAGE_SIZE, PP_FLAG_DMA_MAP,
+    PP_FLAG_DMA_SYNC_DEV,
 };
 
 use crate::config::{DriverConfig, RxMode};
@@ -18,7 +18,8 @@ use crate::xdp::{RedirectTarget, RxHandler, XdpAction, XdpBuff, XdpFrame, XdpPro
 use crate::NicDevice;
 
 /// Every interrupt cause the driver handles (and unmasks when idle).
-const IRQ_ALL: u32 = irq_status::RX_CQ | irq_status::TX_CQ | irq_status::DMA_ERR | irq_status::RX_DROP;
+const IRQ_ALL: u32 =
+    irq_status::RX_CQ | irq_status::TX_CQ | irq_status::DMA_ERR | irq_status::RX_DROP;
 /// Cycles between two reads while waiting for a register field.
 const WAIT_POLL_CYCLES: u64 = 8;
 
@@ -181,7 +182,12 @@ fn rd<D: NicDevice>(dev: &mut D, reg: u32) -> Result<u32, DriverError> {
 }
 
 fn wr<D: NicDevice>(dev: &mut D, reg: u32, v: u32) -> Result<(), DriverError> {
-    tracing::trace!(cycle = dev.cycle(), reg = regs::name_of(reg).unwrap_or("?"), value = v, "mmio write");
+    tracing::trace!(
+        cycle = dev.cycle(),
+        reg = regs::name_of(reg).unwrap_or("?"),
+        value = v,
+        "mmio write"
+    );
     Ok(dev.mmio_write(reg, v)?)
 }
 
@@ -286,7 +292,14 @@ impl<D: NicDevice> Driver<D> {
         Ok(())
     }
 
-    fn wait_field(&mut self, reg: u32, reg_name: &'static str, field: &'static str, mask: u32, expected: u32) -> Result<u32, DriverError> {
+    fn wait_field(
+        &mut self,
+        reg: u32,
+        reg_name: &'static str,
+        field: &'static str,
+        mask: u32,
+        expected: u32,
+    ) -> Result<u32, DriverError> {
         let start = self.dev.cycle();
         loop {
             let v = rd(&mut self.dev, reg)?;
@@ -377,7 +390,10 @@ impl<D: NicDevice> Driver<D> {
             pool_size: cfg.pool_size,
             ..PagePoolParams::new(&self.mem)
         })
-        .map_err(|source| DriverError::Pool { which: "RX", source })?;
+        .map_err(|source| DriverError::Pool {
+            which: "RX",
+            source,
+        })?;
         let tx_pool = PagePool::create(PagePoolParams {
             flags: PP_FLAG_DMA_MAP,
             dev: Some(self.dma.clone()),
@@ -386,7 +402,10 @@ impl<D: NicDevice> Driver<D> {
             netdev: Some(cfg.ifindex),
             ..PagePoolParams::new(&self.mem)
         })
-        .map_err(|source| DriverError::Pool { which: "TX", source })?;
+        .map_err(|source| DriverError::Pool {
+            which: "TX",
+            source,
+        })?;
         let rings = self.alloc_rings()?;
         let [rx_ring, rx_cq, tx_ring, tx_cq] = rings;
         let rx_pool_h = rx_pool.handle();
@@ -441,7 +460,10 @@ impl<D: NicDevice> Driver<D> {
         ];
         let mut out: Vec<Ring> = Vec::with_capacity(4);
         for size in sizes {
-            match self.dma.alloc_coherent(usize::from(size) * Descriptor::SIZE) {
+            match self
+                .dma
+                .alloc_coherent(usize::from(size) * Descriptor::SIZE)
+            {
                 Ok(buf) => out.push(Ring { buf, size }),
                 Err(e) => {
                     for r in out {
@@ -649,7 +671,11 @@ impl<D: NicDevice> Driver<D> {
         self.refill()?;
         self.flush_tx_doorbell()?;
         let cycle = self.dev.cycle();
-        self.events.push(NapiEvent::Poll { cycle, done, budget });
+        self.events.push(NapiEvent::Poll {
+            cycle,
+            done,
+            budget,
+        });
         if done >= budget {
             self.stats.napi_budget_exhausted += 1;
             tracing::trace!(cycle, dev = %self.cfg.name, done, "budget exhausted: stay scheduled");
@@ -673,7 +699,9 @@ impl<D: NicDevice> Driver<D> {
         if self.work_pending()? {
             self.napi_scheduled = true;
             self.stats.napi_repoll += 1;
-            self.events.push(NapiEvent::Repoll { cycle: self.dev.cycle() });
+            self.events.push(NapiEvent::Repoll {
+                cycle: self.dev.cycle(),
+            });
             return Ok(PollOutcome {
                 done,
                 completed: true,
@@ -681,7 +709,9 @@ impl<D: NicDevice> Driver<D> {
             });
         }
         wr(&mut self.dev, regs::IRQ_MASK, !IRQ_ALL & 0xf)?;
-        self.events.push(NapiEvent::Unmask { cycle: self.dev.cycle() });
+        self.events.push(NapiEvent::Unmask {
+            cycle: self.dev.cycle(),
+        });
         Ok(PollOutcome {
             done,
             completed: true,
@@ -793,7 +823,9 @@ impl<D: NicDevice> Driver<D> {
     fn rx_clean(&mut self, budget: usize) -> Result<usize, DriverError> {
         let mut done = 0;
         while done < budget {
-            let Some(c) = self.peek_cpl(false)? else { break };
+            let Some(c) = self.peek_cpl(false)? else {
+                break;
+            };
             let o = self.open.as_mut().expect("open");
             let idx = o.rx_cq_cons;
             o.rx_cq_cons = idx.wrapping_add(1);
@@ -809,7 +841,11 @@ impl<D: NicDevice> Driver<D> {
         let o = self.open.as_mut().expect("open");
         let slot = usize::from(idx & (o.rx_ring.size - 1));
         let Some(buf) = o.rx_slots[slot].take() else {
-            return Err(DriverError::EmptySlot { ring: "RX", idx, slot });
+            return Err(DriverError::EmptySlot {
+                ring: "RX",
+                idx,
+                slot,
+            });
         };
         let len = c.len();
         self.stats.rx_packets += 1;
@@ -922,8 +958,15 @@ impl<D: NicDevice> Driver<D> {
         let o = self.open.as_mut().expect("open");
         let page_dma = buf.page.dma_addr().expect("DMA_MAP pool");
         if !self.cfg.test.skip_tx_sync_for_device {
-            if let Err(e) = self.dma.sync_single_range_for_device(page_dma, data_off as usize, len as usize, o.dma_dir) {
-                o.rx_pool.napi_ctx(self.cfg.napi_id).recycle_direct(buf.page);
+            if let Err(e) = self.dma.sync_single_range_for_device(
+                page_dma,
+                data_off as usize,
+                len as usize,
+                o.dma_dir,
+            ) {
+                o.rx_pool
+                    .napi_ctx(self.cfg.napi_id)
+                    .recycle_direct(buf.page);
                 return Err(DriverError::Dma {
                     what: "sync_for_device of an XDP_TX frame",
                     source: e,
@@ -947,7 +990,10 @@ impl<D: NicDevice> Driver<D> {
         Ok(())
     }
 
-    fn alloc_rx_buf(cfg: &DriverConfig, pool: &mut PagePool) -> Result<RxBuf, pool::PoolAllocError> {
+    fn alloc_rx_buf(
+        cfg: &DriverConfig,
+        pool: &mut PagePool,
+    ) -> Result<RxBuf, pool::PoolAllocError> {
         match cfg.rx_mode {
             RxMode::Page => Ok(RxBuf {
                 page: pool.dev_alloc_pages()?,
@@ -1007,7 +1053,11 @@ impl<D: NicDevice> Driver<D> {
                 }
             }
             let idx = o.rx_prod;
-            let desc = Descriptor::new(dma_add(page_dma, buf.page_off).raw_value(), buf.buf_len, u32::from(idx));
+            let desc = Descriptor::new(
+                dma_add(page_dma, buf.page_off).raw_value(),
+                buf.buf_len,
+                u32::from(idx),
+            );
             self.mem
                 .cpu_write(o.rx_ring.entry(idx), &desc.to_bytes())
                 .map_err(DriverError::mem("writing an RX descriptor"))?;
@@ -1084,7 +1134,11 @@ impl<D: NicDevice> Driver<D> {
             o.tx_cq_cons = idx.wrapping_add(1);
             let slot = usize::from(idx & (o.tx_ring.size - 1));
             let Some(tb) = o.tx_slots[slot].take() else {
-                return Err(DriverError::EmptySlot { ring: "TX", idx, slot });
+                return Err(DriverError::EmptySlot {
+                    ring: "TX",
+                    idx,
+                    slot,
+                });
             };
             match c.status() {
                 CplStatus::Ok => {
@@ -1111,7 +1165,9 @@ impl<D: NicDevice> Driver<D> {
             if o.tx_ring_full() {
                 break;
             }
-            let Some(tb) = o.tx_backlog.pop_front() else { break };
+            let Some(tb) = o.tx_backlog.pop_front() else {
+                break;
+            };
             self.tx_post(tb)?;
         }
         let o = self.open.as_mut().expect("open");
@@ -1129,9 +1185,15 @@ impl<D: NicDevice> Driver<D> {
     pub fn xmit(&mut self, frame: &[u8]) -> Result<(), TxError> {
         let max = self.cfg.max_frame_len;
         if frame.is_empty() || frame.len() > max as usize {
-            return Err(TxError::BadLength { len: frame.len(), max });
+            return Err(TxError::BadLength {
+                len: frame.len(),
+                max,
+            });
         }
-        let o = self.open.as_mut().ok_or(DriverError::NotOpen { op: "xmit" })?;
+        let o = self
+            .open
+            .as_mut()
+            .ok_or(DriverError::NotOpen { op: "xmit" })?;
         if o.tx_ring_full() || !o.tx_backlog.is_empty() {
             self.stats.tx_busy += 1;
             if !o.tx_stopped {
@@ -1158,7 +1220,12 @@ impl<D: NicDevice> Driver<D> {
     }
 
     /// Copies `frame` into a TX pool page and syncs it for the device.
-    fn fill_tx_page(&mut self, page: PpPage, frame: &[u8], kind: TxKind) -> Result<TxBuf, DriverError> {
+    fn fill_tx_page(
+        &mut self,
+        page: PpPage,
+        frame: &[u8],
+        kind: TxKind,
+    ) -> Result<TxBuf, DriverError> {
         let o = self.open.as_mut().expect("open");
         let dma = page.dma_addr().expect("DMA_MAP pool");
         let r = self
@@ -1198,7 +1265,8 @@ impl<D: NicDevice> Driver<D> {
         let mut refused = Vec::new();
         for mut f in frames {
             let o = self.open.as_mut().expect("open");
-            let room = usize::from(o.tx_ring.size - o.tx_in_flight()) + self.cfg.tx_backlog - o.tx_backlog.len();
+            let room = usize::from(o.tx_ring.size - o.tx_in_flight()) + self.cfg.tx_backlog
+                - o.tx_backlog.len();
             if room == 0 {
                 self.stats.tx_xdp_xmit_errors += 1;
                 refused.push(f);
@@ -1209,7 +1277,12 @@ impl<D: NicDevice> Driver<D> {
                 let page_dma = page.dma_addr().expect("DMA_MAP pool");
                 if !self.cfg.test.skip_tx_sync_for_device {
                     self.dma
-                        .sync_single_range_for_device(page_dma, f.offset as usize, f.len as usize, DmaDirection::Bidirectional)
+                        .sync_single_range_for_device(
+                            page_dma,
+                            f.offset as usize,
+                            f.len as usize,
+                            DmaDirection::Bidirectional,
+                        )
                         .map_err(DriverError::dma("sync_for_device of a redirected frame"))?;
                 }
                 TxBuf {
@@ -1220,7 +1293,9 @@ impl<D: NicDevice> Driver<D> {
                     kind: TxKind::Redirect,
                 }
             } else {
-                let data = f.data().map_err(DriverError::mem("reading a redirected frame"))?;
+                let data = f
+                    .data()
+                    .map_err(DriverError::mem("reading a redirected frame"))?;
                 let page = match o.tx_pool.dev_alloc_pages() {
                     Ok(p) => p,
                     Err(_) => {
@@ -1248,7 +1323,10 @@ impl<D: NicDevice> Driver<D> {
 
     /// Arms failure injection on the RX pool's allocations (refill), to
     /// exercise refill failure handling.
-    pub fn inject_rx_alloc_failures(&mut self, mode: pool::FailureInjection) -> Result<(), DriverError> {
+    pub fn inject_rx_alloc_failures(
+        &mut self,
+        mode: pool::FailureInjection,
+    ) -> Result<(), DriverError> {
         let o = self.open.as_mut().ok_or(DriverError::NotOpen {
             op: "inject_rx_alloc_failures",
         })?;
@@ -1326,7 +1404,12 @@ impl<D: NicDevice> Driver<D> {
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
             .collect();
-        out.extend(self.hw_stats()?.pairs().into_iter().map(|(k, v)| (k.to_owned(), v)));
+        out.extend(
+            self.hw_stats()?
+                .pairs()
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v)),
+        );
         let pp = self.pool_stats().unwrap_or_default();
         out.extend(
             PP_ETHTOOL_NAMES

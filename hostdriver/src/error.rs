@@ -208,7 +208,9 @@ impl DriverError {
 pub enum TxError {
     /// The TX ring (and its backlog) is full: the queue is stopped; retry
     /// after TX completions were processed (`NETDEV_TX_BUSY`).
-    #[error("TX ring full ({in_flight} of {size} descriptors in flight): queue stopped, retry later")]
+    #[error(
+        "TX ring full ({in_flight} of {size} descriptors in flight): queue stopped, retry later"
+    )]
     Busy {
         /// Descriptors in flight.
         in_flight: u16,

@@ -38,7 +38,9 @@ pub mod xdp;
 pub use config::{DriverConfig, RxMode, TestSwitches};
 pub use driver::{CloseReport, Driver, NapiEvent, PollOutcome};
 pub use error::{DevError, DriverError, MmioOp, TxError};
-pub use skb::{CoalesceError, CoalescePolicy, SkBuff, SkbViolation, SkbViolationKind, SkbViolations};
+pub use skb::{
+    CoalesceError, CoalescePolicy, SkBuff, SkbViolation, SkbViolationKind, SkbViolations,
+};
 pub use stats::{DriverStats, HwStats, PP_ETHTOOL_NAMES};
 pub use xdp::{RedirectTarget, RxHandler, XdpAction, XdpBuff, XdpFrame, XdpProg};
 

@@ -243,7 +243,11 @@ impl ModelNic {
     }
 
     fn ring_size(&self, dir: usize) -> u16 {
-        (if dir == RX { self.r.rx_ring_size } else { self.r.tx_ring_size }) as u16
+        (if dir == RX {
+            self.r.rx_ring_size
+        } else {
+            self.r.tx_ring_size
+        }) as u16
     }
 
     fn enabled(&self) -> bool {
@@ -259,7 +263,14 @@ impl ModelNic {
         Some(match reg {
             regs::ID => regs::DEVICE_ID,
             regs::VERSION => regs::DEVICE_VERSION,
-            regs::CTRL => r.ctrl | if self.reset_at.is_some() { ctrl::SOFT_RESET } else { 0 },
+            regs::CTRL => {
+                r.ctrl
+                    | if self.reset_at.is_some() {
+                        ctrl::SOFT_RESET
+                    } else {
+                        0
+                    }
+            }
             regs::STATUS => {
                 (if r.rx_stopped { status::RX_STOPPED } else { 0 })
                     | (if r.tx_stopped { status::TX_STOPPED } else { 0 })
@@ -306,7 +317,10 @@ impl ModelNic {
 
     fn write_value(&mut self, reg: u32, v: u32) -> Result<(), DevError> {
         let Some(info) = regs::REGISTERS.iter().find(|r| r.offset == reg) else {
-            return Err(DevError::DecErr { reg, op: MmioOp::Write });
+            return Err(DevError::DecErr {
+                reg,
+                op: MmioOp::Write,
+            });
         };
         let slverr = || Err(DevError::slverr(reg, MmioOp::Write, v));
         if info.access == RegAccess::ReadOnly {
@@ -358,7 +372,12 @@ impl ModelNic {
                 }
                 r.rx_headroom = v;
             }
-            regs::RX_RING_BASE_LO | regs::RX_CQ_BASE_LO | regs::TX_RING_BASE_LO | regs::TX_CQ_BASE_LO if v % 16 != 0 => {
+            regs::RX_RING_BASE_LO
+            | regs::RX_CQ_BASE_LO
+            | regs::TX_RING_BASE_LO
+            | regs::TX_CQ_BASE_LO
+                if v % 16 != 0 =>
+            {
                 return slverr();
             }
             regs::RX_RING_BASE_LO => set_lo(&mut r.rx_ring_base),
@@ -424,7 +443,12 @@ impl ModelNic {
         } else {
             r.tx_stopped = true;
         }
-        tracing::debug!(cycle = self.cycle, addr = format_args!("{addr:#x}"), source, "model NIC: DMA error, queue stopped");
+        tracing::debug!(
+            cycle = self.cycle,
+            addr = format_args!("{addr:#x}"),
+            source,
+            "model NIC: DMA error, queue stopped"
+        );
     }
 
     fn beats(&self, len: usize) -> u64 {
@@ -437,8 +461,12 @@ impl ModelNic {
         let r = &mut self.r;
         match why {
             regs::STAT_RX_DROP_OFF => r.stat_rx_drop_off = r.stat_rx_drop_off.wrapping_add(1),
-            regs::STAT_RX_DROP_TOO_LONG => r.stat_rx_drop_too_long = r.stat_rx_drop_too_long.wrapping_add(1),
-            regs::STAT_RX_DROP_NO_DESC => r.stat_rx_drop_no_desc = r.stat_rx_drop_no_desc.wrapping_add(1),
+            regs::STAT_RX_DROP_TOO_LONG => {
+                r.stat_rx_drop_too_long = r.stat_rx_drop_too_long.wrapping_add(1)
+            }
+            regs::STAT_RX_DROP_NO_DESC => {
+                r.stat_rx_drop_no_desc = r.stat_rx_drop_no_desc.wrapping_add(1)
+            }
             _ => r.stat_rx_drop_dma_err = r.stat_rx_drop_dma_err.wrapping_add(1),
         }
         r.irq_status |= irq_status::RX_DROP;
@@ -469,7 +497,11 @@ impl ModelNic {
                 return;
             }
             let f = self.rx_inflight.take().expect("in flight");
-            if self.dma.device_write(DmaAddr::new(f.cpl_addr), &f.cpl.to_bytes()).is_err() {
+            if self
+                .dma
+                .device_write(DmaAddr::new(f.cpl_addr), &f.cpl.to_bytes())
+                .is_err()
+            {
                 self.r.stat_rx_drop_dma_err = self.r.stat_rx_drop_dma_err.wrapping_add(1);
                 self.r.irq_status |= irq_status::RX_DROP;
                 self.dma_error(f.cpl_addr, regs::DMA_ERR_SRC_RX_CPL, RX);
@@ -536,7 +568,11 @@ impl ModelNic {
                 return;
             }
             let f = self.tx_inflight.take().expect("in flight");
-            if self.dma.device_write(DmaAddr::new(f.cpl_addr), &f.cpl.to_bytes()).is_err() {
+            if self
+                .dma
+                .device_write(DmaAddr::new(f.cpl_addr), &f.cpl.to_bytes())
+                .is_err()
+            {
                 self.dma_error(f.cpl_addr, regs::DMA_ERR_SRC_TX_CPL, TX);
                 return;
             }
@@ -553,7 +589,11 @@ impl ModelNic {
                 }
             }
         }
-        if self.cycle < self.tx_busy_until || !self.enabled() || self.r.tx_stopped || self.r.tx_cons == self.r.tx_prod {
+        if self.cycle < self.tx_busy_until
+            || !self.enabled()
+            || self.r.tx_stopped
+            || self.r.tx_cons == self.r.tx_prod
+        {
             return;
         }
         let size = self.ring_size(TX);
@@ -572,14 +612,24 @@ impl ModelNic {
         let len = d.len();
         let (cpl, frame) = if len == 0 || len > self.r.max_frame_len {
             self.r.stat_tx_bad_desc = self.r.stat_tx_bad_desc.wrapping_add(1);
-            (Completion::new(0, d.tag(), idx, CplStatus::BadLen, phase, self.cycle as u32), None)
+            (
+                Completion::new(0, d.tag(), idx, CplStatus::BadLen, phase, self.cycle as u32),
+                None,
+            )
         } else {
             let mut frame = vec![0u8; len as usize];
-            if self.dma.device_read(DmaAddr::new(d.addr()), &mut frame).is_err() {
+            if self
+                .dma
+                .device_read(DmaAddr::new(d.addr()), &mut frame)
+                .is_err()
+            {
                 self.dma_error(d.addr(), regs::DMA_ERR_SRC_TX_DATA, TX);
                 return;
             }
-            (Completion::new(len, d.tag(), idx, CplStatus::Ok, phase, self.cycle as u32), Some(frame))
+            (
+                Completion::new(len, d.tag(), idx, CplStatus::Ok, phase, self.cycle as u32),
+                Some(frame),
+            )
         };
         let done_at = self.cycle + self.cfg.frame_overhead + self.beats(len as usize);
         self.tx_busy_until = done_at;
@@ -607,7 +657,8 @@ impl ModelNic {
                 continue;
             }
             let by_count = c.pending >= self.r.coal_frames.max(1);
-            let by_time = self.r.coal_cycles != 0 && self.cycle - c.oldest >= u64::from(self.r.coal_cycles);
+            let by_time =
+                self.r.coal_cycles != 0 && self.cycle - c.oldest >= u64::from(self.r.coal_cycles);
             if by_count || by_time {
                 c.pending = 0;
                 self.r.irq_status |= bit;
@@ -672,7 +723,11 @@ impl ModelNic {
     }
 
     fn rx_step_inflight_only(&mut self) {
-        if self.rx_inflight.as_ref().is_some_and(|f| self.cycle >= f.done_at) {
+        if self
+            .rx_inflight
+            .as_ref()
+            .is_some_and(|f| self.cycle >= f.done_at)
+        {
             let busy = self.rx_busy_until;
             self.rx_busy_until = u64::MAX;
             self.rx_step();
@@ -681,7 +736,11 @@ impl ModelNic {
     }
 
     fn tx_step_inflight_only(&mut self) {
-        if self.tx_inflight.as_ref().is_some_and(|f| self.cycle >= f.done_at) {
+        if self
+            .tx_inflight
+            .as_ref()
+            .is_some_and(|f| self.cycle >= f.done_at)
+        {
             let busy = self.tx_busy_until;
             self.tx_busy_until = u64::MAX;
             self.tx_step();
@@ -719,7 +778,10 @@ impl NicDevice for ModelNic {
     fn mmio_read(&mut self, reg: u32) -> Result<u32, DevError> {
         self.pass(self.cfg.mmio_cycles);
         let Some(v) = self.read_value(reg) else {
-            return Err(DevError::DecErr { reg, op: MmioOp::Read });
+            return Err(DevError::DecErr {
+                reg,
+                op: MmioOp::Read,
+            });
         };
         self.mmio_log.push(MmioRecord {
             cycle: self.cycle,

@@ -22,7 +22,9 @@
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use pool::{HostAddr, HostMemory, MemError, NapiCtx, Page, PageRef, PagePoolHandle, PpPage, PAGE_SIZE};
+use pool::{
+    HostAddr, HostMemory, MemError, NapiCtx, Page, PagePoolHandle, PageRef, PpPage, PAGE_SIZE,
+};
 
 /// What the return hook caught.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,11 +68,17 @@ pub struct SkbViolations(Arc<Mutex<Vec<SkbViolation>>>);
 impl SkbViolations {
     /// Every violation so far.
     pub fn list(&self) -> Vec<SkbViolation> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
     fn record(&self, v: SkbViolation) {
         tracing::error!(cycle = v.cycle, "{v}");
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(v);
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(v);
     }
 }
 
@@ -313,7 +321,11 @@ impl SkBuff {
     /// `self`. A page pool head of `from` first loses its pool state
     /// ([`CoalescePolicy::ReleasePoolState`]) or the coalesce is refused and
     /// `from` handed back untouched.
-    pub fn try_coalesce(&mut self, mut from: SkBuff, policy: CoalescePolicy) -> Result<(), (SkBuff, CoalesceError)> {
+    pub fn try_coalesce(
+        &mut self,
+        mut from: SkBuff,
+        policy: CoalescePolicy,
+    ) -> Result<(), (SkBuff, CoalesceError)> {
         if let (Some(Head::Pool { page, .. }), CoalescePolicy::Refuse) = (&from.head, policy) {
             let pool = page.pool_id();
             return Err((from, CoalesceError::PoolPageHead { pool }));

@@ -161,7 +161,10 @@ impl XdpFrame {
 impl Drop for XdpFrame {
     fn drop(&mut self) {
         if let Some(p) = self.page.take() {
-            tracing::debug!(from = self.from.0, "redirected frame dropped without xmit: returned to its pool");
+            tracing::debug!(
+                from = self.from.0,
+                "redirected frame dropped without xmit: returned to its pool"
+            );
             self.pool.put_full_page(p, false);
         }
     }

@@ -98,7 +98,11 @@ fn burst_larger_than_the_budget_takes_several_polls_then_unmasks_once() {
         .collect();
     assert_eq!(dones, vec![64, 64, 64, 8]);
     assert_irq_discipline(drv.events());
-    assert_eq!(drv.dev().peek(regs::IRQ_MASK), 0, "unmasked after completing");
+    assert_eq!(
+        drv.dev().peek(regs::IRQ_MASK),
+        0,
+        "unmasked after completing"
+    );
     // Each poll rang the RX doorbell once for its whole batch.
     let doorbells = drv
         .dev()
@@ -140,9 +144,16 @@ fn the_interrupt_stays_masked_during_the_poll_and_repolls_when_work_arrived() {
         if out.rescheduled {
             assert_eq!(out.done, 1);
             assert!(drv.napi_scheduled());
-            assert_eq!(drv.dev().peek(regs::IRQ_MASK), 0xf, "still masked when rescheduled");
+            assert_eq!(
+                drv.dev().peek(regs::IRQ_MASK),
+                0xf,
+                "still masked when rescheduled"
+            );
             let out2 = drv.napi_poll().unwrap();
-            assert_eq!(out2.done, 1, "the repoll picks up the frame that arrived meanwhile");
+            assert_eq!(
+                out2.done, 1,
+                "the repoll picks up the frame that arrived meanwhile"
+            );
             assert!(!out2.rescheduled);
             assert_eq!(drv.dev().peek(regs::IRQ_MASK), 0);
             assert_eq!(drv.stats().napi_repoll, 1);
@@ -181,7 +192,11 @@ fn run_paced(coal_frames: u32, coal_cycles: u32, n: u32, gap: u64) -> (u64, u64,
     }
     settle(&mut drv);
     got.extend(drv.drain_rx());
-    assert_eq!(got.len(), n as usize, "coal {coal_frames}/{coal_cycles}: every frame delivered");
+    assert_eq!(
+        got.len(),
+        n as usize,
+        "coal {coal_frames}/{coal_cycles}: every frame delivered"
+    );
     let edges = drv.dev().irq_edges() - edges0;
     let irqs = drv.stats().irqs;
     assert_irq_discipline(drv.events());
@@ -193,11 +208,17 @@ fn coalescing_registers_change_how_many_interrupts_arrive() {
     let (irq1, edges1, mut d1) = run_paced(1, 0, 96, 300);
     let (irq16, edges16, mut d16) = run_paced(16, 20_000, 96, 300);
     let (irq_t, _, mut dt) = run_paced(1000, 1500, 96, 300);
-    assert!(irq1 >= 90, "one interrupt per frame without coalescing: {irq1}");
+    assert!(
+        irq1 >= 90,
+        "one interrupt per frame without coalescing: {irq1}"
+    );
     assert!(irq16 <= 96 / 16 + 1, "one per 16 frames: {irq16}");
     assert!(edges16 < edges1 / 8, "edges {edges16} vs {edges1}");
     // Timer only: an interrupt every ~1500 cycles = every ~5 frames.
-    assert!(irq_t > irq16 && irq_t < irq1 / 3, "timer coalescing: {irq_t}");
+    assert!(
+        irq_t > irq16 && irq_t < irq1 / 3,
+        "timer coalescing: {irq_t}"
+    );
     for d in [&mut d1, &mut d16, &mut dt] {
         assert_rx_conservation(d, 0);
         close_clean(d);
@@ -214,7 +235,8 @@ fn refill_failure_leaves_slots_empty_nic_drops_and_traffic_recovers() {
         Coherence::Coherent,
     );
     drv.open().unwrap();
-    drv.inject_rx_alloc_failures(FailureInjection::NextN(1_000_000)).unwrap();
+    drv.inject_rx_alloc_failures(FailureInjection::NextN(1_000_000))
+        .unwrap();
     for i in 0..40 {
         drv.dev_mut().send_frame(frame(i, 100));
     }
@@ -223,9 +245,15 @@ fn refill_failure_leaves_slots_empty_nic_drops_and_traffic_recovers() {
     assert_eq!(got1, 16, "only the posted buffers were filled");
     assert_eq!(drv.rx_posted(), 0, "every slot left empty");
     let hw = drv.hw_stats().unwrap();
-    assert_eq!(hw.hw_rx_drop_no_desc, 24, "the NIC dropped and counted the rest");
+    assert_eq!(
+        hw.hw_rx_drop_no_desc, 24,
+        "the NIC dropped and counted the rest"
+    );
     let fails = drv.stats().rx_refill_failures;
-    assert!(fails >= 2, "failures counted and retried on later polls: {fails}");
+    assert!(
+        fails >= 2,
+        "failures counted and retried on later polls: {fails}"
+    );
     // Memory returns. The next drop's interrupt runs a poll that refills.
     drv.inject_rx_alloc_failures(FailureInjection::Off).unwrap();
     let mut expect = Vec::new();
@@ -239,7 +267,10 @@ fn refill_failure_leaves_slots_empty_nic_drops_and_traffic_recovers() {
     let got2 = bytes(&drv.drain_rx());
     let hw2 = drv.hw_stats().unwrap();
     let lost = (hw2.hw_rx_drop_no_desc - hw.hw_rx_drop_no_desc) as usize;
-    assert!(lost <= 1, "at most the frame whose drop woke the poll: {lost}");
+    assert!(
+        lost <= 1,
+        "at most the frame whose drop woke the poll: {lost}"
+    );
     assert_eq!(got2.len() + lost, 50);
     assert_eq!(got2[..], expect[lost..], "traffic recovered, in order");
     assert_eq!(drv.rx_posted(), 16, "ring full again");
@@ -267,13 +298,21 @@ fn close_waits_for_idle_releases_pages_and_reports_inflight() {
     assert_eq!(rep.rx_inflight, 10, "pages held by the stack are reported");
     assert_eq!(rep.rx_pool, pool::DestroyOutcome::Detached { inflight: 10 });
     assert_eq!(rep.hw.hw_rx_frames, 10);
-    assert_eq!(drv.dev().peek(regs::CTRL) & regs::ctrl::ENABLE, 0, "queues stopped");
+    assert_eq!(
+        drv.dev().peek(regs::CTRL) & regs::ctrl::ENABLE,
+        0,
+        "queues stopped"
+    );
     // The stack lets go; the detached pool is released on its next retry.
     drop(held);
     let reg = drv.host_mem().pool_registry();
     let hz = drv.host_mem().config().clock_hz;
     let ev = reg.service(drv.dev().cycle() + 2 * hz);
-    assert!(ev.iter().any(|e| matches!(e, pool::ServiceEvent::Freed { .. })), "{ev:?}");
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, pool::ServiceEvent::Freed { .. })),
+        "{ev:?}"
+    );
     assert!(drv.rx_pool().unwrap().is_freed());
     assert!(drv.dma_dev().live_mappings().is_empty());
     assert!(drv.dma_dev().violations().is_empty());
@@ -292,17 +331,51 @@ fn model_register_file_follows_the_map() {
     let mem = memory(Coherence::Coherent);
     let mut nic = ModelNic::new(&mem, "regs", Default::default());
     assert_eq!(nic.mmio_read(regs::ID).unwrap(), regs::DEVICE_ID);
-    assert_eq!(nic.mmio_read(regs::IRQ_MASK).unwrap(), 0xf, "all masked after reset");
-    assert_eq!(nic.mmio_read(regs::STATUS).unwrap() & regs::status::IDLE, regs::status::IDLE);
-    assert!(matches!(nic.mmio_write(regs::ID, 1), Err(DevError::SlvErr { name: "ID", .. })));
-    assert!(matches!(nic.mmio_read(0x0fc), Err(DevError::DecErr { reg: 0x0fc, .. })));
-    assert!(matches!(nic.mmio_write(regs::RX_RING_SIZE, 3), Err(DevError::SlvErr { .. })));
-    assert!(matches!(nic.mmio_write(regs::RX_RING_SIZE, 8192), Err(DevError::SlvErr { .. })));
-    assert!(matches!(nic.mmio_write(regs::RX_RING_BASE_LO, 0x1008), Err(DevError::SlvErr { .. })));
-    assert!(matches!(nic.mmio_write(regs::MAX_FRAME_LEN, 13), Err(DevError::SlvErr { .. })));
-    assert!(matches!(nic.mmio_write(regs::RX_HEADROOM, 4096), Err(DevError::SlvErr { .. })));
+    assert_eq!(
+        nic.mmio_read(regs::IRQ_MASK).unwrap(),
+        0xf,
+        "all masked after reset"
+    );
+    assert_eq!(
+        nic.mmio_read(regs::STATUS).unwrap() & regs::status::IDLE,
+        regs::status::IDLE
+    );
+    assert!(matches!(
+        nic.mmio_write(regs::ID, 1),
+        Err(DevError::SlvErr { name: "ID", .. })
+    ));
+    assert!(matches!(
+        nic.mmio_read(0x0fc),
+        Err(DevError::DecErr { reg: 0x0fc, .. })
+    ));
+    assert!(matches!(
+        nic.mmio_write(regs::RX_RING_SIZE, 3),
+        Err(DevError::SlvErr { .. })
+    ));
+    assert!(matches!(
+        nic.mmio_write(regs::RX_RING_SIZE, 8192),
+        Err(DevError::SlvErr { .. })
+    ));
+    assert!(matches!(
+        nic.mmio_write(regs::RX_RING_BASE_LO, 0x1008),
+        Err(DevError::SlvErr { .. })
+    ));
+    assert!(matches!(
+        nic.mmio_write(regs::MAX_FRAME_LEN, 13),
+        Err(DevError::SlvErr { .. })
+    ));
+    assert!(matches!(
+        nic.mmio_write(regs::RX_HEADROOM, 4096),
+        Err(DevError::SlvErr { .. })
+    ));
     nic.mmio_write(regs::RX_RING_SIZE, 8).unwrap();
-    assert!(matches!(nic.mmio_write(regs::RX_PROD, 9), Err(DevError::SlvErr { .. })), "more than SIZE ahead of CONS");
+    assert!(
+        matches!(
+            nic.mmio_write(regs::RX_PROD, 9),
+            Err(DevError::SlvErr { .. })
+        ),
+        "more than SIZE ahead of CONS"
+    );
     nic.mmio_write(regs::RX_PROD, 8).unwrap();
     nic.mmio_write(regs::CTRL, regs::ctrl::ENABLE).unwrap();
     let e = nic.mmio_write(regs::RX_RING_SIZE, 16).unwrap_err();

@@ -32,7 +32,11 @@ fn open_programs_the_nic_and_posts_every_rx_buffer() {
     assert_eq!(nic.peek(regs::CTRL), regs::ctrl::ENABLE);
     assert_eq!(nic.peek(regs::RX_RING_SIZE), 64);
     assert_eq!(nic.peek(regs::TX_RING_SIZE), 32);
-    assert_eq!(nic.peek(regs::RX_PROD), 64, "every RX slot posted, one doorbell");
+    assert_eq!(
+        nic.peek(regs::RX_PROD),
+        64,
+        "every RX slot posted, one doorbell"
+    );
     assert_eq!(nic.peek(regs::RX_HEADROOM), XDP_PACKET_HEADROOM);
     assert_eq!(nic.peek(regs::MAX_FRAME_LEN), 1518);
     assert_eq!(nic.peek(regs::IRQ_COAL_FRAMES), 4);
@@ -50,7 +54,12 @@ fn open_programs_the_nic_and_posts_every_rx_buffer() {
     assert_eq!(info.ifindex, Some(1));
     assert_eq!(info.inflight, 64);
     // Rings are coherent allocations: 4 of them.
-    let coherent = drv.dma_dev().live_mappings().iter().filter(|m| m.coherent).count();
+    let coherent = drv
+        .dma_dev()
+        .live_mappings()
+        .iter()
+        .filter(|m| m.coherent)
+        .count();
     assert_eq!(coherent, 4);
     close_clean(&mut drv);
 }
@@ -87,13 +96,43 @@ fn probe_rejects_a_wrong_id_and_version() {
     }
     let mem = memory(Coherence::Coherent);
     let mk = || hostdriver::model::ModelNic::new(&mem, "liar", Default::default());
-    let e = hostdriver::Driver::probe(Liar(mk(), 0x1234_5678, regs::DEVICE_VERSION), DriverConfig::default()).unwrap_err();
-    assert!(matches!(e, hostdriver::DriverError::BadId { got: 0x1234_5678, .. }), "{e}");
+    let e = hostdriver::Driver::probe(
+        Liar(mk(), 0x1234_5678, regs::DEVICE_VERSION),
+        DriverConfig::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            hostdriver::DriverError::BadId {
+                got: 0x1234_5678,
+                ..
+            }
+        ),
+        "{e}"
+    );
     assert!(e.to_string().contains("register ID"), "{e}");
-    let e = hostdriver::Driver::probe(Liar(mk(), regs::DEVICE_ID, 0x0002_0000), DriverConfig::default()).unwrap_err();
-    assert!(matches!(e, hostdriver::DriverError::BadVersion { got: 0x0002_0000, expected_major: 1 }), "{e}");
+    let e = hostdriver::Driver::probe(
+        Liar(mk(), regs::DEVICE_ID, 0x0002_0000),
+        DriverConfig::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            hostdriver::DriverError::BadVersion {
+                got: 0x0002_0000,
+                expected_major: 1
+            }
+        ),
+        "{e}"
+    );
     // A minor bump is fine.
-    hostdriver::Driver::probe(Liar(mk(), regs::DEVICE_ID, 0x0001_0007), DriverConfig::default()).unwrap();
+    hostdriver::Driver::probe(
+        Liar(mk(), regs::DEVICE_ID, 0x0001_0007),
+        DriverConfig::default(),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -115,13 +154,23 @@ fn page_mode_pass_delivers_exact_bytes_in_order_with_small_ring_wraps() {
     }
     let st = drv.stats();
     assert_eq!(st.rx_pass, 300);
-    assert_eq!(st.rx_bytes, frames.iter().map(|f| f.len() as u64).sum::<u64>());
+    assert_eq!(
+        st.rx_bytes,
+        frames.iter().map(|f| f.len() as u64).sum::<u64>()
+    );
     drop(skbs); // freed by the stack outside NAPI: pages go to the ring
     settle(&mut drv);
     assert_rx_conservation(&mut drv, 0);
-    assert_eq!(drv.hw_stats().unwrap().hw_rx_drop_no_desc, 0, "the driver kept up");
+    assert_eq!(
+        drv.hw_stats().unwrap().hw_rx_drop_no_desc,
+        0,
+        "the driver kept up"
+    );
     let pp = drv.pool_stats().unwrap();
-    assert_eq!(pp.recycle_stats.ring, 300, "skbs freed outside NAPI recycle through the ring");
+    assert_eq!(
+        pp.recycle_stats.ring, 300,
+        "skbs freed outside NAPI recycle through the ring"
+    );
     // More traffic: refills now draw those pages back from the ring.
     let more: Vec<Vec<u8>> = (300..340).map(|i| frame(i, len_for(i))).collect();
     for f in &more {
@@ -130,8 +179,14 @@ fn page_mode_pass_delivers_exact_bytes_in_order_with_small_ring_wraps() {
     run_until_rx(&mut drv, 40, 1_000_000);
     assert_eq!(bytes(&drv.drain_rx()), more);
     let pp2 = drv.pool_stats().unwrap();
-    assert!(pp2.alloc_stats.refill > 0, "refill drew the ring back into the cache: {pp2:?}");
-    assert_eq!(pp2.alloc_stats.slow, pp.alloc_stats.slow, "no new pages from the page allocator");
+    assert!(
+        pp2.alloc_stats.refill > 0,
+        "refill drew the ring back into the cache: {pp2:?}"
+    );
+    assert_eq!(
+        pp2.alloc_stats.slow, pp.alloc_stats.slow,
+        "no new pages from the page allocator"
+    );
     settle(&mut drv);
     assert_rx_conservation(&mut drv, 0);
     close_clean(&mut drv);
@@ -167,7 +222,10 @@ fn frag_mode_splits_pages_and_puts_with_minus_one() {
         .filter(|e| e.op == LedgerOp::SyncForCpu)
         .map(|e| e.offset)
         .collect();
-    assert!(offsets.contains(&0) && offsets.contains(&1920), "sync offsets {offsets:?}");
+    assert!(
+        offsets.contains(&0) && offsets.contains(&1920),
+        "sync offsets {offsets:?}"
+    );
     drop(skbs);
     settle(&mut drv);
     assert_rx_conservation(&mut drv, 0);
@@ -198,10 +256,18 @@ fn rx_sync_for_cpu_covers_exactly_headroom_plus_length() {
             .collect();
         assert_eq!(syncs.len(), 24, "{mode:?}: one sync for the CPU per frame");
         for ((s, f), skb) in syncs.iter().zip(&frames).zip(&skbs) {
-            assert_eq!(s.len, u64::from(headroom) + f.len() as u64, "{mode:?}: sync length = headroom + frame");
+            assert_eq!(
+                s.len,
+                u64::from(headroom) + f.len() as u64,
+                "{mode:?}: sync length = headroom + frame"
+            );
             // The synced range starts at the buffer (its headroom).
-            let buf_off = (skb.data_addr().unwrap().raw_value() % PAGE_SIZE as u64) - u64::from(headroom);
-            assert_eq!(s.offset, buf_off, "{mode:?}: sync offset = buffer start in the page");
+            let buf_off =
+                (skb.data_addr().unwrap().raw_value() % PAGE_SIZE as u64) - u64::from(headroom);
+            assert_eq!(
+                s.offset, buf_off,
+                "{mode:?}: sync offset = buffer start in the page"
+            );
             assert_eq!(s.dir, pool::DmaDirection::FromDevice);
         }
         drop(skbs);
@@ -210,7 +276,9 @@ fn rx_sync_for_cpu_covers_exactly_headroom_plus_length() {
     }
 }
 
-fn xdp_driver(verdict: impl FnMut(&mut XdpBuff) -> XdpAction + 'static) -> hostdriver::Driver<hostdriver::model::ModelNic> {
+fn xdp_driver(
+    verdict: impl FnMut(&mut XdpBuff) -> XdpAction + 'static,
+) -> hostdriver::Driver<hostdriver::model::ModelNic> {
     let cfg = DriverConfig {
         rx_ring_size: 32,
         ..DriverConfig::default()
@@ -228,13 +296,23 @@ fn xdp_drop_and_aborted_recycle_directly_into_the_cache() {
         send_all(&mut drv, 100);
         settle(&mut drv);
         let st = drv.stats();
-        let n = if act == XdpAction::Drop { st.rx_xdp_drop } else { st.rx_xdp_aborted };
+        let n = if act == XdpAction::Drop {
+            st.rx_xdp_drop
+        } else {
+            st.rx_xdp_aborted
+        };
         assert_eq!(n, 100, "{name}");
         assert_eq!(drv.rx_queued(), 0);
         let pp = drv.pool_stats().unwrap();
-        assert_eq!(pp.recycle_stats.cached, 100, "{name}: recycle_direct into the alloc cache");
+        assert_eq!(
+            pp.recycle_stats.cached, 100,
+            "{name}: recycle_direct into the alloc cache"
+        );
         assert_eq!(pp.recycle_stats.ring, 0, "{name}: nothing through the ring");
-        assert!(pp.alloc_stats.fast >= 100 - 32, "{name}: refill served from the cache");
+        assert!(
+            pp.alloc_stats.fast >= 100 - 32,
+            "{name}: refill served from the cache"
+        );
         assert_rx_conservation(&mut drv, 0);
         close_clean(&mut drv);
     }
@@ -290,8 +368,15 @@ fn xdp_tx_reflects_the_same_page_and_bulk_returns_it() {
     assert_eq!(st.tx_packets, 120);
     assert_eq!(st.tx_xmit, 0, "no copy: XDP_TX pages go out as they are");
     let pp = drv.pool_stats().unwrap();
-    assert_eq!(pp.recycle_stats.ring, 120, "TX completions return RX pages with put_page_bulk (ring)");
-    assert_eq!(drv.tx_pool().unwrap().get_stats().alloc_stats.slow, 0, "the TX pool was never used");
+    assert_eq!(
+        pp.recycle_stats.ring, 120,
+        "TX completions return RX pages with put_page_bulk (ring)"
+    );
+    assert_eq!(
+        drv.tx_pool().unwrap().get_stats().alloc_stats.slow,
+        0,
+        "the TX pool was never used"
+    );
     // The device read what the CPU wrote: every TX read was synced for it.
     let syncs_dev = drv
         .dma_dev()
@@ -308,7 +393,8 @@ fn xdp_tx_reflects_the_same_page_and_bulk_returns_it() {
 
 #[test]
 fn xdp_redirect_to_own_ifindex_goes_out_of_own_tx_ring() {
-    let mut drv = xdp_driver(|_: &mut XdpBuff| XdpAction::Redirect(RedirectTarget::Ifindex(IfIndex(1))));
+    let mut drv =
+        xdp_driver(|_: &mut XdpBuff| XdpAction::Redirect(RedirectTarget::Ifindex(IfIndex(1))));
     let frames = send_all(&mut drv, 40);
     settle(&mut drv);
     assert_eq!(drv.dev_mut().take_tx_frames(), frames);
@@ -342,16 +428,21 @@ fn xdp_redirect_to_another_instance_and_refusal_is_never_silent() {
             ..DriverConfig::default()
         },
     );
-    a.set_xdp_prog(Some(Box::new(|_: &mut XdpBuff| XdpAction::Redirect(RedirectTarget::Ifindex(IfIndex(2))))))
-        .unwrap();
+    a.set_xdp_prog(Some(Box::new(|_: &mut XdpBuff| {
+        XdpAction::Redirect(RedirectTarget::Ifindex(IfIndex(2)))
+    })))
+    .unwrap();
     a.open().unwrap();
     b.open().unwrap();
     let frames = send_all(&mut a, 20);
     // Let A receive everything before B transmits anything.
-    a.run_until(1_000_000, 64, |d| d.stats().rx_packets == 20).unwrap();
+    a.run_until(1_000_000, 64, |d| d.stats().rx_packets == 20)
+        .unwrap();
     let redirected = a.take_redirects();
     assert_eq!(redirected.len(), 20);
-    assert!(redirected.iter().all(|f| f.target() == RedirectTarget::Ifindex(IfIndex(2))));
+    assert!(redirected
+        .iter()
+        .all(|f| f.target() == RedirectTarget::Ifindex(IfIndex(2))));
     let refused = b.xdp_xmit(redirected).unwrap();
     // 4 on the ring, 4 in the backlog: 12 handed back, counted.
     assert_eq!(refused.len(), 12);
@@ -391,7 +482,8 @@ fn too_long_frames_are_dropped_by_the_nic_and_counted() {
     let mut drv = driver(cfg, Coherence::Coherent);
     drv.open().unwrap();
     for i in 0..10u32 {
-        drv.dev_mut().send_frame(frame(i, if i % 2 == 0 { 1001 } else { 999 }));
+        drv.dev_mut()
+            .send_frame(frame(i, if i % 2 == 0 { 1001 } else { 999 }));
     }
     settle(&mut drv);
     let hw = drv.hw_stats().unwrap();

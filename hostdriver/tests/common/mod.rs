@@ -47,14 +47,24 @@ pub fn run_until_rx(drv: &mut Driver<ModelNic>, n: usize, max_cycles: u64) {
     let ok = drv
         .run_until(max_cycles, 64, |d| d.rx_queued() >= n)
         .expect("run");
-    assert!(ok, "only {} of {n} frames received in {max_cycles} cycles; stats {:?}", drv.rx_queued(), drv.stats());
+    assert!(
+        ok,
+        "only {} of {n} frames received in {max_cycles} cycles; stats {:?}",
+        drv.rx_queued(),
+        drv.stats()
+    );
 }
 
 /// Runs until the wire and the NIC are drained and NAPI is idle.
 pub fn settle(drv: &mut Driver<ModelNic>) {
     let ok = drv
         .run_until(2_000_000, 64, |d| {
-            d.dev().wire_backlog() == 0 && !d.napi_scheduled() && d.tx_in_flight() == 0 && d.tx_backlog_len() == 0 && d.dev().peek(nic_hw::regs::STATUS) & nic_hw::regs::status::IDLE != 0 && !d.dev().irq_asserted()
+            d.dev().wire_backlog() == 0
+                && !d.napi_scheduled()
+                && d.tx_in_flight() == 0
+                && d.tx_backlog_len() == 0
+                && d.dev().peek(nic_hw::regs::STATUS) & nic_hw::regs::status::IDLE != 0
+                && !d.dev().irq_asserted()
         })
         .expect("run");
     // A last quiet period: coalescing timers, completions in flight.
@@ -77,10 +87,18 @@ pub fn assert_rx_conservation(drv: &mut Driver<ModelNic>, looped: u64) {
         drv.dev().frames_offered() + looped,
         "frames in != written + dropped by reason: {hw:?}"
     );
-    assert_eq!(s.rx_packets, hw.hw_rx_frames, "driver completions != NIC frames written");
+    assert_eq!(
+        s.rx_packets, hw.hw_rx_frames,
+        "driver completions != NIC frames written"
+    );
     assert_eq!(
         s.rx_packets,
-        s.rx_pass + s.rx_xdp_drop + s.rx_xdp_aborted + s.rx_xdp_tx + s.rx_xdp_redirect + s.rx_len_errors,
+        s.rx_pass
+            + s.rx_xdp_drop
+            + s.rx_xdp_aborted
+            + s.rx_xdp_tx
+            + s.rx_xdp_redirect
+            + s.rx_len_errors,
         "verdicts do not add up: {s:?}"
     );
 }
@@ -89,11 +107,22 @@ pub fn assert_rx_conservation(drv: &mut Driver<ModelNic>, looped: u64) {
 /// or skb violations, no mapping left.
 pub fn close_clean(drv: &mut Driver<ModelNic>) -> CloseReport {
     let rep = drv.close().expect("close");
-    assert_eq!(rep.rx_inflight, 0, "RX pool pages in flight after close: {rep:?}");
-    assert_eq!(rep.tx_inflight, 0, "TX pool pages in flight after close: {rep:?}");
+    assert_eq!(
+        rep.rx_inflight, 0,
+        "RX pool pages in flight after close: {rep:?}"
+    );
+    assert_eq!(
+        rep.tx_inflight, 0,
+        "TX pool pages in flight after close: {rep:?}"
+    );
     assert_eq!(rep.rx_pool, DestroyOutcome::Freed);
     assert_eq!(rep.tx_pool, DestroyOutcome::Freed);
-    assert_eq!(rep.live_mappings, 0, "mappings left: {:?}", drv.dma_dev().live_mappings());
+    assert_eq!(
+        rep.live_mappings,
+        0,
+        "mappings left: {:?}",
+        drv.dma_dev().live_mappings()
+    );
     let v = drv.dma_dev().violations();
     assert!(v.is_empty(), "DMA-API violations: {v:#?}");
     drv.dma_dev().check_teardown().expect("teardown");
@@ -101,6 +130,10 @@ pub fn close_clean(drv: &mut Driver<ModelNic>) -> CloseReport {
     assert!(pv.is_empty(), "pool violations: {pv:#?}");
     let tv = drv.tx_pool().expect("tx pool").violations();
     assert!(tv.is_empty(), "TX pool violations: {tv:#?}");
-    assert!(drv.skb_violations().is_empty(), "skb violations: {:?}", drv.skb_violations());
+    assert!(
+        drv.skb_violations().is_empty(),
+        "skb violations: {:?}",
+        drv.skb_violations()
+    );
     rep
 }

@@ -1,0 +1,544 @@
+//! skb return-hook rules, the TX path, loopback, and non-coherent memory
+//! with the deliberately broken syncs.
+
+mod common;
+
+use common::*;
+use hostdriver::model::ModelNic;
+use hostdriver::{
+    CoalesceError, CoalescePolicy, Driver, DriverConfig, RxMode, SkBuff, SkbViolationKind, TxError,
+    XdpAction, XdpBuff,
+};
+use pool::{Coherence, DmaViolation, FaultKind, IfIndex, NapiCtx, NapiId};
+
+fn rx_n(drv: &mut Driver<ModelNic>, n: u32, len: usize) -> Vec<SkBuff> {
+    for i in 0..n {
+        drv.dev_mut().send_frame(frame(i, len));
+    }
+    run_until_rx(drv, n as usize, 1_000_000);
+    drv.drain_rx()
+}
+
+fn small() -> DriverConfig {
+    DriverConfig {
+        rx_ring_size: 16,
+        tx_ring_size: 16,
+        ..DriverConfig::default()
+    }
+}
+
+#[test]
+fn pass_skbs_freed_inside_napi_recycle_directly_and_outside_through_the_ring() {
+    let mut drv = driver(small(), Coherence::Coherent);
+    // The stack consumes every skb inside the poll.
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let s2 = seen.clone();
+    drv.set_rx_handler(Some(Box::new(
+        move |skb: SkBuff, napi: &mut NapiCtx<'_>| {
+            s2.borrow_mut().push(skb.to_vec().unwrap());
+            skb.free_in_napi(napi);
+            None
+        },
+    )));
+    drv.open().unwrap();
+    for i in 0..30 {
+        drv.dev_mut().send_frame(frame(i, 200));
+    }
+    settle(&mut drv);
+    assert_eq!(
+        *seen.borrow(),
+        (0..30).map(|i| frame(i, 200)).collect::<Vec<_>>()
+    );
+    let pp = drv.pool_stats().unwrap();
+    assert_eq!(
+        pp.recycle_stats.cached, 30,
+        "freed inside NAPI: direct into the cache"
+    );
+    assert_eq!(pp.recycle_stats.ring, 0);
+    // Now the stack queues them and frees later, from process context.
+    drv.set_rx_handler(None);
+    let skbs = rx_n(&mut drv, 10, 200);
+    for s in skbs {
+        s.free();
+    }
+    let pp2 = drv.pool_stats().unwrap();
+    assert_eq!(pp2.recycle_stats.cached, 30);
+    assert_eq!(
+        pp2.recycle_stats.ring, 10,
+        "freed outside NAPI: through the ring"
+    );
+    assert!(
+        drv.rx_pool().unwrap().violations().is_empty(),
+        "no direct recycling claimed outside NAPI"
+    );
+    settle(&mut drv);
+    assert_rx_conservation(&mut drv, 0);
+    close_clean(&mut drv);
+}
+
+#[test]
+fn clone_shares_the_page_and_the_pool_put_takes_the_released_refcnt_path() {
+    let mut drv = driver(small(), Coherence::Coherent);
+    drv.open().unwrap();
+    let mem = drv.host_mem().clone();
+    let mut skbs = rx_n(&mut drv, 2, 300);
+    let b = skbs.pop().unwrap();
+    let a = skbs.pop().unwrap();
+    let inflight0 = drv.rx_pool().unwrap().inflight();
+
+    // Original freed while the clone lives: refcount 2 -> released_refcnt.
+    let a_clone = a.skb_clone();
+    assert!(!a_clone.pp_recycle(), "the clone does not carry the mark");
+    assert_eq!(a_clone.head_pool(), None);
+    let page = a.data_addr().unwrap();
+    assert_eq!(mem.page_ref_count(page).unwrap(), 2);
+    a.free();
+    let pp = drv.pool_stats().unwrap();
+    assert_eq!(pp.recycle_stats.released_refcnt, 1);
+    assert_eq!(
+        drv.rx_pool().unwrap().inflight(),
+        inflight0 - 1,
+        "the pool let go of the page"
+    );
+    assert_eq!(
+        a_clone.to_vec().unwrap(),
+        frame(0, 300),
+        "the clone still reads its data"
+    );
+    assert_eq!(mem.page_ref_count(page).unwrap(), 1);
+    drop(a_clone);
+    assert_eq!(
+        mem.page_ref_count(page).unwrap(),
+        0,
+        "last reference freed the page"
+    );
+
+    // Clone freed first: the original's put recycles normally.
+    let b_clone = b.skb_clone();
+    drop(b_clone);
+    b.free();
+    let pp = drv.pool_stats().unwrap();
+    assert_eq!(pp.recycle_stats.released_refcnt, 1, "no second release");
+    assert_eq!(pp.recycle_stats.ring, 1);
+    settle(&mut drv);
+    close_clean(&mut drv);
+}
+
+#[test]
+fn copy_does_not_inherit_the_mark_and_an_inherited_mark_is_caught() {
+    let mut drv = driver(small(), Coherence::Coherent);
+    drv.open().unwrap();
+    let skb = rx_n(&mut drv, 1, 400).pop().unwrap();
+    let pp0 = drv.pool_stats().unwrap();
+
+    let copy = skb.skb_copy().unwrap();
+    assert!(!copy.pp_recycle());
+    assert_eq!(copy.head_pool(), None);
+    assert_eq!(copy.to_vec().unwrap(), frame(0, 400));
+    drop(copy);
+    assert!(drv.skb_violations().is_empty());
+    assert_eq!(
+        drv.pool_stats().unwrap(),
+        pp0,
+        "freeing a copy never touches the pool"
+    );
+
+    // The bug of the notes: the copy's header carried the mark along.
+    let bad = skb.skb_copy_inheriting_mark_for_test().unwrap();
+    assert!(bad.pp_recycle());
+    let head = bad.data_addr().unwrap();
+    drop(bad);
+    let v = drv.skb_violations();
+    assert_eq!(v.len(), 1, "the return hook caught it");
+    assert_eq!(
+        v[0].kind,
+        SkbViolationKind::RecycleMarkOnForeignMemory {
+            head,
+            head_kind: "heap copy"
+        }
+    );
+    assert_eq!(
+        drv.pool_stats().unwrap(),
+        pp0,
+        "nothing foreign entered the pool"
+    );
+    assert!(drv.rx_pool().unwrap().violations().is_empty());
+    assert_eq!(
+        drv.host_mem().page_ref_count(head).unwrap(),
+        0,
+        "the copy's memory was freed normally"
+    );
+    skb.free();
+    settle(&mut drv);
+    let rep = drv.close().unwrap();
+    assert_eq!(rep.rx_inflight, 0);
+}
+
+#[test]
+fn coalescing_a_pool_page_releases_its_pool_state_first_or_is_refused() {
+    let mut drv = driver(small(), Coherence::Coherent);
+    drv.open().unwrap();
+    let mem = drv.host_mem().clone();
+    let mut skbs = rx_n(&mut drv, 3, 256);
+    let c = skbs.pop().unwrap();
+    let b = skbs.pop().unwrap();
+    let mut a = skbs.pop().unwrap();
+
+    // Refused: both untouched.
+    let pp0 = drv.pool_stats().unwrap();
+    let (b, err) = a.try_coalesce(b, CoalescePolicy::Refuse).unwrap_err();
+    assert_eq!(
+        err,
+        CoalesceError::PoolPageHead {
+            pool: drv.rx_pool().unwrap().id()
+        }
+    );
+    assert_eq!(b.to_vec().unwrap(), frame(1, 256));
+    assert_eq!(a.nr_frags(), 0);
+    assert_eq!(drv.pool_stats().unwrap(), pp0);
+
+    // Released: the pool lets go before the page becomes a fragment.
+    let inflight = drv.rx_pool().unwrap().inflight();
+    let b_page = b.data_addr().unwrap();
+    a.try_coalesce(b, CoalescePolicy::ReleasePoolState).unwrap();
+    a.try_coalesce(c, CoalescePolicy::ReleasePoolState).unwrap();
+    assert_eq!(a.nr_frags(), 2);
+    assert!(a.pp_recycle(), "the head keeps its own mark");
+    let pp = drv.pool_stats().unwrap();
+    assert_eq!(pp.recycle_stats.released_refcnt, 2);
+    assert_eq!(drv.rx_pool().unwrap().inflight(), inflight - 2);
+    let mut want = frame(0, 256);
+    want.extend(frame(1, 256));
+    want.extend(frame(2, 256));
+    assert_eq!(a.to_vec().unwrap(), want);
+    assert_eq!(
+        mem.page_ref_count(b_page).unwrap(),
+        1,
+        "held by the fragment only"
+    );
+    a.free();
+    assert_eq!(mem.page_ref_count(b_page).unwrap(), 0);
+    assert_eq!(
+        drv.pool_stats().unwrap().recycle_stats.ring,
+        1,
+        "only the head went back to the pool"
+    );
+    settle(&mut drv);
+    close_clean(&mut drv);
+}
+
+#[test]
+fn xmit_copies_into_pool_pages_and_backs_off_when_the_ring_is_full() {
+    let cfg = DriverConfig {
+        tx_ring_size: 4,
+        ..small()
+    };
+    let mut drv = driver(cfg, Coherence::Coherent);
+    drv.open().unwrap();
+    let frames: Vec<Vec<u8>> = (0..40).map(|i| frame(i, len_for(i))).collect();
+    let mut next = 0;
+    let mut busy = 0;
+    while next < frames.len() {
+        match drv.xmit(&frames[next]) {
+            Ok(()) => next += 1,
+            Err(TxError::Busy { in_flight, size }) => {
+                assert_eq!((in_flight, size), (4, 4));
+                assert!(drv.tx_queue_stopped());
+                busy += 1;
+                // Back off: let the NIC work and the poll reap completions.
+                drv.run_for(200, 32).unwrap();
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    settle(&mut drv);
+    assert!(busy > 0, "the ring filled up");
+    assert_eq!(
+        drv.dev_mut().take_tx_frames(),
+        frames,
+        "nothing lost, in order"
+    );
+    let st = drv.stats();
+    assert_eq!(st.tx_xmit, 40);
+    assert_eq!(st.tx_packets, 40);
+    assert_eq!(st.tx_busy, busy);
+    assert!(st.tx_queue_woken >= 1);
+    assert!(!drv.tx_queue_stopped());
+    let tp = drv.tx_pool().unwrap().get_stats();
+    assert_eq!(
+        tp.recycle_stats.ring, 40,
+        "TX completions return pages with put_page_bulk"
+    );
+    assert!(matches!(
+        drv.xmit(&[]),
+        Err(TxError::BadLength { len: 0, .. })
+    ));
+    assert!(matches!(
+        drv.xmit(&vec![0; 1519]),
+        Err(TxError::BadLength {
+            len: 1519,
+            max: 1518
+        })
+    ));
+    close_clean(&mut drv);
+}
+
+#[test]
+fn loopback_brings_transmitted_frames_back_to_the_stack() {
+    let cfg = DriverConfig {
+        loopback: true,
+        ..small()
+    };
+    let mut drv = driver(cfg, Coherence::Coherent);
+    drv.open().unwrap();
+    let frames: Vec<Vec<u8>> = (0..12).map(|i| frame(i, len_for(i))).collect();
+    for f in &frames {
+        drv.xmit(f).unwrap();
+        drv.run_for(300, 32).unwrap();
+    }
+    // An external frame is dropped at the port in loopback.
+    drv.dev_mut().send_frame(frame(99, 64));
+    settle(&mut drv);
+    assert_eq!(bytes(&drv.drain_rx()), frames);
+    assert!(
+        drv.dev_mut().take_tx_frames().is_empty(),
+        "nothing left on the wire"
+    );
+    let hw = drv.hw_stats().unwrap();
+    assert_eq!(hw.hw_rx_drop_off, 1);
+    assert_rx_conservation(&mut drv, 12);
+    close_clean(&mut drv);
+}
+
+#[test]
+fn two_instances_on_a_wire_with_xdp_tx_reflection() {
+    let mem = memory(Coherence::Coherent);
+    let mut a = driver_on(&mem, "nicA", small());
+    let mut b = driver_on(
+        &mem,
+        "nicB",
+        DriverConfig {
+            ifindex: IfIndex(2),
+            napi_id: NapiId(2),
+            ..small()
+        },
+    );
+    b.set_xdp_prog(Some(Box::new(|x: &mut XdpBuff| {
+        let d = x.data_mut();
+        for i in 0..6 {
+            d.swap(i, i + 6);
+        }
+        XdpAction::Tx
+    })))
+    .unwrap();
+    a.open().unwrap();
+    b.open().unwrap();
+    let frames: Vec<Vec<u8>> = (0..30).map(|i| frame(i, len_for(i))).collect();
+    let mut sent = 0;
+    let mut back = Vec::new();
+    for _ in 0..2000 {
+        if sent < frames.len() && a.xmit(&frames[sent]).is_ok() {
+            sent += 1;
+        }
+        a.run_for(100, 32).unwrap();
+        b.run_for(100, 32).unwrap();
+        for f in a.dev_mut().take_tx_frames() {
+            b.dev_mut().send_frame(f);
+        }
+        for f in b.dev_mut().take_tx_frames() {
+            a.dev_mut().send_frame(f);
+        }
+        back.extend(a.drain_rx());
+        if back.len() == frames.len() {
+            break;
+        }
+    }
+    let want: Vec<Vec<u8>> = frames
+        .iter()
+        .map(|f| {
+            let mut v = f.clone();
+            for i in 0..6 {
+                v.swap(i, i + 6);
+            }
+            v
+        })
+        .collect();
+    assert_eq!(bytes(&back), want, "reflected by B, received by A");
+    drop(back);
+    assert_eq!(b.stats().rx_xdp_tx, 30);
+    settle(&mut a);
+    settle(&mut b);
+    assert_rx_conservation(&mut a, 0);
+    assert_rx_conservation(&mut b, 0);
+    close_clean(&mut a);
+    close_clean(&mut b);
+}
+
+/// PASS, XDP_TX with a rewrite and xmit, all byte-exact in non-coherent
+/// memory (every sync in place).
+#[test]
+fn non_coherent_memory_is_correct_with_every_sync_in_place() {
+    for (mode, sync_dev) in [
+        (RxMode::Page, true),
+        (RxMode::Page, false),
+        (RxMode::Frag, true),
+        (RxMode::Frag, false),
+    ] {
+        let cfg = DriverConfig {
+            rx_mode: mode,
+            pool_sync_dev: sync_dev,
+            headroom: if mode == RxMode::Frag { 64 } else { 256 },
+            ..small()
+        };
+        let mut drv = driver(cfg, Coherence::NonCoherent);
+        drv.open().unwrap();
+        // Several rounds so recycled pages are reused: stale data would show.
+        for round in 0..4u32 {
+            let frames: Vec<Vec<u8>> = (0..40)
+                .map(|i| frame(round * 1000 + i, len_for(i + round)))
+                .collect();
+            for f in &frames {
+                drv.dev_mut().send_frame(f.clone());
+            }
+            run_until_rx(&mut drv, 40, 2_000_000);
+            assert_eq!(
+                bytes(&drv.drain_rx()),
+                frames,
+                "{mode:?} sync_dev={sync_dev} round {round}"
+            );
+        }
+        let out: Vec<Vec<u8>> = (0..10).map(|i| frame(5000 + i, 333)).collect();
+        for f in &out {
+            while drv.xmit(f).is_err() {
+                drv.run_for(100, 32).unwrap();
+            }
+        }
+        settle(&mut drv);
+        assert_eq!(
+            drv.dev_mut().take_tx_frames(),
+            out,
+            "{mode:?}: the device read what the CPU wrote"
+        );
+        assert_rx_conservation(&mut drv, 0);
+        close_clean(&mut drv);
+    }
+    // XDP_TX rewriting the frame in non-coherent memory.
+    let mut drv = driver(small(), Coherence::NonCoherent);
+    drv.set_xdp_prog(Some(Box::new(|x: &mut XdpBuff| {
+        x.data_mut()[20] ^= 0xff;
+        XdpAction::Tx
+    })))
+    .unwrap();
+    drv.open().unwrap();
+    let frames: Vec<Vec<u8>> = (0..50).map(|i| frame(i, len_for(i))).collect();
+    for f in &frames {
+        drv.dev_mut().send_frame(f.clone());
+    }
+    settle(&mut drv);
+    let want: Vec<Vec<u8>> = frames
+        .iter()
+        .map(|f| {
+            let mut v = f.clone();
+            v[20] ^= 0xff;
+            v
+        })
+        .collect();
+    assert_eq!(drv.dev_mut().take_tx_frames(), want);
+    close_clean(&mut drv);
+}
+
+#[test]
+fn broken_rx_sync_for_cpu_is_caught_as_stale_data_in_non_coherent_memory() {
+    let mut cfg = small();
+    cfg.test.skip_rx_sync_for_cpu = true;
+    // Coherent memory hides the bug.
+    let mut ok = driver(cfg.clone(), Coherence::Coherent);
+    ok.open().unwrap();
+    let frames: Vec<Vec<u8>> = (0..20).map(|i| frame(i, 200)).collect();
+    for f in &frames {
+        ok.dev_mut().send_frame(f.clone());
+    }
+    run_until_rx(&mut ok, 20, 1_000_000);
+    assert_eq!(bytes(&ok.drain_rx()), frames);
+    // Non-coherent memory exposes it: the CPU reads its stale cache lines.
+    let mut bad = driver(cfg, Coherence::NonCoherent);
+    bad.open().unwrap();
+    for f in &frames {
+        bad.dev_mut().send_frame(f.clone());
+    }
+    run_until_rx(&mut bad, 20, 1_000_000);
+    let got = bytes(&bad.drain_rx());
+    let stale = got.iter().zip(&frames).filter(|(g, f)| g != f).count();
+    assert_eq!(stale, 20, "every frame read stale without the sync");
+    assert!(
+        got.iter().all(|g| g.iter().all(|&b| b == 0)),
+        "the CPU saw the never-invalidated zeroed lines"
+    );
+}
+
+#[test]
+fn broken_refill_sync_for_device_is_caught_by_the_dma_layer() {
+    let mut cfg = small();
+    cfg.pool_sync_dev = false; // the driver syncs for the device itself...
+    cfg.test.skip_refill_sync_for_device = true; // ...but "forgets"
+    let mut drv = driver(cfg, Coherence::Coherent);
+    drv.set_rx_handler(Some(Box::new(|skb: SkBuff, napi: &mut NapiCtx<'_>| {
+        skb.free_in_napi(napi);
+        None
+    })));
+    drv.open().unwrap();
+    // Fresh pages are device-owned from the map; recycled ones are not.
+    for i in 0..40 {
+        drv.dev_mut().send_frame(frame(i, 100));
+    }
+    settle(&mut drv);
+    let v = drv.dma_dev().violations();
+    let fault = v.iter().find_map(|x| match x {
+        DmaViolation::Fault(f) => Some(f),
+        _ => None,
+    });
+    let fault = fault.expect("the device write into CPU-owned lines was refused and recorded");
+    assert!(
+        matches!(fault.kind, FaultKind::CpuOwnedLines { .. }),
+        "{fault}"
+    );
+    let err = drv.dma_error().expect("the NIC reported the DMA error");
+    assert_eq!(err.source, nic_hw::regs::DMA_ERR_SRC_RX_DATA as u32);
+    assert_ne!(
+        err.status & nic_hw::regs::status::RX_STOPPED,
+        0,
+        "RX stopped, memory not corrupted"
+    );
+    let hw = drv.hw_stats().unwrap();
+    assert_eq!(hw.hw_dma_errors, 1);
+    assert_eq!(hw.hw_rx_drop_dma_err, 1);
+    assert_eq!(
+        hw.rx_frames_in(),
+        40,
+        "frames after the error counted as RX_DROP_OFF"
+    );
+    assert_eq!(
+        drv.stats().rx_pass,
+        16,
+        "the first ring of fresh pages was fine"
+    );
+}
+
+#[test]
+fn broken_tx_sync_for_device_is_caught_as_stale_wire_data_in_non_coherent_memory() {
+    let mut cfg = small();
+    cfg.test.skip_tx_sync_for_device = true;
+    let mut drv = driver(cfg, Coherence::NonCoherent);
+    drv.open().unwrap();
+    let frames: Vec<Vec<u8>> = (0..8).map(|i| frame(i, 500)).collect();
+    for f in &frames {
+        drv.xmit(f).unwrap();
+    }
+    settle(&mut drv);
+    let out = drv.dev_mut().take_tx_frames();
+    assert_eq!(out.len(), 8);
+    assert!(
+        out.iter().zip(&frames).all(|(o, f)| o != f),
+        "the device read stale RAM"
+    );
+}
