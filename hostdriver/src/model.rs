@@ -376,7 +376,7 @@ impl ModelNic {
             | regs::RX_CQ_BASE_LO
             | regs::TX_RING_BASE_LO
             | regs::TX_CQ_BASE_LO
-                if v % 16 != 0 =>
+                if v & 0xf != 0 =>
             {
                 return slverr();
             }

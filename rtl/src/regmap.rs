@@ -263,7 +263,10 @@ impl RegMap {
                 );
             }
         }
-        let _ = writeln!(s, "\n  // In-memory layouts (byte offsets, widths in bytes)");
+        let _ = writeln!(
+            s,
+            "\n  // In-memory layouts (byte offsets, widths in bytes)"
+        );
         for l in &self.layouts {
             let _ = writeln!(s, "  localparam int unsigned {}_SIZE = {};", l.name, l.size);
             for f in &l.fields {
@@ -325,7 +328,12 @@ impl RegMap {
             );
         }
         let _ = writeln!(s);
-        for r in &self.regs.iter().filter(|r| !r.fields.is_empty()).collect::<Vec<_>>() {
+        for r in &self
+            .regs
+            .iter()
+            .filter(|r| !r.fields.is_empty())
+            .collect::<Vec<_>>()
+        {
             let _ = writeln!(
                 s,
                 "/// Fields of {}.\npub mod {} {{",
@@ -346,7 +354,10 @@ impl RegMap {
             }
             let _ = writeln!(s, "}}\n");
         }
-        let _ = writeln!(s, "/// Every register: name, offset, access, reset value, description.");
+        let _ = writeln!(
+            s,
+            "/// Every register: name, offset, access, reset value, description."
+        );
         let _ = writeln!(s, "pub static REGISTERS: &[crate::RegInfo] = &[");
         for r in &self.regs {
             let _ = writeln!(
@@ -384,7 +395,11 @@ impl RegMap {
             let _ = writeln!(s, "}}\n");
         }
         for c in &self.constants {
-            let _ = writeln!(s, "/// {}\npub const {}: u64 = {};", c.desc, c.name, c.value);
+            let _ = writeln!(
+                s,
+                "/// {}\npub const {}: u64 = {};",
+                c.desc, c.name, c.value
+            );
         }
         s
     }
@@ -454,7 +469,10 @@ impl RegMap {
                 );
             }
         }
-        let _ = writeln!(s, "\n## Constants\n\n| name | value | description |\n|---|---|---|");
+        let _ = writeln!(
+            s,
+            "\n## Constants\n\n| name | value | description |\n|---|---|---|"
+        );
         for c in &self.constants {
             let _ = writeln!(s, "| `{}` | {} | {} |", c.name, c.value, c.desc);
         }

@@ -108,14 +108,14 @@ impl Descriptor {
 
     /// Parses the first 16 bytes of `b`.
     pub fn parse(b: &[u8]) -> Result<Self, WireError> {
-        let b: &[u8; Self::SIZE] = b
-            .get(..Self::SIZE)
-            .and_then(|s| s.try_into().ok())
-            .ok_or(WireError::Truncated {
-                what: "descriptor",
-                need: Self::SIZE,
-                got: b.len(),
-            })?;
+        let b: &[u8; Self::SIZE] =
+            b.get(..Self::SIZE)
+                .and_then(|s| s.try_into().ok())
+                .ok_or(WireError::Truncated {
+                    what: "descriptor",
+                    need: Self::SIZE,
+                    got: b.len(),
+                })?;
         Ok(Self {
             addr: Le64(field(b, desc_layout::ADDR)),
             len: Le32(field(b, desc_layout::LEN)),
@@ -233,14 +233,14 @@ impl Completion {
     /// Parses the first 16 bytes of `b`, rejecting unknown status codes and
     /// reserved flag bits.
     pub fn parse(b: &[u8]) -> Result<Self, WireError> {
-        let b: &[u8; Self::SIZE] = b
-            .get(..Self::SIZE)
-            .and_then(|s| s.try_into().ok())
-            .ok_or(WireError::Truncated {
-                what: "completion",
-                need: Self::SIZE,
-                got: b.len(),
-            })?;
+        let b: &[u8; Self::SIZE] =
+            b.get(..Self::SIZE)
+                .and_then(|s| s.try_into().ok())
+                .ok_or(WireError::Truncated {
+                    what: "completion",
+                    need: Self::SIZE,
+                    got: b.len(),
+                })?;
         let status = b[cpl_layout::STATUS];
         CplStatus::from_raw(status)?;
         let flags = b[cpl_layout::FLAGS];
@@ -297,7 +297,11 @@ mod tests {
         assert_eq!(Completion::parse(&bad), Err(WireError::ReservedFlags(0x81)));
         assert!(matches!(
             Completion::parse(&b[..15]),
-            Err(WireError::Truncated { need: 16, got: 15, .. })
+            Err(WireError::Truncated {
+                need: 16,
+                got: 15,
+                ..
+            })
         ));
     }
 

@@ -34,7 +34,10 @@ fn main() -> ExitCode {
             continue;
         }
         if check {
-            eprintln!("stale: {} (run `cargo run -p nic-hw --bin regmap-gen`)", path.display());
+            eprintln!(
+                "stale: {} (run `cargo run -p nic-hw --bin regmap-gen`)",
+                path.display()
+            );
             stale = true;
         } else if let Err(e) = std::fs::write(&path, want) {
             eprintln!("error: cannot write {}: {e}", path.display());
