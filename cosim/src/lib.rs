@@ -12,6 +12,7 @@
 
 pub mod bridge;
 pub mod bus;
+pub mod cli;
 pub mod device;
 pub mod pool_storage;
 pub mod rng;
