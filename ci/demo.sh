@@ -5,5 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash ci/install.sh
-cargo build --release -q -p cosim --bin cosim
-exec ./target/release/cosim demo "$@"
+exec cargo run --release -q -p cosim --bin cosim -- demo "$@"

@@ -8,17 +8,25 @@
 //!   interrupt observer);
 //! * [`Sim`]: the testbench that clocks them together;
 //! * [`pool_storage`]: the memory model's storage on the project's simulated
-//!   host memory (`pool`).
+//!   host memory (`pool`);
+//! * [`replay`] and [`markers`]: waveforms around failures, driver-side
+//!   markers in waveforms.
 
 pub mod bridge;
 pub mod bus;
 pub mod cli;
 pub mod device;
+pub mod markers;
 pub mod pool_storage;
+pub mod replay;
 pub mod rng;
+pub mod scenario;
 pub mod sim;
 
 pub use bridge::{Model, Ports, RtlStop, RtlStopKind, PORTS};
 pub use pool_storage::PoolStorage;
 pub use rng::{Chance, SplitMix64};
-pub use sim::{DriverMarkers, Sim, SimConfig, SimError};
+/// The waveform crate (decoding, save files), re-exported for tests.
+pub use waves;
+pub use replay::{with_failure_waves, WaveFormat, WaveSpec};
+pub use sim::{DriverMarkers, MarkerProbe, Sim, SimConfig, SimError};

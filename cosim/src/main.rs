@@ -19,6 +19,17 @@ enum Command {
     /// The main demo: frames from the wire through the NIC's DMA engine into
     /// page-pool pages, the NAPI driver, and back out on TX.
     Demo(cosim::cli::demo::DemoArgs),
+    /// The built-in traffic scenarios, one line each.
+    List(cosim::cli::list::ListArgs),
+    /// Run one scenario (built-in name or TOML file) and print its summary;
+    /// exits 1 when a check fails, 2 on bad input.
+    Run(cosim::cli::run::RunArgs),
+    /// Run many scenarios x seeds in parallel; optional JUnit XML report.
+    Matrix(cosim::cli::matrix::MatrixArgs),
+    /// Waveforms: decode the DMA transactions (`dma`), summarise them
+    /// (`summary`), write a GTKWave save file (`gtkw`), measure tracing
+    /// (`bench`).
+    Waves(cosim::cli::waves::WavesArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +48,10 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Demo(args) => cosim::cli::demo::run(&args),
+        Command::List(args) => cosim::cli::list::run(&args),
+        Command::Run(args) => cosim::cli::run::run(&args),
+        Command::Matrix(args) => cosim::cli::matrix::run(&args),
+        Command::Waves(args) => cosim::cli::waves::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

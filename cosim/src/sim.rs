@@ -1,7 +1,7 @@
 //! The testbench: the Verilated NIC plus every bus model, clocked together.
 
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::bridge::{Model, RtlStop, RtlStopKind};
 use crate::bus::{
@@ -91,9 +91,14 @@ pub struct DriverMarkers {
     pub sync_strobe: bool,
 }
 
+/// A marker probe: called while a waveform is open, whenever the
+/// testbench is entered from outside (register access, `step_n`), to update
+/// the driver-side markers (see [`crate::markers`]).
+pub type MarkerProbe = Box<dyn FnMut(&mut DriverMarkers) + Send>;
+
 #[derive(Debug)]
 struct Waves {
-    path: PathBuf,
+    spec: crate::replay::WaveSpec,
     window: Range<u64>,
 }
 
@@ -115,6 +120,11 @@ pub struct Sim<S: DmaStorage> {
     /// `cycle` at which the waveform window opens or closes; u64::MAX if none.
     wave_event: u64,
     halted: Option<SimError>,
+    markers: DriverMarkers,
+    marker_probe: Option<MarkerProbe>,
+    /// The cycle at whose start a raised sync strobe marker is lowered
+    /// (u64::MAX: not raised).
+    strobe_until: u64,
 }
 
 impl<S: DmaStorage> Sim<S> {
@@ -140,6 +150,9 @@ impl<S: DmaStorage> Sim<S> {
             waves: None,
             wave_event: u64::MAX,
             halted: None,
+            markers: DriverMarkers::default(),
+            marker_probe: None,
+            strobe_until: u64::MAX,
         };
         sim.set_markers(&DriverMarkers::default());
         sim.step_n(cfg.reset_cycles)?;
@@ -166,6 +179,9 @@ impl<S: DmaStorage> Sim<S> {
         }
         if self.cycle >= self.wave_event {
             self.wave_tick()?;
+        }
+        if self.cycle >= self.strobe_until {
+            self.lower_strobe();
         }
         let cycle = self.cycle;
         let mo = self.mem.drive(cycle);
@@ -301,15 +317,15 @@ impl<S: DmaStorage> Sim<S> {
     }
 
     fn halt(&mut self, e: SimError) -> SimError {
-        if self.model.trace_is_open() {
-            self.model.trace_close();
-        }
+        tracing::debug!(cycle = self.cycle, "cosim: halted: {e}");
+        self.waves_close();
         self.halted = Some(e.clone());
         e
     }
 
     /// Steps `n` cycles.
     pub fn step_n(&mut self, n: u64) -> Result<(), SimError> {
+        self.probe_markers();
         for _ in 0..n {
             self.step()?;
         }
@@ -376,6 +392,7 @@ impl<S: DmaStorage> Sim<S> {
     /// clocking the model until the response.
     pub fn read_reg(&mut self, reg: u32) -> Result<u32, SimError> {
         self.check_halted()?;
+        self.probe_markers();
         self.axil.start_read(reg).map_err(|source| SimError::Axil {
             cycle: self.cycle,
             source,
@@ -386,6 +403,8 @@ impl<S: DmaStorage> Sim<S> {
     /// Writes `value` to the register at byte offset `reg`.
     pub fn write_reg(&mut self, reg: u32, value: u32) -> Result<(), SimError> {
         self.check_halted()?;
+        self.probe_markers();
+        self.note_register_write(reg, value);
         self.axil
             .start_write(reg, value)
             .map_err(|source| SimError::Axil {
@@ -443,8 +462,15 @@ impl<S: DmaStorage> Sim<S> {
         &self.model
     }
 
-    /// Sets the `drv_*` marker inputs shown in waveforms.
+    /// Sets the `drv_*` marker inputs shown in waveforms. A raised
+    /// `sync_strobe` is lowered again after one cycle.
     pub fn set_markers(&mut self, m: &DriverMarkers) {
+        self.markers = *m;
+        self.strobe_until = if m.sync_strobe {
+            self.cycle + 1
+        } else {
+            u64::MAX
+        };
         let p = self.model.ports_mut();
         p.set_drv_napi_active_i(m.napi_active);
         p.set_drv_pool_inflight_i(m.pool_inflight);
@@ -460,18 +486,85 @@ impl<S: DmaStorage> Sim<S> {
         self.rst_n = rst_n;
     }
 
+    /// The driver-side markers as last set.
+    pub fn markers(&self) -> &DriverMarkers {
+        &self.markers
+    }
+
+    /// Installs (or removes) the probe that updates the driver markers
+    /// while a waveform is open; see [`crate::markers::PoolProbe`].
+    pub fn set_marker_probe(&mut self, probe: Option<MarkerProbe>) {
+        self.marker_probe = probe;
+    }
+
+    #[inline]
+    fn probe_markers(&mut self) {
+        if self.marker_probe.is_some() && self.model.trace_is_open() {
+            self.run_probe();
+        }
+    }
+
+    #[cold]
+    fn run_probe(&mut self) {
+        let mut m = self.markers;
+        if let Some(p) = self.marker_probe.as_mut() {
+            p(&mut m);
+        }
+        if m != self.markers {
+            self.set_markers(&m);
+        }
+    }
+
+    #[cold]
+    fn lower_strobe(&mut self) {
+        let m = DriverMarkers {
+            sync_strobe: false,
+            ..self.markers
+        };
+        self.set_markers(&m);
+    }
+
+    /// Register writes the markers show: the doorbells, and NAPI (the
+    /// driver masks every interrupt cause while NAPI polls and unmasks
+    /// when it completes; CTRL without ENABLE ends it).
+    #[inline]
+    fn note_register_write(&mut self, reg: u32, value: u32) {
+        use nic_hw::regs;
+        let mut m = self.markers;
+        match reg {
+            regs::RX_PROD => m.rx_doorbell = value as u16,
+            regs::TX_PROD => m.tx_doorbell = value as u16,
+            regs::IRQ_MASK => m.napi_active = value & 0xf == 0xf,
+            regs::CTRL if value & regs::ctrl::ENABLE == 0 => m.napi_active = false,
+            _ => return,
+        }
+        if m != self.markers {
+            self.set_markers(&m);
+        }
+    }
+
     // ---- waveforms ----------------------------------------------------------
 
     /// Dumps an FST waveform to `path` for the cycles in `window` (the file
     /// opens at `window.start`, or now if that has passed, and closes at
-    /// `window.end`). `None`: from now until [`Sim::waves_close`].
+    /// `window.end`). `None`: from now until [`Sim::waves_close`]. A GTKWave
+    /// save file is written next to it when it closes.
     pub fn waves(
         &mut self,
         path: impl AsRef<Path>,
         window: Option<Range<u64>>,
     ) -> Result<(), SimError> {
+        let mut spec = crate::replay::WaveSpec::new(path.as_ref());
+        spec.format = crate::replay::WaveFormat::Fst;
+        spec.window = window;
+        self.waves_spec(&spec)
+    }
+
+    /// Dumps a waveform as `spec` says (format, window, a marker cycle in
+    /// the save file).
+    pub fn waves_spec(&mut self, spec: &crate::replay::WaveSpec) -> Result<(), SimError> {
         self.waves_close();
-        let window = window.unwrap_or(self.cycle..u64::MAX);
+        let window = spec.window.clone().unwrap_or(self.cycle..u64::MAX);
         if window.end <= self.cycle || window.is_empty() {
             return Err(SimError::Wave(format!(
                 "window {window:?} is empty or already over (cycle {})",
@@ -479,17 +572,23 @@ impl<S: DmaStorage> Sim<S> {
             )));
         }
         self.waves = Some(Waves {
-            path: path.as_ref().to_path_buf(),
+            spec: spec.clone(),
             window: window.clone(),
         });
         self.wave_event = window.start.max(self.cycle);
         Ok(())
     }
 
-    /// Closes the waveform file now (if open) and cancels any window.
+    /// Closes the waveform file now (if open), writes its save file (and
+    /// the VCD copy if VCD was asked for) and cancels any window.
     pub fn waves_close(&mut self) {
         if self.model.trace_is_open() {
             self.model.trace_close();
+            if let Some(w) = &self.waves {
+                if let Err(e) = w.spec.finish() {
+                    tracing::error!(path = %w.spec.path.display(), "cosim: waveform post-processing failed: {e}");
+                }
+            }
         }
         self.waves = None;
         self.wave_event = u64::MAX;
@@ -502,18 +601,31 @@ impl<S: DmaStorage> Sim<S> {
             return Ok(());
         };
         if !self.model.trace_is_open() && self.cycle < w.window.end {
-            let path = w.path.clone();
+            let path = w.spec.trace_path();
             let end = w.window.end;
             tracing::info!(cycle = self.cycle, path = %path.display(), "cosim: waveform opened");
             self.model
                 .trace_open(&path)
                 .map_err(|e| SimError::Wave(e.to_string()))?;
             self.wave_event = end;
+            if self.marker_probe.is_some() {
+                self.run_probe();
+            }
         } else {
-            tracing::info!(cycle = self.cycle, path = %w.path.display(), "cosim: waveform closed");
+            tracing::info!(cycle = self.cycle, path = %w.spec.path.display(), "cosim: waveform closed");
             self.waves_close();
         }
         Ok(())
+    }
+}
+
+impl<S: DmaStorage> Drop for Sim<S> {
+    /// Finishes an open waveform (save file, VCD copy) and records the
+    /// cycle reached for [`crate::replay`] (the failure cycle of a test that
+    /// panicked with this testbench alive).
+    fn drop(&mut self) {
+        crate::replay::note_sim_dropped(self.cycle);
+        self.waves_close();
     }
 }
 

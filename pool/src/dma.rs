@@ -656,6 +656,45 @@ impl DmaDev {
         self.map_raw(page.pfn(), page.order(), offset, len, dir, attrs)
     }
 
+    /// `dma_map_page(dev, page, offset, len, dir)` of a page pool page on
+    /// this device, whatever device its pool maps for: what a target
+    /// driver's `ndo_xdp_xmit` does with a frame redirected from another
+    /// device (zero copy). The mapping is this device's own, independent of
+    /// the pool's (which stays in place); unmap it with [`Self::unmap_page`]
+    /// before the page goes back to its pool. Like `dma_map_page`, it
+    /// implies a sync for the device of the range (write-back of dirty CPU
+    /// lines in non-coherent mode).
+    pub fn map_pp_page(
+        &self,
+        page: &crate::PpPage,
+        offset: usize,
+        len: usize,
+        dir: DmaDirection,
+    ) -> Result<DmaAddr, DmaError> {
+        self.map_pp_page_attrs(page, offset, len, dir, DmaAttrs::default())
+    }
+
+    /// `dma_map_page_attrs` of a page pool page; see [`Self::map_pp_page`].
+    pub fn map_pp_page_attrs(
+        &self,
+        page: &crate::PpPage,
+        offset: usize,
+        len: usize,
+        dir: DmaDirection,
+        attrs: DmaAttrs,
+    ) -> Result<DmaAddr, DmaError> {
+        if page.pfn() >= self.inner.mem.inner.total_frames() {
+            return Err(DmaError::Mem {
+                device: self.inner.name.clone(),
+                source: MemError::OutOfRange {
+                    addr: page.host_addr(),
+                    len,
+                },
+            });
+        }
+        self.map_raw(page.pfn(), page.order(), offset, len, dir, attrs)
+    }
+
     /// `dma_unmap_page(dev, addr, len, dir)`: implies a sync for the CPU.
     pub fn unmap_page(&self, addr: DmaAddr, len: usize, dir: DmaDirection) -> Result<(), DmaError> {
         self.unmap_page_attrs(addr, len, dir, DmaAttrs::default())
@@ -723,9 +762,9 @@ impl DmaDev {
             ));
         }
         self.remove_mapping(&mut st, id, &m);
-        self.for_lines(&m, 0, m.len, |f, lines| {
+        self.for_lines(&m, 0, m.len, |f, lines, bytes| {
             if !attrs.skip_cpu_sync {
-                invalidate(f, lines.clone(), dir);
+                invalidate(f, bytes, dir);
             }
             f.dev_owned[lines].fill(false);
             f.map_count = f.map_count.saturating_sub(1);
@@ -802,7 +841,20 @@ impl DmaDev {
         let cycle = self.inner.mem.cycle();
         let mut st = lock(&self.inner.state);
         let found = self.find_exact(&st, buf.dma, buf.len as u64, DmaDirection::Bidirectional);
-        let Some(id) = found.filter(|id| st.mappings[id].coherent) else {
+        if found.is_some_and(|id| !st.mappings[&id].coherent) {
+            // DMA-API debug: "frees DMA memory with wrong function"
+            return Err(self.api_err(
+                &mut st,
+                cycle,
+                DmaError::TypeMismatch {
+                    device: self.inner.name.clone(),
+                    op: "dma_free_coherent",
+                    addr: buf.dma,
+                    mapped_as: "streaming (dma_map_page)",
+                },
+            ));
+        }
+        let Some(id) = found else {
             return Err(self.api_err(
                 &mut st,
                 cycle,
@@ -980,7 +1032,7 @@ impl DmaDev {
             mapped_at: cycle,
         };
         self.insert_mapping(&mut st, m.clone());
-        self.for_lines(&m, 0, m.len, |f, lines| {
+        self.for_lines(&m, 0, m.len, |f, lines, _| {
             if !attrs.skip_cpu_sync {
                 write_back(f, lines.clone());
             }
@@ -1060,9 +1112,9 @@ impl DmaDev {
             return Err(self.api_err(&mut st, cycle, err));
         }
         if !m.coherent && len > 0 {
-            self.for_lines(&m, rel + offset, len, |f, lines| {
+            self.for_lines(&m, rel + offset, len, |f, lines, bytes| {
                 if for_cpu {
-                    invalidate(f, lines.clone(), dir);
+                    invalidate(f, bytes, dir);
                     f.dev_owned[lines].fill(false);
                 } else {
                     write_back(f, lines.clone());
@@ -1079,13 +1131,14 @@ impl DmaDev {
         Ok(())
     }
 
-    /// Applies `f` to the frames and line ranges of `[m.start+rel, +len)`.
+    /// Applies `f` to the frames, line ranges and byte ranges (within the
+    /// frame) of `[m.start+rel, +len)`.
     fn for_lines(
         &self,
         m: &Mapping,
         rel: u64,
         len: u64,
-        mut f: impl FnMut(&mut Frame, std::ops::Range<usize>),
+        mut f: impl FnMut(&mut Frame, std::ops::Range<usize>, std::ops::Range<usize>),
     ) {
         if len == 0 {
             return;
@@ -1099,7 +1152,11 @@ impl DmaDev {
             let a = phys.max(fstart) - fstart;
             let b = end.min(fstart + PAGE_SIZE as u64) - fstart;
             let lines = (a as usize / DMA_CACHE_ALIGN)..(b as usize).div_ceil(DMA_CACHE_ALIGN);
-            f(&mut lock(&frames[pfn as usize]), lines);
+            f(
+                &mut lock(&frames[pfn as usize]),
+                lines,
+                a as usize..b as usize,
+            );
             pfn += 1;
         }
     }
@@ -1368,11 +1425,22 @@ fn write_back(f: &mut Frame, lines: std::ops::Range<usize>) {
     }
 }
 
-/// Cache invalidate: the CPU's copy is reloaded from RAM (non-coherent mode;
-/// nothing to do for `DMA_TO_DEVICE`, as on arm64).
-fn invalidate(f: &mut Frame, lines: std::ops::Range<usize>, dir: DmaDirection) {
-    if f.cpu.is_empty() || dir == DmaDirection::ToDevice {
+/// Cache invalidate of the bytes `bytes` of a frame: the CPU's copy is
+/// reloaded from RAM (non-coherent mode; nothing to do for `DMA_TO_DEVICE`),
+/// as arm64's `dcache_inval_poc` does it: a line only partly inside the
+/// range (the first or last one of an unaligned range) is cleaned and
+/// invalidated (`dc civac`), so a dirty CPU copy of it is first written back
+/// to RAM, over whatever the device wrote into that line.
+fn invalidate(f: &mut Frame, bytes: std::ops::Range<usize>, dir: DmaDirection) {
+    if f.cpu.is_empty() || dir == DmaDirection::ToDevice || bytes.is_empty() {
         return;
+    }
+    let lines = (bytes.start / DMA_CACHE_ALIGN)..bytes.end.div_ceil(DMA_CACHE_ALIGN);
+    if bytes.start % DMA_CACHE_ALIGN != 0 {
+        write_back(f, lines.start..lines.start + 1);
+    }
+    if bytes.end % DMA_CACHE_ALIGN != 0 {
+        write_back(f, lines.end - 1..lines.end);
     }
     let r = lines.start * DMA_CACHE_ALIGN..lines.end * DMA_CACHE_ALIGN;
     let (ram, cpu) = (&f.ram, &mut f.cpu);

@@ -35,6 +35,19 @@
 //!   attribute names (struct, JSON, text), and deferred release of destroyed
 //!   pools ([`PoolRegistry::service`]).
 //!
+//! ## Beyond recycling
+//!
+//! * [`PagePoolHandle::release_page`] (`page_pool_release_page`): a page
+//!   leaves its pool (unmapped, out of the in-flight count) and lives on as
+//!   a plain [`PageRef`], e.g. when an skb coalesce turns it into a frag.
+//! * [`DmaDev::map_pp_page`]: `dma_map_page` of a pool page on another
+//!   device (zero-copy `XDP_REDIRECT` in the target's `ndo_xdp_xmit`).
+//! * [`HostMemory::page_pool_of`] / [`HostMemory::page_is_pp`]: which pool
+//!   a host page belongs to (`page_pool_page_is_pp`, `page->pp`), and
+//!   [`PoolRegistry::handle`] for that pool.
+//! * [`PP_FLAG_SYSTEM_POOL`] pools share one set of recycle counters, as
+//!   the kernel's system pools share `pp_system_recycle_stats`.
+//!
 //! ## The NAPI context in the types
 //!
 //! [`PagePool`] is owned by the RX queue: allocating needs `&mut PagePool`.
@@ -95,9 +108,9 @@ pub use mem::{Coherence, HostMemory, MemConfig, MemError, Page, PageRef, MAX_PAG
 pub use page_pool::{
     DestroyOutcome, IfIndex, NapiCtx, NapiId, PagePool, PagePoolAllocStats, PagePoolHandle,
     PagePoolParams, PagePoolRecycleStats, PagePoolStats, PoolAllocError, PoolError, PoolViolation,
-    PoolViolationKind, PpPage, PpVa, PutContext, PP_ALLOC_CACHE_REFILL, PP_ALLOC_CACHE_SIZE,
-    PP_FLAG_ALL, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, PP_FLAG_SYSTEM_POOL, PP_RING_DEFAULT,
-    PP_RING_MAX,
+    PoolViolationKind, PpPage, PpVa, PutContext, LOOPBACK_IFINDEX, PP_ALLOC_CACHE_REFILL,
+    PP_ALLOC_CACHE_SIZE, PP_FLAG_ALL, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, PP_FLAG_SYSTEM_POOL,
+    PP_RING_DEFAULT, PP_RING_MAX,
 };
 pub use registry::{PagePoolInfo, PagePoolStatsAttrs, PoolRegistry, ServiceEvent};
 

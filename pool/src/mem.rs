@@ -202,9 +202,34 @@ pub struct PageRef {
 }
 
 impl PageRef {
+    /// Takes over a page reference someone already holds (e.g. the one a
+    /// page pool held, at `page_pool_release_page`).
+    pub(crate) fn adopt(mem: &HostMemory, pfn: u64, order: u32) -> Self {
+        Self {
+            mem: mem.clone(),
+            pfn,
+            order,
+        }
+    }
     /// Host address of the page.
     pub fn host_addr(&self) -> HostAddr {
         pfn_to_host(self.pfn)
+    }
+    /// Page frame number of the head frame.
+    pub fn pfn(&self) -> u64 {
+        self.pfn
+    }
+    /// Page order.
+    pub fn order(&self) -> u32 {
+        self.order
+    }
+    /// Bytes in the page (`PAGE_SIZE << order`).
+    pub fn len(&self) -> usize {
+        PAGE_SIZE << self.order
+    }
+    /// Never true; present for clippy's `len_without_is_empty`.
+    pub fn is_empty(&self) -> bool {
+        false
     }
 }
 
@@ -450,6 +475,29 @@ impl HostMemory {
         Ok(self.inner.meta[head as usize]
             .page_ref
             .load(Ordering::Acquire))
+    }
+
+    /// The id of the page pool the page holding `addr` belongs to (any
+    /// address inside a compound page counts for its head page), or `None`
+    /// for a free page, an address outside memory, or a page that is not a
+    /// page pool page (never was, or was released from its pool). The
+    /// kernel's `page_pool_page_is_pp()` (the `pp_magic` signature check)
+    /// followed by `page->pp->user.id`. A page in a pool's cache or ring
+    /// still belongs to it.
+    pub fn page_pool_of(&self, addr: HostAddr) -> Option<u32> {
+        let pfn = self.inner.host_to_pfn(addr, 1).ok()?;
+        let head = match lock(&self.inner.frames[pfn as usize]).state {
+            FrameState::Free => return None,
+            FrameState::Allocated { head, .. } => head,
+        };
+        let id = self.inner.meta[head as usize].pp_id.load(Ordering::Acquire);
+        (id != 0).then_some(id)
+    }
+
+    /// Whether the page holding `addr` is a page pool page
+    /// (`page_pool_page_is_pp()`); see [`Self::page_pool_of`].
+    pub fn page_is_pp(&self, addr: HostAddr) -> bool {
+        self.page_pool_of(addr).is_some()
     }
 
     /// Frames currently allocated on node `nid`.

@@ -17,7 +17,7 @@
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
@@ -35,7 +35,8 @@ use crate::PAGE_SIZE;
 pub const PP_FLAG_DMA_MAP: u32 = 1 << 0;
 /// The pool syncs recycled pages for the device (needs DMA_MAP, `max_len`).
 pub const PP_FLAG_DMA_SYNC_DEV: u32 = 1 << 1;
-/// A shared system pool with no NAPI owner.
+/// A shared system pool with no NAPI owner; its recycle stats are those of
+/// every system pool (the kernel's shared `pp_system_recycle_stats`).
 pub const PP_FLAG_SYSTEM_POOL: u32 = 1 << 2;
 /// Every known flag.
 pub const PP_FLAG_ALL: u32 = PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV | PP_FLAG_SYSTEM_POOL;
@@ -59,6 +60,19 @@ pub struct NapiId(pub u32);
 /// A network device's interface index (the pool's `netdev`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct IfIndex(pub u32);
+
+/// The loopback device's ifindex (`LOOPBACK_IFINDEX`): pools whose netdev
+/// is unregistered are moved to it (and then reported without an
+/// `ifindex`); unregistering it wipes the pools hanging off it.
+pub const LOOPBACK_IFINDEX: IfIndex = IfIndex(1);
+
+/// `pool->slow.netdev` is the netdev given at creation.
+pub(crate) const NETDEV_LINKED: u8 = 0;
+/// The netdev was unregistered: the pool now hangs off loopback (orphaned,
+/// still visible to netlink, without an `ifindex`).
+pub(crate) const NETDEV_ORPHANED: u8 = 1;
+/// Loopback (its namespace) went away too: `NET_PTR_POISON`, invisible.
+pub(crate) const NETDEV_WIPED: u8 = 2;
 
 /// `struct page_pool_params`.
 #[derive(Clone, Debug)]
@@ -128,7 +142,9 @@ pub enum PoolError {
     /// DMA_SYNC_DEV with `max_len == 0`.
     #[error("page_pool_create: PP_FLAG_DMA_SYNC_DEV with max_len 0")]
     ZeroMaxLen,
-    /// `offset + max_len` beyond the pool's page (every recycle would fail).
+    /// `offset + max_len` beyond the pool's page. No longer returned by
+    /// [`PagePool::create`]: the kernel accepts such a pool (and DMA-API
+    /// debug then reports each of its syncs); kept for API stability.
     #[error("page_pool_create: sync area offset {offset} + max_len {max_len} exceeds the {page_len}-byte page")]
     SyncAreaOutsidePage {
         /// Offset.
@@ -452,6 +468,19 @@ struct Counters {
     released_refcnt: AtomicU64,
 }
 
+/// The recycle counters of every [`PP_FLAG_SYSTEM_POOL`] pool of a
+/// [`HostMemory`]: the kernel gives system pools one shared
+/// `pp_system_recycle_stats` instead of a per-pool percpu object, so each
+/// system pool's `recycle_stats` are those of all of them.
+#[derive(Debug, Default)]
+pub(crate) struct SystemRecycle {
+    cached: AtomicU64,
+    cache_full: AtomicU64,
+    ring: AtomicU64,
+    ring_full: AtomicU64,
+    released_refcnt: AtomicU64,
+}
+
 /// Increment of a counter with a single writer (the owner): no atomic RMW.
 #[inline]
 fn inc1(c: &AtomicU64) {
@@ -466,6 +495,8 @@ pub(crate) struct Shutdown {
     next_retry: u64,
     defer_warn: u64,
     pub(crate) freed: bool,
+    /// In-flight went negative at a retry: never retried again.
+    abandoned: bool,
 }
 
 /// State shared by the owner, its handles and the registry.
@@ -479,7 +510,8 @@ pub(crate) struct PoolShared {
     max_len: u32,
     offset: u32,
     pub(crate) netdev: Option<IfIndex>,
-    pub(crate) netdev_gone: AtomicBool,
+    /// [`NETDEV_LINKED`], [`NETDEV_ORPHANED`] or [`NETDEV_WIPED`].
+    pub(crate) netdev_state: AtomicU8,
     dma_map: bool,
     dma_sync: AtomicBool,
     destroyed: AtomicBool,
@@ -487,6 +519,8 @@ pub(crate) struct PoolShared {
     hold_cnt: AtomicU32,
     release_cnt: AtomicU32,
     stats: Counters,
+    /// `Some` for a [`PP_FLAG_SYSTEM_POOL`] pool: its recycle counters.
+    system: Option<Arc<SystemRecycle>>,
     violations: Mutex<Vec<PoolViolation>>,
     pub(crate) shutdown: Mutex<Shutdown>,
 }
@@ -526,12 +560,21 @@ impl PoolShared {
                 refill: r(&s.refill),
                 waive: r(&s.waive),
             },
-            recycle_stats: PagePoolRecycleStats {
-                cached: r(&s.cached),
-                cache_full: r(&s.cache_full),
-                ring: self.producer.pushed(),
-                ring_full: r(&s.ring_full),
-                released_refcnt: r(&s.released_refcnt),
+            recycle_stats: match &self.system {
+                None => PagePoolRecycleStats {
+                    cached: r(&s.cached),
+                    cache_full: r(&s.cache_full),
+                    ring: self.producer.pushed(),
+                    ring_full: r(&s.ring_full),
+                    released_refcnt: r(&s.released_refcnt),
+                },
+                Some(sys) => PagePoolRecycleStats {
+                    cached: r(&sys.cached),
+                    cache_full: r(&sys.cache_full),
+                    ring: r(&sys.ring),
+                    ring_full: r(&sys.ring_full),
+                    released_refcnt: r(&sys.released_refcnt),
+                },
             },
         }
     }
@@ -541,13 +584,30 @@ impl PoolShared {
         let detach = lock(&self.shutdown).detach_cycle;
         PagePoolInfo {
             id: self.id,
-            ifindex: self.netdev.map(|i| i.0),
-            napi_id: self.napi.map(|n| n.0),
+            ifindex: self.visible_ifindex().map(|i| i.0),
+            // `pool->p.napi` is cleared by page_pool_disable_direct_recycling()
+            // at destroy, so a destroyed pool reports no napi-id.
+            napi_id: self
+                .napi
+                .filter(|_| !self.destroyed.load(Ordering::Acquire))
+                .map(|n| n.0),
             inflight,
             inflight_mem: u64::from(inflight) * ((PAGE_SIZE as u64) << self.order),
             detach_time: detach.map(|c| self.mem.cycles_to_secs(c)),
             stats: PagePoolStatsAttrs::from(self.stats()),
         }
+    }
+
+    /// The `ifindex` netlink reports: the netdev's, unless the pool was
+    /// moved to loopback when its netdev went away (the kernel omits
+    /// loopback's). A pool created on [`LOOPBACK_IFINDEX`] itself still
+    /// shows it: the simulated drivers use ifindex 1 for a real device.
+    fn visible_ifindex(&self) -> Option<IfIndex> {
+        let netdev = self.netdev?;
+        if self.netdev_state.load(Ordering::Relaxed) != NETDEV_LINKED {
+            return None;
+        }
+        Some(netdev)
     }
 
     #[cold]
@@ -632,17 +692,59 @@ impl PoolShared {
             self.sync_for_device(dma, dma_sync_size);
             return true;
         }
-        self.stats.released_refcnt.fetch_add(1, Ordering::Relaxed);
+        match &self.system {
+            None => &self.stats.released_refcnt,
+            Some(sys) => &sys.released_refcnt,
+        }
+        .fetch_add(1, Ordering::Relaxed);
         self.return_page(pfn, dma);
         false
+    }
+
+    /// `recycle_stat_inc(pool, cached)` (owner only).
+    #[inline]
+    fn stat_cached(&self) {
+        match &self.system {
+            None => inc1(&self.stats.cached),
+            Some(sys) => _ = sys.cached.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// `recycle_stat_inc(pool, cache_full)` (owner only).
+    #[inline]
+    fn stat_cache_full(&self) {
+        match &self.system {
+            None => inc1(&self.stats.cache_full),
+            Some(sys) => _ = sys.cache_full.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// `recycle_stat_inc(pool, ring_full)`.
+    #[inline]
+    fn stat_ring_full(&self) {
+        match &self.system {
+            None => &self.stats.ring_full,
+            Some(sys) => &sys.ring_full,
+        }
+        .fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `recycle_stat_add(pool, ring, n)`: a pool's own count is read off its
+    /// ring's push count; the shared system count is kept explicitly.
+    #[inline]
+    fn stat_ring(&self, n: u64) {
+        if let Some(sys) = &self.system {
+            sys.ring.fetch_add(n, Ordering::Relaxed);
+        }
     }
 
     /// `page_pool_recycle_in_ring` + the ring-full fallback.
     #[inline]
     fn recycle_in_ring(&self, pfn: u64, dma: u64) {
-        // `ring += 1` is read off the ring's own push count.
-        if self.producer.push(pfn).is_err() {
-            self.stats.ring_full.fetch_add(1, Ordering::Relaxed);
+        if self.producer.push(pfn).is_ok() {
+            self.stat_ring(1);
+        } else {
+            self.stat_ring_full();
             self.return_page(pfn, dma);
         }
     }
@@ -651,6 +753,14 @@ impl PoolShared {
     /// reference (other holders keep the page alive).
     #[cold]
     fn return_page(&self, pfn: u64, dma: u64) {
+        self.release_state(pfn, dma);
+        self.mem.inner.put_page_ref(pfn, self.order);
+    }
+
+    /// `page_pool_release_page`: unmap, count the release, clear the pp
+    /// info; the page reference the pool held is left to the caller.
+    #[cold]
+    fn release_state(&self, pfn: u64, dma: u64) {
         if self.dma_map {
             if let Some(dev) = &self.dev {
                 let len = PAGE_SIZE << self.order;
@@ -671,7 +781,20 @@ impl PoolShared {
         meta.pp_id.store(0, Ordering::Relaxed);
         meta.dma.store(0, Ordering::Relaxed);
         meta.pp_ref.store(0, Ordering::Relaxed);
-        self.mem.inner.put_page_ref(pfn, self.order);
+    }
+
+    /// See [`PagePoolHandle::release_page`].
+    fn release_page(&self, page: PpPage) -> Result<PageRef, PpPage> {
+        if !self.owns(page.pfn) {
+            return Err(page);
+        }
+        if self.meta(page.pfn).pp_ref.load(Ordering::Acquire) != 1 {
+            return Err(page);
+        }
+        let order = page.order;
+        let (pfn, dma) = page.into_raw();
+        self.release_state(pfn, dma);
+        Ok(PageRef::adopt(&self.mem, pfn, order))
     }
 
     /// A put from a context that may not recycle directly.
@@ -702,15 +825,17 @@ impl PoolShared {
                 bulk.push((pfn, dma));
             }
         }
-        // `ring += pushed` is read off the ring's own push count.
         let mut rest = bulk.iter();
+        let mut pushed = 0;
         for &(pfn, dma) in rest.by_ref() {
             if self.producer.push(pfn).is_err() {
-                self.stats.ring_full.fetch_add(1, Ordering::Relaxed);
+                self.stat_ring_full();
                 self.return_page(pfn, dma);
                 break;
             }
+            pushed += 1;
         }
+        self.stat_ring(pushed);
         for &(pfn, dma) in rest {
             self.return_page(pfn, dma);
         }
@@ -754,31 +879,37 @@ impl PoolShared {
         let hz = self.mem.config().clock_hz;
         let mut sd = lock(&self.shutdown);
         let detached = sd.detach_cycle?;
-        if sd.freed || cycle < sd.next_retry {
+        if sd.freed || sd.abandoned || cycle < sd.next_retry {
             return None;
         }
         let inflight = self.release(&mut sd);
-        if inflight <= 0 {
+        if inflight < 0 {
+            // "if negative, we will never recover": no reschedule; the pool
+            // stays detached (and listed) for good.
+            sd.abandoned = true;
+            return None;
+        }
+        if inflight == 0 {
             sd.freed = true;
             tracing::info!(pool = self.id, "page pool released after detach");
             return Some(ServiceEvent::Freed { id: self.id });
         }
         sd.next_retry = cycle + hz;
-        let invisible = self.netdev.is_none() || self.netdev_gone.load(Ordering::Relaxed);
+        // "Periodic warning for page pools the user can't see": created
+        // without a netdev, or wiped with loopback (NET_PTR_POISON). An
+        // orphaned pool hangs off loopback and stays visible: no warning.
+        let invisible =
+            self.netdev.is_none() || self.netdev_state.load(Ordering::Relaxed) == NETDEV_WIPED;
         if cycle >= sd.defer_warn && invisible {
             let sec = (cycle - detached) / hz;
-            tracing::warn!(
-                "page_pool_release_retry() stalled pool shutdown: id {}, {} inflight {} sec",
-                self.id,
-                inflight,
-                sec
-            );
-            sd.defer_warn = cycle + DEFER_WARN_INTERVAL_SECS * hz;
-            return Some(ServiceEvent::Stalled {
+            let ev = ServiceEvent::Stalled {
                 id: self.id,
                 inflight: inflight as u32,
                 secs: sec,
-            });
+            };
+            tracing::warn!("{ev}");
+            sd.defer_warn = cycle + DEFER_WARN_INTERVAL_SECS * hz;
+            return Some(ev);
         }
         None
     }
@@ -843,14 +974,9 @@ impl PagePool {
                 max: MAX_PAGE_ORDER,
             });
         }
-        let page_len = PAGE_SIZE << p.order;
-        if dma_sync && p.offset as usize + p.max_len as usize > page_len {
-            return Err(PoolError::SyncAreaOutsidePage {
-                offset: p.offset,
-                max_len: p.max_len,
-                page_len,
-            });
-        }
+        // The kernel does not check `offset + max_len` against the page: such
+        // a pool is created, and every sync_for_device it does is reported
+        // by the DMA-API checks (a sync range outside the mapping).
         if dma_map {
             match &p.dev {
                 None => return Err(PoolError::NoDevice),
@@ -888,7 +1014,7 @@ impl PagePool {
             max_len: p.max_len,
             offset: p.offset,
             netdev: p.netdev,
-            netdev_gone: AtomicBool::new(false),
+            netdev_state: AtomicU8::new(NETDEV_LINKED),
             dma_map,
             dma_sync: AtomicBool::new(dma_sync),
             destroyed: AtomicBool::new(false),
@@ -896,6 +1022,7 @@ impl PagePool {
             hold_cnt: AtomicU32::new(0),
             release_cnt: AtomicU32::new(0),
             stats: Counters::default(),
+            system: (p.flags & PP_FLAG_SYSTEM_POOL != 0).then(|| registry.system_recycle()),
             violations: Mutex::new(Vec::new()),
             shutdown: Mutex::new(Shutdown::default()),
         });
@@ -989,7 +1116,7 @@ impl PagePool {
             if *offset + size > max_size {
                 page = self.drain_frag(p);
                 if page.is_some() {
-                    inc1(&self.shared.stats.cached);
+                    self.shared.stat_cached();
                     inc1(&self.shared.stats.fast);
                 }
             } else {
@@ -1115,6 +1242,11 @@ impl PagePool {
     pub fn get_page(&self, page: &PpPage) -> PageRef {
         self.mem
             .get_page_ref(&self.shared.mem, page.pfn, page.order)
+    }
+
+    /// `page_pool_release_page`; see [`PagePoolHandle::release_page`].
+    pub fn release_page(&self, page: PpPage) -> Result<PageRef, PpPage> {
+        self.shared.release_page(page)
     }
 
     /// Recorded misuse.
@@ -1320,10 +1452,10 @@ impl PagePool {
         if direct {
             if self.cache.len() < PP_ALLOC_CACHE_SIZE {
                 self.cache.push(pfn);
-                inc1(&self.shared.stats.cached);
+                self.shared.stat_cached();
                 return;
             }
-            inc1(&self.shared.stats.cache_full);
+            self.shared.stat_cache_full();
         }
         self.shared.recycle_in_ring(pfn, dma);
     }
@@ -1351,7 +1483,10 @@ impl PagePool {
         sd.consumer = self.consumer.take();
         let inflight = sh.release(&mut sd);
         let registry = sh.mem.pool_registry();
-        if inflight <= 0 {
+        // page_pool_destroy(): `if (!page_pool_release(pool)) return;` -- a
+        // negative in-flight count (a driver bug, reported) is not zero: the
+        // pool is detached like one with pages out, and never freed.
+        if inflight == 0 {
             sd.freed = true;
             drop(sd);
             registry.unlist(sh.id);
@@ -1371,7 +1506,7 @@ impl PagePool {
             "page pool detached with pages in flight"
         );
         DestroyOutcome::Detached {
-            inflight: inflight as u32,
+            inflight: inflight.max(0) as u32,
         }
     }
 }
@@ -1478,6 +1613,9 @@ impl fmt::Debug for PagePoolHandle {
 }
 
 impl PagePoolHandle {
+    pub(crate) fn from_shared(shared: Arc<PoolShared>) -> Self {
+        Self { shared }
+    }
     /// The pool's id.
     pub fn id(&self) -> u32 {
         self.shared.id
@@ -1518,6 +1656,22 @@ impl PagePoolHandle {
             .inner
             .get_page_ref(&self.shared.mem, page.pfn, page.order)
     }
+    /// `page_pool_release_page` (the kernel's before 6.4; the skb
+    /// coalesce / frags path of the seed notes, "release page_pool state"):
+    /// disconnects `page` from the pool so it lives on as a plain page.
+    /// The DMA mapping is removed (`dma_unmap_page_attrs`, skipping the CPU
+    /// sync), the page leaves the in-flight count (`release_cnt += 1`, no
+    /// stat moves), it is no longer a pp page
+    /// ([`crate::HostMemory::page_pool_of`] says `None`), and the page
+    /// reference the pool held comes back as a [`PageRef`]: dropping it
+    /// (the kernel's `put_page`) frees the page.
+    ///
+    /// `page` must be the only pp reference: a page with other pp references
+    /// (fragments, [`Self::ref_page`]) is given back unchanged in `Err`, as
+    /// is a page of another pool (also recorded as a violation).
+    pub fn release_page(&self, page: PpPage) -> Result<PageRef, PpPage> {
+        self.shared.release_page(page)
+    }
     /// `page_pool_get_dma_addr`.
     pub fn get_dma_addr(&self, page: &PpPage) -> Option<DmaAddr> {
         page.dma_addr()
@@ -1545,5 +1699,49 @@ impl PagePoolHandle {
     /// Whether the pool was destroyed and every page came back.
     pub fn is_freed(&self) -> bool {
         lock(&self.shared.shutdown).freed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::ServiceEvent;
+    use crate::{DmaDirection, MemConfig};
+
+    /// page_pool_destroy(): `if (!page_pool_release(pool)) return;` -- a
+    /// negative in-flight count is reported, and the pool is detached (and
+    /// stays listed), never freed; page_pool_release_retry() does not
+    /// reschedule itself on a negative count.
+    #[test]
+    fn negative_inflight_detaches_for_good() {
+        let mem = HostMemory::new(MemConfig {
+            clock_hz: 1000,
+            ..MemConfig::default()
+        });
+        let dev = mem.dma_device("nic");
+        let mut pool = PagePool::create(PagePoolParams {
+            flags: PP_FLAG_DMA_MAP,
+            dev: Some(dev.clone()),
+            dma_dir: DmaDirection::FromDevice,
+            ..PagePoolParams::new(&mem)
+        })
+        .unwrap();
+        let page = pool.dev_alloc_pages().unwrap();
+        pool.put_full_page(page, false);
+        // a driver bug releasing one page too many
+        pool.shared.release_cnt.fetch_add(1, Ordering::AcqRel);
+        let handle = pool.handle();
+        assert_eq!(pool.destroy(), DestroyOutcome::Detached { inflight: 0 });
+        assert!(handle
+            .violations()
+            .iter()
+            .any(|v| matches!(v.kind, PoolViolationKind::NegativeInflight { inflight: -1 })));
+        let registry = mem.pool_registry();
+        let events: Vec<ServiceEvent> = (1..200).flat_map(|s| registry.service(s * 1000)).collect();
+        assert!(events.is_empty(), "{events:?}");
+        assert!(!handle.is_freed());
+        assert_eq!(registry.ids(), [handle.id()]);
+        let info = &registry.dump()[0];
+        assert_eq!((info.inflight, info.detach_time), (0, Some(0)));
     }
 }

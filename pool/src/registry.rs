@@ -9,7 +9,10 @@ use std::sync::{Arc, Mutex, Weak};
 use serde::Serialize;
 
 use crate::mem::lock;
-use crate::page_pool::{IfIndex, PagePoolStats, PoolShared};
+use crate::page_pool::{
+    IfIndex, PagePoolHandle, PagePoolStats, PoolShared, SystemRecycle, LOOPBACK_IFINDEX,
+    NETDEV_LINKED, NETDEV_ORPHANED, NETDEV_WIPED,
+};
 
 /// `page-pool-stats-get` attributes, with the kernel's names in JSON.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -151,6 +154,22 @@ pub enum ServiceEvent {
     },
 }
 
+impl std::fmt::Display for ServiceEvent {
+    /// The kernel's log lines: `page_pool_release_retry()`'s `pr_warn`
+    /// line, in the form the project spec pins (page-pool-semantics.md):
+    /// "stalled pool shutdown: id N, K inflight, S sec". (The kernel's `pr_warn`
+    /// format has no comma after "inflight"; the spec's text wins here.)
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServiceEvent::Freed { id } => write!(f, "page pool {id} released after detach"),
+            ServiceEvent::Stalled { id, inflight, secs } => write!(
+                f,
+                "page_pool_release_retry() stalled pool shutdown: id {id}, {inflight} inflight, {secs} sec"
+            ),
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Entry {
     id: u32,
@@ -163,6 +182,8 @@ struct Entry {
 struct RegInner {
     next_id: AtomicU32,
     pools: Mutex<Vec<Entry>>,
+    /// `pp_system_recycle_stats`, shared by every system pool.
+    system_recycle: Arc<SystemRecycle>,
 }
 
 /// The list of page pools (`page_pools` xarray), per [`crate::HostMemory`].
@@ -175,6 +196,10 @@ pub struct PoolRegistry {
 impl PoolRegistry {
     pub(crate) fn new() -> Self {
         Self::default()
+    }
+
+    pub(crate) fn system_recycle(&self) -> Arc<SystemRecycle> {
+        self.inner.system_recycle.clone()
     }
 
     pub(crate) fn next_id(&self) -> u32 {
@@ -214,6 +239,16 @@ impl PoolRegistry {
         v
     }
 
+    /// A handle on the listed pool `id` (alive or detached), e.g. the owner
+    /// [`crate::HostMemory::page_pool_of`] named (the kernel's `page->pp`).
+    pub fn handle(&self, id: u32) -> Option<PagePoolHandle> {
+        lock(&self.inner.pools)
+            .iter()
+            .find(|e| e.id == id)
+            .and_then(|e| e.weak.upgrade())
+            .map(PagePoolHandle::from_shared)
+    }
+
     /// Number of listed pools.
     pub fn len(&self) -> usize {
         lock(&self.inner.pools).len()
@@ -242,12 +277,26 @@ impl PoolRegistry {
         self.dump().iter().map(PagePoolInfo::to_text).collect()
     }
 
-    /// The netdev `ifindex` went away: its pools become invisible to the
-    /// user, so stalled shutdowns of them are warned about.
+    /// `NETDEV_UNREGISTER` of `ifindex` (`page_pool_netdevice_event`).
+    /// A real netdev's pools are moved to loopback: still listed, but
+    /// without an `ifindex`, and (still visible) never warned about.
+    /// Unregistering loopback ([`LOOPBACK_IFINDEX`], the namespace going
+    /// away) wipes the pools hanging off it (`NET_PTR_POISON`): the user
+    /// can no longer see them, so their stalled shutdowns are warned about.
     pub fn unregister_netdev(&self, ifindex: IfIndex) {
         for p in self.live() {
-            if p.netdev == Some(ifindex) {
-                p.netdev_gone.store(true, Ordering::Relaxed);
+            let st = &p.netdev_state;
+            let on_lo = match st.load(Ordering::Relaxed) {
+                NETDEV_LINKED => p.netdev == Some(LOOPBACK_IFINDEX),
+                NETDEV_ORPHANED => true,
+                _ => false,
+            };
+            if ifindex == LOOPBACK_IFINDEX {
+                if on_lo {
+                    st.store(NETDEV_WIPED, Ordering::Relaxed);
+                }
+            } else if p.netdev == Some(ifindex) && st.load(Ordering::Relaxed) == NETDEV_LINKED {
+                st.store(NETDEV_ORPHANED, Ordering::Relaxed);
             }
         }
     }

@@ -573,13 +573,6 @@ fn create_validates_like_the_kernel() {
         }),
         PoolError::BadNode { nid: 5, nodes: 2 }
     );
-    assert!(matches!(
-        err(PagePoolParams {
-            offset: 256,
-            ..base()
-        }),
-        PoolError::SyncAreaOutsidePage { .. }
-    ));
     let other = common::mem().dma_device("other");
     assert!(matches!(
         err(PagePoolParams {

@@ -7,6 +7,16 @@
 //! still waiting for one; R beats belong to the oldest read of their ID
 //! still receiving data, `rlast` closes it.
 //!
+//! A waveform that begins while bursts are in flight (a cycle window) holds
+//! beats of bursts whose address handshake it does not have. They are
+//! counted as [`Orphans`] when they cannot belong to a burst of the file: W
+//! beats up to the first WLAST before the file's first AW; R beats whose
+//! RLAST comes at the wrong beat count for the open read of their ID; a B
+//! for a write whose W beats are not all seen. A response of an earlier
+//! burst that fits an open burst of the same ID in every respect cannot be
+//! told apart and is attributed to it; transactions whose ID had no burst
+//! in flight when the file began are exact.
+//!
 //! The cycle of an edge at time `t` is `t / period` with `period` the
 //! distance of the first two rising edges: the co-simulation evaluates the
 //! model twice per cycle (clock low at `2c`, high at `2c + 1`), so the
@@ -17,7 +27,7 @@ use std::collections::VecDeque;
 use serde::Serialize;
 use wellen::VarRef;
 
-use crate::load::{Changes, Cursor, Wave};
+use crate::load::{Cursor, Wave};
 use crate::WaveError;
 
 /// Direction, seen from the device.
@@ -169,9 +179,40 @@ pub struct Decoded {
     pub transactions: Vec<Transaction>,
     pub channels: Channels,
     pub orphans: Orphans,
+    /// Per decoded edge: its cycle, and `valid`/`ready` of the five
+    /// channels (bits `2k`/`2k+1`, k = AW, W, B, AR, R), for statistics over
+    /// a cycle window ([`Decoded::channels_in`]).
+    #[serde(skip)]
+    pub samples: Vec<(u64, u16)>,
 }
 
 impl Decoded {
+    /// Channel statistics over the edges whose cycle is in `[c0, c1)`.
+    pub fn channels_in(&self, c0: u64, c1: u64) -> Channels {
+        let mut ch = Channels::default();
+        for &(c, bits) in &self.samples {
+            if !(c0..c1).contains(&c) {
+                continue;
+            }
+            for (k, st) in [&mut ch.aw, &mut ch.w, &mut ch.b, &mut ch.ar, &mut ch.r]
+                .into_iter()
+                .enumerate()
+            {
+                let valid = bits >> (2 * k) & 1 == 1;
+                let ready = bits >> (2 * k + 1) & 1 == 1;
+                if valid {
+                    st.valid_cycles += 1;
+                    if ready {
+                        st.beats += 1;
+                    } else {
+                        st.stall_cycles += 1;
+                    }
+                }
+            }
+        }
+        ch
+    }
+
     /// Cycles covered by the decode.
     pub fn cycles(&self) -> u64 {
         self.last_cycle + 1 - self.first_cycle
@@ -273,10 +314,7 @@ pub struct DecodeOptions {
 
 /// Finds the interface's variables: the scope (shallowest first) that has
 /// every one of `names`.
-pub fn find_interface(
-    wave: &Wave,
-    names: &AxiNames,
-) -> Result<(String, Vec<VarRef>), WaveError> {
+pub fn find_interface(wave: &Wave, names: &AxiNames) -> Result<(String, Vec<VarRef>), WaveError> {
     let h = wave.hierarchy();
     let wanted = names.signal_names();
     // scope -> found refs
@@ -311,7 +349,10 @@ pub fn find_interface(
         .filter(|(_, refs)| refs.iter().all(Option::is_some))
         .min_by_key(|(s, _)| (s.matches('.').count(), s.clone()));
     if let Some((scope, refs)) = complete {
-        return Ok((scope.clone(), refs.iter().map(|r| r.expect("all")).collect()));
+        return Ok((
+            scope.clone(),
+            refs.iter().map(|r| r.expect("all")).collect(),
+        ));
     }
     // Report what the best candidate lacks.
     let best = scopes
@@ -408,6 +449,8 @@ pub fn decode(wave: &mut Wave, opts: &DecodeOptions) -> Result<Decoded, WaveErro
     let mut r_wait: Vec<usize> = Vec::new(); // reads awaiting R, AR order
     let mut ch = Channels::default();
     let mut orphans = Orphans::default();
+    let mut seen_aw = false;
+    let mut samples = Vec::with_capacity(edges.len());
     let bus_bytes = strb_w;
     let first_cycle = tt[edges[0] as usize] / period;
     let mut last_cycle = first_cycle;
@@ -432,6 +475,20 @@ pub fn decode(wave: &mut Wave, opts: &DecodeOptions) -> Result<Decoded, WaveErro
             }
             valid && ready
         };
+        let mut bits = 0u16;
+        for (k, (vs, rs)) in [
+            (Sig::AwValid, Sig::AwReady),
+            (Sig::WValid, Sig::WReady),
+            (Sig::BValid, Sig::BReady),
+            (Sig::ArValid, Sig::ArReady),
+            (Sig::RValid, Sig::RReady),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            bits |= u16::from(b(vs)) << (2 * k) | u16::from(b(rs)) << (2 * k + 1);
+        }
+        samples.push((cycle, bits));
         let aw = count(&mut ch.aw, b(Sig::AwValid), b(Sig::AwReady));
         let w = count(&mut ch.w, b(Sig::WValid), b(Sig::WReady));
         let bh = count(&mut ch.b, b(Sig::BValid), b(Sig::BReady));
@@ -440,6 +497,7 @@ pub fn decode(wave: &mut Wave, opts: &DecodeOptions) -> Result<Decoded, WaveErro
         // Address handshakes first: the memory model logs an AW before the
         // W beats of the same edge, and so does this decoder.
         if aw {
+            seen_aw = true;
             let t = new_txn(Dir::Write, &v, Sig::AwId, cycle, time);
             txns.push(t);
             let i = txns.len() - 1;
@@ -454,6 +512,11 @@ pub fn decode(wave: &mut Wave, opts: &DecodeOptions) -> Result<Decoded, WaveErro
             let last = b(Sig::WLast);
             if w_queue.is_empty() {
                 early_w.push_back((cycle, strb, last));
+                if last && !seen_aw {
+                    // A burst whose AW came before the file began.
+                    orphans.w_beats += early_w.len() as u64;
+                    early_w.clear();
+                }
             } else {
                 w_beat(&mut txns, &mut w_queue, cycle, strb, last);
             }
@@ -478,9 +541,19 @@ pub fn decode(wave: &mut Wave, opts: &DecodeOptions) -> Result<Decoded, WaveErro
                     t.cycle_last_data = Some(cycle);
                     t.beats_seen += 1;
                     if b(Sig::RLast) {
-                        t.cycle_done = Some(cycle);
-                        t.time_done = Some(time);
-                        r_wait.remove(k);
+                        if t.beats_seen == t.beats {
+                            t.cycle_done = Some(cycle);
+                            t.time_done = Some(time);
+                            r_wait.remove(k);
+                        } else {
+                            // RLAST at the wrong beat: these beats were a
+                            // burst of the same ID issued before the file.
+                            orphans.r_beats += u64::from(t.beats_seen);
+                            t.beats_seen = 0;
+                            t.cycle_first_data = None;
+                            t.cycle_last_data = None;
+                            t.resp = Resp::Okay;
+                        }
                     }
                 }
                 None => orphans.r_beats += 1,
@@ -488,7 +561,13 @@ pub fn decode(wave: &mut Wave, opts: &DecodeOptions) -> Result<Decoded, WaveErro
         }
         if bh {
             let id = v[Sig::BId as usize] as u32;
-            match b_wait.iter().position(|&i| txns[i].id == id) {
+            // The oldest write of that ID; a B before its last W beat
+            // belongs to a write issued before the file began.
+            match b_wait
+                .iter()
+                .position(|&i| txns[i].id == id)
+                .filter(|&k| txns[b_wait[k]].beats_seen >= txns[b_wait[k]].beats)
+            {
                 Some(k) => {
                     let t = &mut txns[b_wait[k]];
                     let resp = Resp::from_bits(v[Sig::BResp as usize]);
@@ -520,6 +599,7 @@ pub fn decode(wave: &mut Wave, opts: &DecodeOptions) -> Result<Decoded, WaveErro
         transactions: txns,
         channels: ch,
         orphans,
+        samples,
     })
 }
 
@@ -577,7 +657,9 @@ impl Filter {
             && self
                 .cycles
                 .is_none_or(|(a, b)| (a..b).contains(&t.cycle_addr))
-            && self.times.is_none_or(|(a, b)| (a..b).contains(&t.time_addr))
+            && self
+                .times
+                .is_none_or(|(a, b)| (a..b).contains(&t.time_addr))
     }
 }
 
@@ -602,7 +684,7 @@ pub fn table(d: &Decoded, txns: &[&Transaction]) -> String {
     for t in txns {
         let lat = t
             .cycle_done
-            .map(|c| (c - t.cycle_addr).to_string())
+            .map(|c| c.saturating_sub(t.cycle_addr).to_string())
             .unwrap_or_else(|| "-".into());
         let resp = if t.is_complete() {
             t.resp.to_string()

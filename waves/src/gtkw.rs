@@ -260,30 +260,33 @@ pub struct ResolvedLayout {
 }
 
 /// Looks up every entry of `layout` in `wave`. The NIC scope is the
-/// deepest scope holding `m_axi_awvalid_o` (the `nic_top` instance, not
-/// the wrapper's copy of the port), the wrapper scope the one holding
-/// `drv_napi_active_i`.
+/// deepest scope holding both `m_axi_awvalid_o` and `m_axi_arvalid_o` (the
+/// `nic_top` instance, not the wrapper's copy of the ports), the wrapper
+/// scope the deepest one holding `drv_napi_active_i`.
 pub fn resolve(wave: &Wave, layout: &[Group]) -> ResolvedLayout {
     let h = wave.hierarchy();
     let mut index = std::collections::HashMap::new();
-    let mut nic_scope = String::new();
     let mut wrapper_scope = String::new();
+    // Scopes holding the AW and the AR valid: the NIC instance has both
+    // (the write arbiter inside it only the AW one).
+    let mut aw_scopes = Vec::new();
+    let mut ar_scopes = Vec::new();
     for v in h.all_vars() {
         let var = &h[v];
         let full = var.full_name(h);
         let scope = full.rsplit_once('.').map(|(s, _)| s).unwrap_or("");
         let name = var.name(h);
-        if name == "m_axi_awvalid_o" && scope.matches('.').count() >= nic_scope.matches('.').count()
-        {
-            nic_scope = scope.to_string();
+        match name {
+            "m_axi_awvalid_o" => aw_scopes.push(scope.to_string()),
+            "m_axi_arvalid_o" => ar_scopes.push(scope.to_string()),
+            "drv_napi_active_i"
+                if wrapper_scope.is_empty() || depth(scope) > depth(&wrapper_scope) =>
+            {
+                wrapper_scope = scope.to_string()
+            }
+            _ => {}
         }
-        if name == "drv_napi_active_i"
-            && (wrapper_scope.is_empty()
-                || scope.matches('.').count() > wrapper_scope.matches('.').count())
-        {
-            wrapper_scope = scope.to_string();
-        }
-        let width = var.length().unwrap_or(1);
+        let width = var.length(h).unwrap_or(1);
         let gtkw_name = if width > 1 {
             match var.index() {
                 Some(ix) => format!("{full}[{}:{}]", ix.msb(), ix.lsb()),
@@ -294,6 +297,11 @@ pub fn resolve(wave: &Wave, layout: &[Group]) -> ResolvedLayout {
         };
         index.entry(full.clone()).or_insert((gtkw_name, width));
     }
+    let nic_scope = aw_scopes
+        .into_iter()
+        .filter(|s| ar_scopes.contains(s))
+        .max_by_key(|s| depth(s))
+        .unwrap_or_default();
     let mut groups = Vec::new();
     let mut missing = Vec::new();
     for g in layout {
@@ -333,25 +341,42 @@ pub fn resolve(wave: &Wave, layout: &[Group]) -> ResolvedLayout {
     }
 }
 
+fn depth(scope: &str) -> usize {
+    if scope.is_empty() {
+        0
+    } else {
+        scope.matches('.').count() + 1
+    }
+}
+
 /// The text of a GTKWave save file for `dumpfile` showing `layout`, with
-/// the view starting at `time_start` and a marker at `marker` (file time
+/// the view on `[time_start, time_end]` and a marker at `marker` (file time
 /// units), e.g. the failing cycle.
 pub fn save_file_text(
     dumpfile: &Path,
     layout: &ResolvedLayout,
-    time_start: u64,
+    (time_start, time_end): (u64, u64),
     marker: Option<u64>,
 ) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "[*]\n[*] GTKWave save file written by the cosim waves crate\n[*]");
+    let _ = writeln!(
+        s,
+        "[*]\n[*] GTKWave save file written by the cosim waves crate\n[*]"
+    );
     let _ = writeln!(s, "[dumpfile] \"{}\"", dumpfile.display());
     let _ = writeln!(s, "[timestart] {time_start}");
     let _ = writeln!(s, "[size] 1600 1000");
     let _ = writeln!(s, "[pos] -1 -1");
+    // Zoom (GTKWave shows 2^-zoom time units per pixel: fit the span into
+    // about 1300 pixels of wave area), the primary marker, then the 26
+    // named markers (unset).
+    let span = (time_end.saturating_sub(time_start)).max(1) as f64;
+    let zoom = -(span / 1300.0).log2();
     let _ = writeln!(
         s,
-        "*-4.000000 {} 0 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1",
-        marker.map(|m| m as i64).unwrap_or(-1)
+        "*{zoom:.6} {}{}",
+        marker.map(|m| m as i64).unwrap_or(-1),
+        " -1".repeat(26)
     );
     // Open the hierarchy down to the NIC in the tree.
     let mut acc = String::new();
@@ -391,8 +416,12 @@ pub fn write_for(
     let layout = resolve(wave, &nic_layout());
     let out = wave.path().with_extension("gtkw");
     let dump = std::fs::canonicalize(wave.path()).unwrap_or_else(|_| wave.path().to_path_buf());
-    let start = wave.time_table().first().copied().unwrap_or(0);
-    let text = save_file_text(&dump, &layout, start, marker);
+    let tt = wave.time_table();
+    let span = (
+        tt.first().copied().unwrap_or(0),
+        tt.last().copied().unwrap_or(0),
+    );
+    let text = save_file_text(&dump, &layout, span, marker);
     std::fs::write(&out, text).map_err(|source| WaveError::Write {
         path: out.clone(),
         source,

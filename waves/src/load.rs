@@ -176,7 +176,7 @@ impl Wave {
     /// Every variable's full dotted name (scopes joined by `.`), in file order.
     pub fn var_names(&self) -> Vec<String> {
         let h = self.inner.hierarchy();
-        h.all_vars().map(|v| v.full_name(h)).collect()
+        h.all_vars().map(|v| h[v].full_name(h)).collect()
     }
 
     /// Loads the signals of `vars` and returns their changes as integers, in
@@ -184,7 +184,7 @@ impl Wave {
     pub fn changes(&mut self, vars: &[VarRef]) -> Vec<Changes> {
         let h = self.inner.hierarchy();
         let sigs: Vec<_> = vars.iter().map(|v| h[*v].signal_ref()).collect();
-        let widths: Vec<u32> = vars.iter().map(|v| h[*v].length().unwrap_or(1)).collect();
+        let widths: Vec<u32> = vars.iter().map(|v| h[*v].length(h).unwrap_or(1)).collect();
         self.inner.load_signals_multi_threaded(&sigs);
         let out = sigs
             .iter()

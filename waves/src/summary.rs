@@ -44,8 +44,8 @@ pub struct ChannelLine {
     pub handshakes: u64,
     /// W and R: payload bytes (write: strobed; read: transfer bytes).
     pub bytes: Option<u64>,
-    /// Bytes per cycle over the decoded cycles, and per second when the
-    /// timescale is known.
+    /// Bytes per cycle over the summarised cycles, and per second at the
+    /// clock frequency given to [`summarize`].
     pub bytes_per_cycle: Option<f64>,
     pub bytes_per_second: Option<f64>,
     /// Share of cycles the channel moved a beat.
@@ -64,7 +64,8 @@ pub struct LatencyLine {
     pub id: Option<u32>,
     pub bursts: u64,
     pub bytes: u64,
-    /// Address handshake to the last data beat (W or R).
+    /// Address handshake to the last data beat (W or R); 0 when every W
+    /// beat went before the address (AXI allows W before AW).
     pub addr_to_last_data: Option<Percentiles>,
     /// Address handshake to the response (B; for reads the last R beat,
     /// which carries the response).
@@ -75,6 +76,8 @@ pub struct LatencyLine {
 /// The summary of a decoded waveform.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
+    /// The clock frequency bandwidths are computed at.
+    pub clock_hz: f64,
     pub first_cycle: u64,
     pub last_cycle: u64,
     pub cycles: u64,
@@ -85,10 +88,22 @@ pub struct Summary {
     pub orphan_beats: u64,
 }
 
-/// Summarises `d` (every transaction; filter first for a subset).
-pub fn summarize(d: &Decoded, txns: &[&Transaction]) -> Summary {
-    let cycles = d.cycles().max(1);
-    let secs = d.time_unit_s() * d.period as f64 * cycles as f64;
+/// Summarises the transactions `txns` of `d` (filter them first for a
+/// subset) and the channel activity over the cycles `[c0, c1)` (None: the
+/// whole file); bandwidth per second at `clock_hz`.
+pub fn summarize(
+    d: &Decoded,
+    txns: &[&Transaction],
+    cycles: Option<(u64, u64)>,
+    clock_hz: f64,
+) -> Summary {
+    let (c0, c1) = cycles.unwrap_or((d.first_cycle, d.last_cycle + 1));
+    let (c0, c1) = (c0.max(d.first_cycle), c1.min(d.last_cycle + 1).max(c0));
+    let ch = d.channels_in(c0, c1);
+    let first_cycle = c0;
+    let n_cycles = c1 - c0;
+    let cycles = n_cycles.max(1);
+    let secs = cycles as f64 / clock_hz;
     let wbytes: u64 = txns
         .iter()
         .filter(|t| t.dir == Dir::Write)
@@ -114,7 +129,7 @@ pub fn summarize(d: &Decoded, txns: &[&Transaction]) -> Summary {
         valid_cycles: s.valid_cycles,
         stall_cycles: s.stall_cycles,
     };
-    let c = &d.channels;
+    let c = &ch;
     let channels = vec![
         line("AW", &c.aw, None),
         line("W", &c.w, Some(wbytes)),
@@ -124,11 +139,7 @@ pub fn summarize(d: &Decoded, txns: &[&Transaction]) -> Summary {
     ];
     let mut latency = Vec::new();
     for dir in [Dir::Read, Dir::Write] {
-        let mut ids: Vec<u32> = txns
-            .iter()
-            .filter(|t| t.dir == dir)
-            .map(|t| t.id)
-            .collect();
+        let mut ids: Vec<u32> = txns.iter().filter(|t| t.dir == dir).map(|t| t.id).collect();
         ids.sort_unstable();
         ids.dedup();
         for id in std::iter::once(None).chain(ids.into_iter().map(Some)) {
@@ -147,12 +158,12 @@ pub fn summarize(d: &Decoded, txns: &[&Transaction]) -> Summary {
                 addr_to_last_data: Percentiles::of(
                     sel.iter()
                         .filter(|t| t.beats_seen == t.beats)
-                        .filter_map(|t| t.cycle_last_data.map(|c| c - t.cycle_addr))
+                        .filter_map(|t| t.cycle_last_data.map(|c| c.saturating_sub(t.cycle_addr)))
                         .collect(),
                 ),
                 addr_to_response: Percentiles::of(
                     sel.iter()
-                        .filter_map(|t| t.cycle_done.map(|c| c - t.cycle_addr))
+                        .filter_map(|t| t.cycle_done.map(|c| c.saturating_sub(t.cycle_addr)))
                         .collect(),
                 ),
                 errors: sel
@@ -163,9 +174,10 @@ pub fn summarize(d: &Decoded, txns: &[&Transaction]) -> Summary {
         }
     }
     Summary {
-        first_cycle: d.first_cycle,
-        last_cycle: d.last_cycle,
-        cycles: d.cycles(),
+        clock_hz,
+        first_cycle,
+        last_cycle: c1.saturating_sub(1),
+        cycles: n_cycles,
         bus_bytes: d.bus_bytes,
         channels,
         latency,
@@ -187,12 +199,17 @@ impl Summary {
         let _ = writeln!(
             s,
             "\n{:<4} {:>10} {:>10} {:>9} {:>11} {:>6} {:>12}",
-            "chan", "handshakes", "bytes", "B/cycle", "MB/s", "util", "backpressure"
+            "chan",
+            "handshakes",
+            "bytes",
+            "B/cycle",
+            format!("MB/s@{:.0}MHz", self.clock_hz / 1e6),
+            "util",
+            "backpressure"
         );
         for c in &self.channels {
             let opt = |x: Option<f64>, p: usize| {
-                x.map(|v| format!("{v:.p$}"))
-                    .unwrap_or_else(|| "-".into())
+                x.map(|v| format!("{v:.p$}")).unwrap_or_else(|| "-".into())
             };
             let _ = writeln!(
                 s,
@@ -209,8 +226,13 @@ impl Summary {
         let _ = writeln!(
             s,
             "\n{:<5} {:>3} {:>7} {:>9}  {:<30} {:<30} {:>6}",
-            "dir", "id", "bursts", "bytes", "addr->last data p50/p90/p99/max",
-            "addr->response p50/p90/p99/max", "errors"
+            "dir",
+            "id",
+            "bursts",
+            "bytes",
+            "addr->last data p50/p90/p99/max",
+            "addr->response p50/p90/p99/max",
+            "errors"
         );
         for l in &self.latency {
             let p = |x: &Option<Percentiles>| {

@@ -16,12 +16,18 @@ use wellen::{Hierarchy, ScopeRef, SignalRef, SignalValueRef, VarRef};
 use crate::load::Wave;
 use crate::WaveError;
 
-/// VCD identifier codes: base-94 over `!`..`~`.
+/// VCD identifier codes: base 93 over `!`..`~` without `[` (which some
+/// readers take for the start of a bit range).
 fn ident(mut n: usize) -> String {
+    const DIGITS: usize = 93;
+    let digit = |k: usize| {
+        let c = b'!' + k as u8;
+        (if c >= b'[' { c + 1 } else { c }) as char
+    };
     let mut s = String::new();
     loop {
-        s.push((b'!' + (n % 94) as u8) as char);
-        n /= 94;
+        s.push(digit(n % DIGITS));
+        n /= DIGITS;
         if n == 0 {
             break;
         }
@@ -70,15 +76,27 @@ pub fn write_vcd(wave: &mut Wave, out: &Path) -> Result<(), WaveError> {
     ) {
         header.push_str(&format!("$scope module {} $end\n", h[s].name(h)));
         for v in h[s].vars(h) {
-            var_decl(h, v, header, ids, order);
+            var_decl(h, v, "", header, ids, order);
         }
         for c in h[s].scopes(h) {
-            scope_rec(h, c, header, ids, order);
+            // An unpacked array (elements named `[i]`) is written as
+            // `name[i]` variables in this scope, as Verilator's VCD does.
+            let elems: Vec<VarRef> = h[c].vars(h).collect();
+            let is_array = h[c].scopes(h).next().is_none()
+                && !elems.is_empty()
+                && elems.iter().all(|v| h[*v].name(h).starts_with('['));
+            if is_array {
+                for v in elems {
+                    var_decl(h, v, h[c].name(h), header, ids, order);
+                }
+            } else {
+                scope_rec(h, c, header, ids, order);
+            }
         }
         header.push_str("$upscope $end\n");
     }
     for v in h.vars() {
-        var_decl(h, v, &mut header, &mut sig_ids, &mut order);
+        var_decl(h, v, "", &mut header, &mut sig_ids, &mut order);
     }
     for s in h.scopes() {
         scope_rec(h, s, &mut header, &mut sig_ids, &mut order);
@@ -136,13 +154,14 @@ pub fn write_vcd(wave: &mut Wave, out: &Path) -> Result<(), WaveError> {
 fn var_decl(
     h: &Hierarchy,
     v: VarRef,
+    prefix: &str,
     header: &mut String,
     ids: &mut std::collections::HashMap<SignalRef, String>,
     order: &mut Vec<(SignalRef, u32)>,
 ) {
     let var = &h[v];
     let sig = var.signal_ref();
-    let width = var.length().unwrap_or(1);
+    let width = var.length(h).unwrap_or(1);
     let next = ids.len();
     let id = ids
         .entry(sig)
@@ -156,9 +175,9 @@ fn var_decl(
         _ if width > 1 => format!(" [{}:0]", width - 1),
         _ => String::new(),
     };
-    let kind = if var.is_real() { "real" } else { "wire" };
+    let kind = if var.is_real(h) { "real" } else { "wire" };
     header.push_str(&format!(
-        "$var {kind} {width} {id} {}{range} $end\n",
+        "$var {kind} {width} {id} {prefix}{}{range} $end\n",
         var.name(h)
     ));
 }

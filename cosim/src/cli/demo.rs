@@ -126,7 +126,12 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
         }
         wire.extend(drv.dev_mut().take_tx_frames().into_iter().map(|f| f.data));
         if wire.len() >= next_progress {
-            tracing::info!(cycle = drv.dev().cycle(), received, echoed = wire.len(), "progress");
+            tracing::info!(
+                cycle = drv.dev().cycle(),
+                received,
+                echoed = wire.len(),
+                "progress"
+            );
             next_progress += n.div_ceil(10);
         }
     }
@@ -171,7 +176,7 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
         ledger
             .iter()
             .filter(|e| e.op == op)
-            .fold((0u64, 0u64), |(c, b), e| (c + 1, b + e.len as u64))
+            .fold((0u64, 0u64), |(c, b), e| (c + 1, b + e.len))
     };
     let (cpu_n, cpu_b) = sum(LedgerOp::SyncForCpu);
     let (dev_n, dev_b) = sum(LedgerOp::SyncForDevice);
@@ -195,16 +200,17 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
     let dropped = hw.rx_frames_in() - hw.hw_rx_frames;
     let checks = [
         (
-            format!(
-                "frames in {n} = received {received} + dropped {dropped}, every byte equal"
-            ),
+            format!("frames in {n} = received {received} + dropped {dropped}, every byte equal"),
             hw.rx_frames_in() == n as u64
                 && received as u64 + dropped == n as u64
                 && rx_mismatch.is_empty()
                 && stats.rx_bytes == bytes,
         ),
         (
-            format!("frames echoed {} = received {received}, every byte equal", wire.len()),
+            format!(
+                "frames echoed {} = received {received}, every byte equal",
+                wire.len()
+            ),
             wire.len() == received && tx_mismatch == 0,
         ),
         (

@@ -2,6 +2,11 @@
 //! parses arguments and maps errors to exit codes).
 
 pub mod demo;
+pub mod list;
+pub mod matrix;
+pub mod pcap;
+pub mod run;
+pub mod waves;
 
 /// Why a subcommand failed, and which exit code that is.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,48 @@
+//! `cosim list`: the built-in scenarios, one line each.
+
+use std::io::Write;
+
+use clap::Args;
+
+use super::CliError;
+use crate::scenario::Scenario;
+
+/// Options of `cosim list`.
+#[derive(Debug, Clone, Args, Default)]
+pub struct ListArgs {
+    /// Print the scenarios as JSON (name, description and every field).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Writes the list to `out`.
+pub fn execute(args: &ListArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let all = Scenario::builtins().map_err(|e| CliError::Check(e.to_string()))?;
+    let text = if args.json {
+        serde_json::to_string_pretty(&all).map_err(|e| CliError::Check(e.to_string()))? + "\n"
+    } else {
+        let w = all.iter().map(|s| s.name.len()).max().unwrap_or(0);
+        let mut t = String::new();
+        for s in &all {
+            t.push_str(&format!(
+                "{:<w$}  {:<8} {:>5} x {:<9} {}\n",
+                s.name,
+                format!("{:?}", s.traffic.direction).to_lowercase(),
+                s.traffic.frames,
+                s.traffic.size.to_string(),
+                s.description
+            ));
+        }
+        t.push_str(
+            "\n`cosim run <name>` runs one (options override its fields); `cosim run path/to/file.toml` runs a copy you edited.\n",
+        );
+        t
+    };
+    out.write_all(text.as_bytes())
+        .map_err(|e| CliError::Check(e.to_string()))
+}
+
+/// `cosim list`.
+pub fn run(args: &ListArgs) -> Result<(), CliError> {
+    execute(args, &mut std::io::stdout().lock())
+}

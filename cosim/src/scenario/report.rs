@@ -1,0 +1,421 @@
+//! What a scenario run found, and its two renderings: the human summary
+//! (`cosim run`) and the deterministic snapshot text (no wall time).
+
+use std::fmt::Write as _;
+
+use pool::{LedgerEntry, LedgerOp, PagePoolInfo, PAGE_SIZE};
+use serde::ser::SerializeMap;
+use serde::Serialize;
+
+use super::Scenario;
+
+/// FNV-1a over `data`, continuing from `h` (0 starts afresh).
+pub fn fnv1a(h: u64, data: &[u8]) -> u64 {
+    let mut h = if h == 0 { 0xcbf2_9ce4_8422_2325 } else { h };
+    for &b in data {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Named counters, in a fixed order (a JSON object in that order).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counters(pub Vec<(String, u64)>);
+
+impl Counters {
+    /// The value of `name` (0 if absent).
+    pub fn get(&self, name: &str) -> u64 {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or(0, |(_, v)| *v)
+    }
+    /// Appends `name = v`.
+    pub fn push(&mut self, name: impl Into<String>, v: u64) {
+        self.0.push((name.into(), v));
+    }
+    fn line(&self, skip_zero: bool) -> String {
+        let v: Vec<String> = self
+            .0
+            .iter()
+            .filter(|(_, v)| !skip_zero || *v != 0)
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        if v.is_empty() {
+            "none".into()
+        } else {
+            v.join(", ")
+        }
+    }
+}
+
+impl Serialize for Counters {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// Frames and bytes each way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct WireCounts {
+    /// Frames the wire delivered into the NIC's RX port.
+    pub rx_frames: u64,
+    /// Their bytes.
+    pub rx_bytes: u64,
+    /// Frames the NIC sent out of its TX port (onto the wire).
+    pub tx_frames: u64,
+    /// Their bytes.
+    pub tx_bytes: u64,
+    /// Frames the driver accepted for transmit (`xmit`).
+    pub xmit_frames: u64,
+    /// Their bytes.
+    pub xmit_bytes: u64,
+    /// Frames the stack received (PASS).
+    pub stack_frames: u64,
+    /// Their bytes.
+    pub stack_bytes: u64,
+}
+
+/// One page pool, as `page-pool-get` shows it (after close).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PoolReport {
+    /// `rx`, `tx` or `stack-copy`.
+    pub role: String,
+    /// Netlink attributes and stats.
+    pub info: PagePoolInfo,
+}
+
+/// Syncs of one kind over one byte range of a page.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct SyncRange {
+    /// `sync_for_device` or `sync_for_cpu`.
+    pub op: String,
+    /// Mapping direction (kernel name).
+    pub dir: String,
+    /// Offset of the first synced byte within its page.
+    pub offset: u64,
+    /// Bytes synced.
+    pub len: u64,
+    /// How many syncs covered exactly this range.
+    pub count: u64,
+}
+
+/// The AXI memory model's transaction log, summarised.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DmaSummary {
+    /// Read bursts by AXI ID role.
+    pub read_bursts: Counters,
+    /// Write bursts by AXI ID role.
+    pub write_bursts: Counters,
+    /// Bytes read.
+    pub read_bytes: u64,
+    /// Bytes written (strobed).
+    pub write_bytes: u64,
+    /// Bursts answered with an error.
+    pub error_bursts: u64,
+}
+
+/// One conservation or health check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// What is checked.
+    pub name: String,
+    /// Whether it held.
+    pub ok: bool,
+    /// The numbers.
+    pub detail: String,
+}
+
+/// Direction of a frame on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum WireDir {
+    /// Into the NIC's RX port.
+    In,
+    /// Out of the NIC's TX port.
+    Out,
+}
+
+/// A frame seen on the wire (recorded only for `--pcap-out`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireFrame {
+    /// Cycle it was on the wire (RX: the step in which it left the source).
+    pub cycle: u64,
+    /// Direction.
+    pub dir: WireDir,
+    /// Bytes.
+    pub data: Vec<u8>,
+}
+
+/// Everything a run found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Scenario name.
+    pub scenario: String,
+    /// Its description.
+    pub description: String,
+    /// The seed used.
+    pub seed: u64,
+    /// The effective scenario (after command-line overrides).
+    pub config: Scenario,
+    /// Frames and bytes each way.
+    pub wire: WireCounts,
+    /// Simulated cycles (reset included).
+    pub cycles: u64,
+    /// Wall time of the run.
+    pub wall_secs: f64,
+    /// Simulated cycles per wall second.
+    pub cycles_per_sec: f64,
+    /// Frames (in + out) per wall second.
+    pub frames_per_sec: f64,
+    /// Drops by reason (NIC and driver).
+    pub drops: Counters,
+    /// The driver's `ethtool -S` (driver, NIC and `rx_pp_*` counters).
+    pub ethtool: Counters,
+    /// The NIC's STAT_* registers.
+    pub nic: Counters,
+    /// Page pools after close, with the netdev netlink names.
+    pub pools: Vec<PoolReport>,
+    /// `page-pool-get` of every pool just before close (the registry dump,
+    /// netdev netlink attribute names).
+    pub pool_dump: Vec<PagePoolInfo>,
+    /// DMA syncs summarised as ranges.
+    pub syncs: Vec<SyncRange>,
+    /// Ledger operations by kind and direction.
+    pub ledger_ops: Counters,
+    /// The NIC's DMA transactions.
+    pub dma: DmaSummary,
+    /// Conservation and health checks.
+    pub checks: Vec<Check>,
+    /// Ledger entries recorded.
+    pub ledger_entries: u64,
+    /// FNV-1a of the complete ledger.
+    pub ledger_hash: String,
+    /// DMA transactions recorded.
+    pub dma_log_entries: u64,
+    /// FNV-1a of the complete DMA transaction log.
+    pub dma_log_hash: String,
+    /// Frames on the wire (only with `RunOptions::record_wire`).
+    #[serde(skip)]
+    pub wire_frames: Vec<WireFrame>,
+}
+
+impl Report {
+    /// Whether every check held.
+    pub fn passed(&self) -> bool {
+        self.checks.iter().all(|c| c.ok)
+    }
+
+    /// The checks that failed.
+    pub fn failures(&self) -> Vec<&Check> {
+        self.checks.iter().filter(|c| !c.ok).collect()
+    }
+
+    /// The syncs of `op` (`sync_for_device` / `sync_for_cpu`).
+    pub fn sync_ranges(&self, op: &str) -> Vec<&SyncRange> {
+        self.syncs.iter().filter(|s| s.op == op).collect()
+    }
+
+    /// The pool with `role`.
+    pub fn pool(&self, role: &str) -> Option<&PagePoolInfo> {
+        self.pools.iter().find(|p| p.role == role).map(|p| &p.info)
+    }
+
+    /// The human summary: timing included.
+    pub fn render_human(&self) -> String {
+        self.render(true)
+    }
+
+    /// The snapshot text: everything deterministic, no wall time and no
+    /// cycle counts (they would churn with every RTL timing change).
+    pub fn render_snapshot(&self) -> String {
+        self.render(false)
+    }
+
+    fn render(&self, human: bool) -> String {
+        let mut s = String::new();
+        let w = &self.wire;
+        let _ = writeln!(
+            s,
+            "scenario {} (seed {}): {}",
+            self.scenario, self.seed, self.description
+        );
+        let c = &self.config;
+        let _ = writeln!(
+            s,
+            "config    {:?} {} frames of {} bytes, mode {:?}, verdict {:?}, headroom {}, max_frame_len {}, budget {}, coalesce {}/{}, {} memory, latency r{}/w{}, backpressure {}%",
+            c.traffic.direction,
+            c.traffic.frames,
+            c.traffic.size,
+            c.driver.mode,
+            c.driver.verdict,
+            c.driver.headroom,
+            c.driver.max_frame_len,
+            c.driver.budget,
+            c.driver.coal_frames,
+            c.driver.coal_cycles,
+            if c.memory.coherent { "coherent" } else { "non-coherent" },
+            c.memory.read_latency,
+            c.memory.write_latency,
+            c.memory.backpressure,
+        );
+        let _ = writeln!(
+            s,
+            "wire      in {} frames / {} bytes, out {} frames / {} bytes; xmit {} frames / {} bytes; to the stack {} frames / {} bytes",
+            w.rx_frames, w.rx_bytes, w.tx_frames, w.tx_bytes, w.xmit_frames, w.xmit_bytes, w.stack_frames, w.stack_bytes
+        );
+        if human {
+            let _ = writeln!(
+                s,
+                "time      {} cycles simulated in {:.3} s wall: {:.0} cycles/s, {:.0} frames/s",
+                self.cycles, self.wall_secs, self.cycles_per_sec, self.frames_per_sec
+            );
+        }
+        let _ = writeln!(s, "drops     {}", self.drops.line(true));
+        let _ = writeln!(s, "pool dump before close (page-pool-get)");
+        for p in &self.pool_dump {
+            for l in p.to_text().lines() {
+                let _ = writeln!(s, "          {}", l.trim_start());
+            }
+        }
+        let _ = writeln!(s, "pools after close");
+        for p in &self.pools {
+            let text = p.info.to_text();
+            let mut lines = text.lines();
+            if let Some(first) = lines.next() {
+                let _ = writeln!(s, "pool {:<4} {first}", p.role);
+            }
+            for l in lines {
+                let _ = writeln!(s, "          {}", l.trim_start());
+            }
+        }
+        let _ = writeln!(
+            s,
+            "syncs     (op, direction, offset in page, length: count)"
+        );
+        if self.syncs.is_empty() {
+            let _ = writeln!(s, "          none");
+        }
+        let limit = if human { 12 } else { usize::MAX };
+        for op in ["sync_for_device", "sync_for_cpu"] {
+            let v = self.sync_ranges(op);
+            let total: u64 = v.iter().map(|r| r.count).sum();
+            for r in v.iter().take(limit) {
+                let _ = writeln!(
+                    s,
+                    "          {:<15} {:<17} off {:>4} len {:>4}: {}",
+                    r.op, r.dir, r.offset, r.len, r.count
+                );
+            }
+            if v.len() > limit {
+                let _ = writeln!(
+                    s,
+                    "          {op}: {} more ranges ({} syncs in total)",
+                    v.len() - limit,
+                    total
+                );
+            }
+        }
+        let _ = writeln!(s, "ledger    {}", self.ledger_ops.line(true));
+        let _ = writeln!(
+            s,
+            "dma       reads {} ({} bytes), writes {} ({} bytes), error bursts {}",
+            self.dma.read_bursts.line(true),
+            self.dma.read_bytes,
+            self.dma.write_bursts.line(true),
+            self.dma.write_bytes,
+            self.dma.error_bursts
+        );
+        let _ = writeln!(s, "nic       {}", self.nic.line(!human));
+        if human {
+            let _ = writeln!(s, "ethtool   {}", self.ethtool.line(true));
+        } else {
+            let _ = writeln!(s, "ethtool");
+            for (k, v) in &self.ethtool.0 {
+                let _ = writeln!(s, "          {k} {v}");
+            }
+        }
+        let _ = writeln!(s, "checks");
+        for ch in &self.checks {
+            let _ = writeln!(
+                s,
+                "  {} {}: {}",
+                if ch.ok { "ok  " } else { "FAIL" },
+                ch.name,
+                ch.detail
+            );
+        }
+        let failed = self.failures();
+        if failed.is_empty() {
+            let _ = writeln!(s, "result    PASS ({} checks)", self.checks.len());
+        } else {
+            let names: Vec<&str> = failed.iter().map(|c| c.name.as_str()).collect();
+            let _ = writeln!(
+                s,
+                "result    FAIL: {} of {} checks failed: {}",
+                failed.len(),
+                self.checks.len(),
+                names.join("; ")
+            );
+        }
+        s
+    }
+}
+
+/// Kernel-style name of a ledger operation.
+pub(crate) fn op_name(op: LedgerOp) -> &'static str {
+    match op {
+        LedgerOp::Map => "map",
+        LedgerOp::Unmap => "unmap",
+        LedgerOp::SyncForDevice => "sync_for_device",
+        LedgerOp::SyncForCpu => "sync_for_cpu",
+        LedgerOp::AllocCoherent => "alloc_coherent",
+        LedgerOp::FreeCoherent => "free_coherent",
+    }
+}
+
+/// Sync ranges and operation counts of a ledger.
+pub(crate) fn summarise_ledger(ledger: &[LedgerEntry]) -> (Vec<SyncRange>, Counters) {
+    use std::collections::BTreeMap;
+    let mut ranges: BTreeMap<(u8, String, u64, u64), u64> = BTreeMap::new();
+    let mut ops: BTreeMap<(u8, String), u64> = BTreeMap::new();
+    for e in ledger {
+        let order = match e.op {
+            LedgerOp::SyncForDevice => 0,
+            LedgerOp::SyncForCpu => 1,
+            LedgerOp::Map => 2,
+            LedgerOp::Unmap => 3,
+            LedgerOp::AllocCoherent => 4,
+            LedgerOp::FreeCoherent => 5,
+        };
+        *ops.entry((order, format!("{} {}", op_name(e.op), e.dir)))
+            .or_default() += 1;
+        if order <= 1 {
+            let off = (e.dma.raw_value() + e.offset) % PAGE_SIZE as u64;
+            *ranges
+                .entry((order, e.dir.to_string(), off, e.len))
+                .or_default() += 1;
+        }
+    }
+    let syncs = ranges
+        .into_iter()
+        .map(|((o, dir, offset, len), count)| SyncRange {
+            op: if o == 0 {
+                "sync_for_device"
+            } else {
+                "sync_for_cpu"
+            }
+            .into(),
+            dir,
+            offset,
+            len,
+            count,
+        })
+        .collect();
+    let counters = Counters(ops.into_iter().map(|((_, k), v)| (k, v)).collect());
+    (syncs, counters)
+}

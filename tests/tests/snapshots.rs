@@ -1,0 +1,365 @@
+//! Issue 5: insta snapshots of every built-in scenario (cosim/scenarios/*.toml)
+//! run through the Verilated NIC and the NAPI driver: the DMA sync ledger
+//! summarised as ranges (direction, offset within the page, length, count)
+//! for sync_for_device and sync_for_cpu, the page pools' stats and dump with
+//! the netdev netlink attribute names, the driver's ethtool-style stats, the
+//! NIC's counters and the conservation checks. Plus determinism (hashes of
+//! the complete ledger and DMA transaction log) and tests showing that the
+//! snapshots change where they should when headroom, max_len or the sync
+//! length change.
+//!
+//! Review changes with `cargo insta review` (see docs/SCENARIOS.md). CI runs
+//! with `CI=true` / `INSTA_UPDATE=no`, so a mismatch fails.
+
+use cosim::scenario::{run, Report, RunOptions, Scenario, SyncRange, BUILTIN};
+
+fn go(sc: &Scenario) -> Report {
+    let r = run(sc, RunOptions::default()).expect("scenario starts");
+    assert!(
+        r.passed(),
+        "scenario {} failed its checks:\n{}",
+        sc.name,
+        r.render_human()
+    );
+    r
+}
+
+/// Runs a built-in scenario, snapshots its summary, returns the report.
+fn snap(name: &str) -> Report {
+    let sc = Scenario::load(name).expect("built-in scenario");
+    let r = go(&sc);
+    insta::assert_snapshot!(name, r.render_snapshot());
+    r
+}
+
+fn ranges(r: &Report, op: &str) -> Vec<(String, u64, u64, u64)> {
+    r.sync_ranges(op)
+        .into_iter()
+        .map(|s: &SyncRange| (s.dir.clone(), s.offset, s.len, s.count))
+        .collect()
+}
+
+fn ranges_no_count(r: &Report, op: &str) -> Vec<(u64, u64)> {
+    r.sync_ranges(op)
+        .into_iter()
+        .map(|s| (s.offset, s.len))
+        .collect()
+}
+
+fn eth(r: &Report, k: &str) -> u64 {
+    r.ethtool.get(k)
+}
+
+/// Every built-in scenario has a snapshot test below.
+const TESTED: &[&str] = &[
+    "rx_small",
+    "rx_imix",
+    "tx_only",
+    "loopback",
+    "xdp_drop_flood",
+    "xdp_tx_reflect",
+    "xdp_redirect",
+    "pass_hold",
+    "pass_napi_batch",
+    "frag_small",
+    "starvation",
+    "numa_waive",
+    "high_order",
+    "burst_over_budget",
+    "slow_memory",
+    "non_coherent",
+];
+
+#[test]
+fn every_builtin_scenario_has_a_snapshot_test() {
+    let builtin: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+    assert_eq!(builtin, TESTED);
+    for sc in Scenario::builtins().expect("all built-ins parse") {
+        assert!(TESTED.contains(&sc.name.as_str()), "{}", sc.name);
+    }
+}
+
+#[test]
+fn rx_small() {
+    let r = snap("rx_small");
+    // Exactly headroom + length for the CPU, max_len after headroom for
+    // the device.
+    assert_eq!(
+        ranges(&r, "sync_for_cpu"),
+        [("DMA_FROM_DEVICE".to_string(), 0, 256 + 64, 128)]
+    );
+    assert_eq!(ranges_no_count(&r, "sync_for_device"), [(256, 3520)]);
+    assert_eq!(r.wire.stack_frames, 128);
+}
+
+#[test]
+fn rx_imix() {
+    let r = snap("rx_imix");
+    let lens: Vec<u64> = r
+        .sync_ranges("sync_for_cpu")
+        .iter()
+        .map(|s| s.len)
+        .collect();
+    assert_eq!(lens, [256 + 64, 256 + 594, 256 + 1518]);
+    assert_eq!(r.wire.stack_frames, 128);
+}
+
+#[test]
+fn tx_only() {
+    let r = snap("tx_only");
+    assert_eq!(r.wire.tx_frames, 96);
+    assert_eq!(r.wire.tx_bytes, r.wire.xmit_bytes);
+    // TX pages synced for the device over exactly the frame, from offset 0.
+    let tx: Vec<(u64, u64)> = r
+        .sync_ranges("sync_for_device")
+        .iter()
+        .filter(|s| s.dir == "DMA_BIDIRECTIONAL")
+        .map(|s| (s.offset, s.len))
+        .collect();
+    assert_eq!(tx, [(0, 64), (0, 594), (0, 1518)]);
+    assert!(r.sync_ranges("sync_for_cpu").is_empty());
+}
+
+#[test]
+fn loopback() {
+    let r = snap("loopback");
+    assert_eq!(r.wire.tx_frames, 0, "nothing on the external wire");
+    assert_eq!(r.wire.stack_frames, 96);
+    assert_eq!(r.nic.get("hw_tx_frames"), 96);
+}
+
+#[test]
+fn xdp_drop_flood() {
+    let r = snap("xdp_drop_flood");
+    let pp = r.pool("rx").expect("rx pool").stats;
+    assert_eq!(pp.recycle_cached, 1024, "every page recycled directly");
+    assert_eq!(pp.recycle_ring, 256, "only the posted buffers at close");
+    let slow_pages = pp.alloc_slow * 64;
+    assert!(
+        pp.alloc_fast > 4 * slow_pages,
+        "fast path dominates: fast {} vs {} slow-path pages",
+        pp.alloc_fast,
+        slow_pages
+    );
+}
+
+#[test]
+fn xdp_tx_reflect() {
+    let r = snap("xdp_tx_reflect");
+    assert_eq!(r.wire.tx_frames, 128);
+    assert_eq!(r.wire.tx_bytes, r.wire.rx_bytes);
+    // XDP_TX syncs the frame for the device where it lies, after headroom.
+    let tx: Vec<(u64, u64)> = r
+        .sync_ranges("sync_for_device")
+        .iter()
+        .filter(|s| s.offset == 256 && s.len != 3520)
+        .map(|s| (s.offset, s.len))
+        .collect();
+    assert_eq!(tx, [(256, 64), (256, 594), (256, 1518)]);
+}
+
+#[test]
+fn xdp_redirect() {
+    let r = snap("xdp_redirect");
+    assert_eq!(eth(&r, "rx_xdp_redirect"), 64);
+    assert_eq!(r.wire.tx_frames, 64);
+}
+
+#[test]
+fn pass_hold() {
+    let r = snap("pass_hold");
+    let pp = r.pool("rx").expect("rx pool").stats;
+    assert_eq!(pp.recycle_cached, 0, "process context: never direct");
+    assert!(pp.recycle_ring >= 384);
+    assert!(pp.alloc_slow >= 3, "held pages force extra slow-path bulks");
+}
+
+#[test]
+fn pass_napi_batch() {
+    let r = snap("pass_napi_batch");
+    let pp = r.pool("rx").expect("rx pool").stats;
+    assert!(pp.recycle_cached > 0, "{pp:?}");
+    assert!(
+        pp.recycle_cache_full > 0,
+        "batches overflow the cache: {pp:?}"
+    );
+    assert!(pp.recycle_ring > 0, "{pp:?}");
+}
+
+#[test]
+fn frag_small() {
+    let r = snap("frag_small");
+    // 640-byte fragments: the CPU syncs headroom + frame at each offset.
+    let cpu = ranges_no_count(&r, "sync_for_cpu");
+    assert_eq!(
+        cpu,
+        [
+            (0, 128),
+            (640, 128),
+            (1280, 128),
+            (1920, 128),
+            (2560, 128),
+            (3200, 128)
+        ]
+    );
+    // Only the last fragment's put syncs the page for the device, over
+    // max_len = PAGE_SIZE - headroom from the headroom on.
+    assert_eq!(ranges_no_count(&r, "sync_for_device"), [(64, 4032)]);
+}
+
+#[test]
+fn starvation() {
+    let r = snap("starvation");
+    assert!(r.drops.get("nic_rx_no_desc") > 0);
+    assert!(eth(&r, "rx_refill_failures") > 0);
+    assert_eq!(r.wire.stack_frames + r.drops.get("nic_rx_no_desc"), 128);
+    assert!(
+        r.wire.stack_frames > 72 - 24,
+        "recovered: frames after the starvation window were received"
+    );
+}
+
+#[test]
+fn numa_waive() {
+    let r = snap("numa_waive");
+    let pp = r.pool("rx").expect("rx pool").stats;
+    assert!(pp.alloc_waive > 0, "{pp:?}");
+}
+
+#[test]
+fn high_order() {
+    let r = snap("high_order");
+    assert_eq!(
+        r.pool("rx").expect("rx pool").stats.alloc_slow_high_order,
+        0,
+        "the driver's pools are order 0"
+    );
+    assert!(
+        r.pool("stack-copy")
+            .expect("stack copy pool")
+            .stats
+            .alloc_slow_high_order
+            > 0
+    );
+}
+
+#[test]
+fn burst_over_budget() {
+    let r = snap("burst_over_budget");
+    assert!(eth(&r, "napi_budget_exhausted") > 0);
+    assert!(
+        eth(&r, "irqs") < 480 / 8,
+        "coalescing: {} interrupts for 480 frames",
+        eth(&r, "irqs")
+    );
+}
+
+#[test]
+fn slow_memory() {
+    let r = snap("slow_memory");
+    assert_eq!(r.wire.tx_frames, 96);
+}
+
+#[test]
+fn non_coherent() {
+    let r = snap("non_coherent");
+    assert!(!r.config.memory.coherent);
+    assert_eq!(r.wire.stack_frames, 128);
+    // Without DMA_SYNC_DEV the driver syncs each buffer at refill.
+    assert_eq!(ranges_no_count(&r, "sync_for_device"), [(256, 3520)]);
+}
+
+// ---- determinism ---------------------------------------------------------------
+
+#[test]
+fn same_seed_same_ledger_and_dma_log_other_seed_differs() {
+    let mut sc = Scenario::load("slow_memory").unwrap();
+    let a = go(&sc);
+    let b = go(&sc);
+    assert!(a.ledger_entries > 0 && a.dma_log_entries > 0);
+    assert_eq!(a.ledger_hash, b.ledger_hash, "ledger differs between runs");
+    assert_eq!(
+        a.dma_log_hash, b.dma_log_hash,
+        "DMA log differs between runs"
+    );
+    assert_eq!(a.render_snapshot(), b.render_snapshot());
+    sc.traffic.seed += 1;
+    let c = go(&sc);
+    assert_ne!(a.ledger_hash, c.ledger_hash, "another seed, same ledger");
+    assert_ne!(a.dma_log_hash, c.dma_log_hash, "another seed, same DMA log");
+}
+
+// ---- the snapshots have teeth ----------------------------------------------------
+
+#[test]
+fn headroom_change_moves_the_sync_ranges() {
+    let base_sc = Scenario::load("rx_small").unwrap();
+    let base = go(&base_sc);
+    let mut sc = base_sc.clone();
+    sc.driver.headroom = 192;
+    let r = go(&sc);
+    assert_ne!(base.render_snapshot(), r.render_snapshot());
+    assert_eq!(ranges_no_count(&base, "sync_for_cpu"), [(0, 256 + 64)]);
+    assert_eq!(ranges_no_count(&r, "sync_for_cpu"), [(0, 192 + 64)]);
+    assert_eq!(ranges_no_count(&base, "sync_for_device"), [(256, 3520)]);
+    assert_eq!(
+        ranges_no_count(&r, "sync_for_device"),
+        [(192, 4096 - 192 - 320)]
+    );
+}
+
+#[test]
+fn max_len_change_changes_the_device_sync_length() {
+    // Page mode: the pool's max_len is the page after headroom and tailroom.
+    let base_sc = Scenario::load("rx_small").unwrap();
+    let base = go(&base_sc);
+    let mut sc = base_sc.clone();
+    sc.driver.tailroom = 512;
+    let r = go(&sc);
+    assert_ne!(base.render_snapshot(), r.render_snapshot());
+    assert_eq!(
+        ranges_no_count(&r, "sync_for_device"),
+        [(256, 4096 - 256 - 512)]
+    );
+    assert_eq!(
+        ranges_no_count(&r, "sync_for_cpu"),
+        ranges_no_count(&base, "sync_for_cpu")
+    );
+    // Frag mode: MAX_FRAME_LEN sizes the fragments, so the offsets move.
+    let base_sc = Scenario::load("frag_small").unwrap();
+    let base = go(&base_sc);
+    let mut sc = base_sc.clone();
+    sc.driver.max_frame_len = 512;
+    let r = go(&sc);
+    assert_ne!(base.render_snapshot(), r.render_snapshot());
+    // 64 + 512 + 320 = 896-byte fragments: 4 per page.
+    assert_eq!(
+        ranges_no_count(&r, "sync_for_cpu"),
+        [(0, 128), (896, 128), (1792, 128), (2688, 128)]
+    );
+}
+
+#[test]
+fn sync_length_follows_the_frame_length() {
+    let base_sc = Scenario::load("rx_small").unwrap();
+    let base = go(&base_sc);
+    let mut sc = base_sc.clone();
+    sc.traffic.size = cosim::scenario::FrameSize::Fixed(200);
+    let r = go(&sc);
+    assert_ne!(base.render_snapshot(), r.render_snapshot());
+    assert_eq!(ranges(&base, "sync_for_cpu")[0].2, 256 + 64);
+    assert_eq!(
+        ranges(&r, "sync_for_cpu"),
+        [("DMA_FROM_DEVICE".to_string(), 0, 256 + 200, 128)]
+    );
+    // Syncing for the device in the driver instead of the pool: the same
+    // ranges, now done at every refill (counted per posted buffer).
+    let mut sc = base_sc.clone();
+    sc.driver.pool_sync_dev = false;
+    let r = go(&sc);
+    assert_eq!(ranges_no_count(&r, "sync_for_device"), [(256, 3520)]);
+    assert_eq!(
+        r.sync_ranges("sync_for_device")[0].count,
+        eth(&r, "rx_buffers_posted")
+    );
+}
