@@ -25,8 +25,8 @@ pub mod sim;
 
 pub use bridge::{Model, Ports, RtlStop, RtlStopKind, PORTS};
 pub use pool_storage::PoolStorage;
+pub use replay::{with_failure_waves, WaveFormat, WaveSpec};
 pub use rng::{Chance, SplitMix64};
+pub use sim::{DriverMarkers, MarkerProbe, Sim, SimConfig, SimError};
 /// The waveform crate (decoding, save files), re-exported for tests.
 pub use waves;
-pub use replay::{with_failure_waves, WaveFormat, WaveSpec};
-pub use sim::{DriverMarkers, MarkerProbe, Sim, SimConfig, SimError};

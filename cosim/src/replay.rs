@@ -164,34 +164,47 @@ impl FailureCycle for pool::DmaFault {
 }
 
 /// A failure found by a test's own check at a known cycle (e.g. the cycle
-/// of a DMA-API violation the pool recorded), so that the replay's window
-/// ends there rather than where the testbench stopped.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("cycle {cycle}: {what}")]
+/// of a DMA fault or DMA-API violation the pool recorded), so that the
+/// replay's window ends there rather than where the testbench stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AtCycle {
-    pub cycle: u64,
+    /// None: unknown (the replay falls back to the testbench's last cycle).
+    pub cycle: Option<u64>,
     pub what: String,
 }
 
 impl AtCycle {
     pub fn new(cycle: u64, what: impl std::fmt::Display) -> Self {
         AtCycle {
-            cycle,
+            cycle: Some(cycle),
             what: what.to_string(),
         }
     }
 }
 
+impl std::fmt::Display for AtCycle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.cycle {
+            Some(c) => write!(f, "cycle {c}: {}", self.what),
+            None => f.write_str(&self.what),
+        }
+    }
+}
+
+impl std::error::Error for AtCycle {}
+
 impl FailureCycle for AtCycle {
     fn failure_cycle(&self) -> Option<u64> {
-        Some(self.cycle)
+        self.cycle
     }
 }
 
 impl From<SimError> for AtCycle {
     fn from(e: SimError) -> Self {
-        let cycle = e.failure_cycle().unwrap_or(0);
-        AtCycle::new(cycle, e)
+        AtCycle {
+            cycle: e.failure_cycle(),
+            what: e.to_string(),
+        }
     }
 }
 
@@ -359,7 +372,7 @@ where
             }
         })
         .collect();
-    let window = fail.saturating_sub(n_cycles)..fail + CYCLES_AFTER + 1;
+    let window = fail.saturating_sub(n_cycles)..fail.saturating_add(CYCLES_AFTER + 1);
     let spec = WaveSpec {
         window: Some(window.clone()),
         marker_cycle: Some(fail),

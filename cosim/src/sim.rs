@@ -545,17 +545,17 @@ impl<S: DmaStorage> Sim<S> {
 
     // ---- waveforms ----------------------------------------------------------
 
-    /// Dumps an FST waveform to `path` for the cycles in `window` (the file
-    /// opens at `window.start`, or now if that has passed, and closes at
-    /// `window.end`). `None`: from now until [`Sim::waves_close`]. A GTKWave
-    /// save file is written next to it when it closes.
+    /// Dumps a waveform to `path` (FST; VCD if the path ends in `.vcd`) for
+    /// the cycles in `window` (the file opens at `window.start`, or now if
+    /// that has passed, and closes at `window.end`). `None`: from now until
+    /// [`Sim::waves_close`]. A GTKWave save file is written next to it when
+    /// it closes.
     pub fn waves(
         &mut self,
         path: impl AsRef<Path>,
         window: Option<Range<u64>>,
     ) -> Result<(), SimError> {
         let mut spec = crate::replay::WaveSpec::new(path.as_ref());
-        spec.format = crate::replay::WaveFormat::Fst;
         spec.window = window;
         self.waves_spec(&spec)
     }

@@ -68,6 +68,7 @@ const TESTED: &[&str] = &[
     "burst_over_budget",
     "slow_memory",
     "non_coherent",
+    "echo",
 ];
 
 #[test]
@@ -267,6 +268,30 @@ fn non_coherent() {
     assert_eq!(r.wire.stack_frames, 128);
     // Without DMA_SYNC_DEV the driver syncs each buffer at refill.
     assert_eq!(ranges_no_count(&r, "sync_for_device"), [(256, 3520)]);
+}
+
+#[test]
+fn echo() {
+    let r = snap("echo");
+    assert_eq!(r.wire.tx_frames, 96);
+    assert_eq!(r.wire.tx_bytes, r.wire.rx_bytes);
+    // RX pages: headroom + frame for the CPU; TX pages: the frame for the
+    // device, from offset 0.
+    let lens = |op, dir: &str| -> Vec<(u64, u64)> {
+        r.sync_ranges(op)
+            .iter()
+            .filter(|s| s.dir == dir)
+            .map(|s| (s.offset, s.len))
+            .collect()
+    };
+    assert_eq!(
+        lens("sync_for_cpu", "DMA_FROM_DEVICE"),
+        [(0, 256 + 64), (0, 256 + 594), (0, 256 + 1518)]
+    );
+    assert_eq!(
+        lens("sync_for_device", "DMA_BIDIRECTIONAL"),
+        [(0, 64), (0, 594), (0, 1518)]
+    );
 }
 
 // ---- determinism ---------------------------------------------------------------

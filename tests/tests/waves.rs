@@ -200,6 +200,11 @@ fn decoded_transactions_equal_the_memory_models_dma_log_fst() {
 fn decoded_transactions_equal_the_dma_log_vcd() {
     let dir = out_dir("log_vcd");
     let path = dir.join("run.vcd");
+    assert_eq!(
+        WaveSpec::new(&path).format,
+        WaveFormat::Vcd,
+        "a .vcd path asks for VCD (Sim::waves too)"
+    );
     let log = traced_run(&path, WaveFormat::Vcd, None);
     let text = std::fs::read_to_string(&path).expect("VCD is text");
     assert!(text.starts_with("$date") && text.contains("$enddefinitions"));
@@ -395,6 +400,53 @@ fn a_panicking_test_body_is_replayed_too() {
         fail - 1,
         "traced until the testbench was dropped"
     );
+}
+
+/// A DMA fault the test finds only after the run: it reports the fault's
+/// own cycle, and the waveform's window ends there.
+fn unmapped_ring_run(waves: Option<&WaveSpec>) -> Result<(), cosim::replay::AtCycle> {
+    let mem = HostMemory::new(MemConfig::default());
+    let mut sim = Sim::new(
+        SimConfig::default(),
+        PoolStorage::new(mem.dma_device("nic0")),
+    )?;
+    if let Some(spec) = waves {
+        sim.waves_spec(spec)?;
+    }
+    sim.step_n(2_000)?;
+    // The RX ring points at memory the driver never mapped.
+    sim.write_reg(regs::RX_RING_BASE_LO, 0x4000_0000)?;
+    sim.write_reg(regs::RX_RING_SIZE, 8)?;
+    sim.write_reg(regs::CTRL, regs::ctrl::ENABLE)?;
+    sim.write_reg(regs::RX_PROD, 1)?;
+    sim.step_n(3_000)?;
+    match sim.storage().faults().first() {
+        Some(f) => Err(cosim::replay::AtCycle::new(f.cycle, f)),
+        None => Ok(()),
+    }
+}
+
+#[test]
+fn a_fault_found_after_the_run_gets_a_window_ending_at_its_cycle() {
+    let dir = out_dir("fault");
+    let err = with_failure_waves("unmapped_ring", Some(&dir), 400, unmapped_ring_run)
+        .expect_err("the descriptor fetch faults");
+    eprintln!("{err}");
+    let fault = err.cycle.expect("the fault's cycle");
+    assert!(err.to_string().contains("0x40000000"), "{err}");
+    let d = decode(err.waves.as_ref().expect("waveform"));
+    assert_eq!(d.first_cycle, fault - 400);
+    assert_eq!(
+        d.last_cycle,
+        fault + cosim::replay::CYCLES_AFTER,
+        "the window ends just after the fault, not where the run stopped"
+    );
+    let ar = d
+        .transactions
+        .iter()
+        .find(|t| t.dir == waves::Dir::Read && t.addr == 0x4000_0000)
+        .expect("the faulting descriptor fetch");
+    assert_eq!((ar.id, ar.cycle_addr), (0, fault));
 }
 
 #[test]

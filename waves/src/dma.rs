@@ -663,20 +663,24 @@ impl Filter {
     }
 }
 
-/// The decoded transactions as a fixed-width text table.
+/// The decoded transactions as a fixed-width text table: time and cycle of
+/// the address handshake, direction, address, bytes (strobed for writes),
+/// beats, burst type x bytes per beat, ID, response (`(open)` if the file
+/// ends first) and cycles from the address to the last R beat / the B.
 pub fn table(d: &Decoded, txns: &[&Transaction]) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
     let unit = unit_name(d.timescale);
     let _ = writeln!(
         s,
-        "{:>14} {:>10} {:>5} {:>18} {:>6} {:>5} {:>3} {:>7} {:>8}",
+        "{:>14} {:>10} {:>5} {:>18} {:>6} {:>5} {:>10} {:>3} {:>7} {:>8}",
         format!("time({unit})"),
         "cycle",
         "dir",
         "address",
         "bytes",
         "beats",
+        "burst",
         "id",
         "resp",
         "latency"
@@ -691,9 +695,19 @@ pub fn table(d: &Decoded, txns: &[&Transaction]) -> String {
         } else {
             "(open)".into()
         };
+        let burst = format!(
+            "{}x{}",
+            match t.burst {
+                0 => "FIXED",
+                1 => "INCR",
+                2 => "WRAP",
+                _ => "RSVD",
+            },
+            1u32 << t.size.min(7)
+        );
         let _ = writeln!(
             s,
-            "{:>14} {:>10} {:>5} {:>#18x} {:>6} {:>5} {:>3} {:>7} {:>8}",
+            "{:>14} {:>10} {:>5} {:>#18x} {:>6} {:>5} {:>10} {:>3} {:>7} {:>8}",
             t.time_addr,
             t.cycle_addr,
             match t.dir {
@@ -703,6 +717,7 @@ pub fn table(d: &Decoded, txns: &[&Transaction]) -> String {
             t.addr,
             t.bytes,
             t.beats,
+            burst,
             t.id,
             resp,
             lat

@@ -81,6 +81,15 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
     }
     let mut drv = Driver::probe(sim, DriverConfig::default()).map_err(sim_err)?;
     drv.open().map_err(sim_err)?;
+    if args.waves.is_some() {
+        // Pool in-flight and a strobe per DMA sync, next to the RTL signals.
+        let pools = [drv.rx_pool(), drv.tx_pool()]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        crate::markers::PoolProbe::install(drv.dev_mut(), pools);
+    }
 
     let mut rng = SplitMix64::new(args.seed);
     let sent: Vec<Vec<u8>> = (0..n as u32).map(|i| frame(&mut rng, i)).collect();

@@ -77,6 +77,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "non_coherent",
         include_str!("../../scenarios/non_coherent.toml"),
     ),
+    ("echo", include_str!("../../scenarios/echo.toml")),
 ];
 
 /// A scenario file that is missing, unreadable, malformed or out of range.
@@ -472,6 +473,9 @@ pub struct StackSection {
     /// pool of this order (no DMA mapping; a socket's page_frag-like
     /// cache), freeing the driver's page at once; 0 = no copy.
     pub copy_pool_order: u32,
+    /// The stack sends every PASS frame back out (`xmit`, from process
+    /// context), like an echo server: RX and TX both ways.
+    pub echo: bool,
 }
 
 impl Default for StackSection {
@@ -480,6 +484,7 @@ impl Default for StackSection {
             consume: Consume::Process,
             hold: 0,
             copy_pool_order: 0,
+            echo: false,
         }
     }
 }
@@ -783,6 +788,13 @@ impl Scenario {
                 "stack.copy_pool_order",
                 s.copy_pool_order.to_string(),
                 "the stack copies in process context: needs stack.consume = \"process\"",
+            );
+        }
+        if s.echo && (s.consume != Consume::Process || t.direction != Direction::Rx) {
+            return bad(
+                "stack.echo",
+                "true".into(),
+                "echo needs stack.consume = \"process\" and traffic.direction = \"rx\"",
             );
         }
         if d.coal_frames > 1 && d.coal_cycles == 0 {

@@ -247,7 +247,7 @@ impl Report {
         let c = &self.config;
         let _ = writeln!(
             s,
-            "config    {:?} {} frames of {} bytes, mode {:?}, verdict {:?}, headroom {}, max_frame_len {}, budget {}, coalesce {}/{}, {} memory, latency r{}/w{}, backpressure {}%",
+            "config    {:?} {} frames, size {}, mode {:?}, verdict {:?}, headroom {}, max_frame_len {}, budget {}, coalesce {}/{}, {} memory, latency r{}/w{}, backpressure {}%",
             c.traffic.direction,
             c.traffic.frames,
             c.traffic.size,

@@ -89,6 +89,7 @@ struct Stack {
     copies: VecDeque<PpPage>,
     mem: Option<HostMemory>,
     got: Vec<u64>,
+    echo: Option<VecDeque<Vec<u8>>>,
     frames: u64,
     bytes: u64,
     errors: Vec<String>,
@@ -122,6 +123,12 @@ impl Stack {
 
     fn in_process(&mut self, skb: SkBuff) {
         self.record(&skb);
+        if let Some(q) = self.echo.as_mut() {
+            match skb.to_vec() {
+                Ok(v) => q.push_back(v),
+                Err(e) => self.errors.push(format!("reading an skb to echo: {e}")),
+            }
+        }
         if let Some(pp) = self.copy_pool.as_mut() {
             let data = skb.to_vec().unwrap_or_default();
             skb.free();
@@ -252,6 +259,7 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
     let stack = Rc::new(RefCell::new(Stack {
         hold: sc.stack.hold as usize,
         mem: Some(mem.clone()),
+        echo: sc.stack.echo.then(VecDeque::new),
         ..Stack::default()
     }));
     if sc.stack.copy_pool_order > 0 {
@@ -301,6 +309,7 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
     let mut starving = false;
     let mut numa_switched = false;
     let mut quiet = 0u64;
+    let mut echoed = 0u64;
     let mut last_activity = (0, 0, 0, 0);
     let mut failure: Option<String> = None;
     let mut next_progress = 0u64;
@@ -339,6 +348,29 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
                 Err(TxError::Busy { .. } | TxError::NoMem(_)) => break,
                 Err(e) => {
                     failure = Some(format!("xmit of frame {tx_next}: {e}"));
+                    break;
+                }
+            }
+        }
+        // The stack's echoes.
+        loop {
+            let Some(f) = stack.borrow_mut().echo.as_mut().and_then(|q| q.pop_front()) else {
+                break;
+            };
+            match drv.xmit(&f) {
+                Ok(()) => {
+                    wire.xmit_frames += 1;
+                    wire.xmit_bytes += f.len() as u64;
+                    echoed += 1;
+                }
+                Err(TxError::Busy { .. } | TxError::NoMem(_)) => {
+                    if let Some(q) = stack.borrow_mut().echo.as_mut() {
+                        q.push_front(f);
+                    }
+                    break;
+                }
+                Err(e) => {
+                    failure = Some(format!("echo xmit: {e}"));
                     break;
                 }
             }
@@ -432,8 +464,10 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
                 });
             }
         }
+        let echo_pending = stack.borrow().echo.as_ref().is_some_and(|q| !q.is_empty());
         let idle = rx_next == rx_n
             && tx_next == tx_n
+            && !echo_pending
             && drv.dev().rx().is_idle()
             && !drv.napi_scheduled()
             && drv.tx_in_flight() == 0
@@ -582,16 +616,40 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
 
     let ledger = dma.ledger();
     let (syncs, ledger_ops) = summarise_ledger(&ledger);
+    // Hashes over every field of every record (no formatting: this runs
+    // over the whole log at the end of long runs).
     let mut lh = 0;
     for e in &ledger {
-        lh = fnv1a(lh, format!("{e:?}\n").as_bytes());
+        let mut b = [0u8; 42];
+        b[0..8].copy_from_slice(&e.cycle.to_le_bytes());
+        b[8] = e.op as u8;
+        b[9] = e.dir as u8;
+        b[10..18].copy_from_slice(&e.dma.raw_value().to_le_bytes());
+        b[18..26].copy_from_slice(&e.offset.to_le_bytes());
+        b[26..34].copy_from_slice(&e.len.to_le_bytes());
+        b[34..42].copy_from_slice(&e.page.raw_value().to_le_bytes());
+        lh = fnv1a(lh, &b);
     }
     let log = drv.dev().mem().log();
     let mut dh = 0;
     let mut dsum = DmaSummary::default();
     let (mut rd, mut wr) = ([0u64; 3], [0u64; 3]);
     for r in log {
-        dh = fnv1a(dh, format!("{r:?}\n").as_bytes());
+        let mut b = [0u8; 46];
+        b[0] = r.dir as u8;
+        b[1] = r.id;
+        b[2..10].copy_from_slice(&r.addr.to_le_bytes());
+        b[10..18].copy_from_slice(&r.bytes.to_le_bytes());
+        b[18..20].copy_from_slice(&r.beats.to_le_bytes());
+        b[20..28].copy_from_slice(&r.cycle_addr.to_le_bytes());
+        b[28] = u8::from(r.cycle_done.is_some());
+        b[29..37].copy_from_slice(&r.cycle_done.unwrap_or(0).to_le_bytes());
+        b[37] = r.resp as u8;
+        b[38..46].copy_from_slice(&(r.fault.as_ref().map_or(0, |f| f.len()) as u64).to_le_bytes());
+        dh = fnv1a(dh, &b);
+        if let Some(f) = &r.fault {
+            dh = fnv1a(dh, f.as_bytes());
+        }
         let i = usize::from(r.id.min(2));
         match r.dir {
             Dir::Read => {
@@ -724,6 +782,17 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
         Direction::Rx => &hashes,
         Direction::Loopback => &[],
     };
+    if sc.stack.echo {
+        let left = st.echo.as_ref().map_or(0, VecDeque::len);
+        check(
+            "stack echoed every frame it received",
+            echoed == st.frames && left == 0,
+            format!(
+                "{echoed} of {} received frames sent back, {left} still queued",
+                st.frames
+            ),
+        );
+    }
     let intact = subsequence(&out_hashes, want_out);
     check(
         "wire-out frames intact and in order",
