@@ -5,9 +5,9 @@ use std::collections::VecDeque;
 use nic_hw::regs::{self, cpl_layout, ctrl, irq_status, status};
 use nic_hw::wire::{Completion, CplStatus, Descriptor};
 use pool::{
-    CoherentBuf, DestroyOutcome, DmaAddr, DmaDev, DmaDirection, HostAddr, HostMemory, PagePool,
-    PagePoolHandle, PagePoolParams, PagePoolStats, PpPage, PAGE_SIZE, PP_FLAG_DMA_MAP,
-    PP_FLAG_DMA_SYNC_DEV,
+    CoherentBuf, DestroyOutcome, DmaAddr, DmaAttrs, DmaDev, DmaDirection, DmaError, HostAddr,
+    HostMemory, PagePool, PagePoolHandle, PagePoolParams, PagePoolStats, PpPage, PAGE_SIZE,
+    PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV,
 };
 
 use crate::config::{DriverConfig, RxMode};
@@ -22,6 +22,16 @@ const IRQ_ALL: u32 =
     irq_status::RX_CQ | irq_status::TX_CQ | irq_status::DMA_ERR | irq_status::RX_DROP;
 /// Cycles between two reads while waiting for a register field.
 const WAIT_POLL_CYCLES: u64 = 8;
+/// Direction of the mapping `ndo_xdp_xmit` makes on this device for a frame
+/// redirected from another device: the NIC only reads it
+/// (`dma_map_page(.., DMA_TO_DEVICE)` as mlx5/i40e/ixgbe do).
+const XDP_XMIT_MAP_DIR: DmaDirection = DmaDirection::ToDevice;
+/// Alignment of that mapping. The NIC reads whole bus beats at aligned
+/// addresses (docs/ARCHITECTURE.md, AXI rules), so it reads around a frame
+/// up to the bus width; the mapping covers the frame rounded out to a cache
+/// line (at least the bus width, never beyond the page), as an IOMMU's
+/// page granularity would in the kernel.
+const XDP_XMIT_MAP_ALIGN: u32 = 64;
 
 /// A step of the interrupt/NAPI protocol, for tests of interrupt discipline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,10 +136,16 @@ enum TxKind {
 
 struct TxBuf {
     page: PpPage,
+    /// The page's own pool (for a redirected frame: the source device's).
     pool: PagePoolHandle,
     dma: DmaAddr,
     len: u32,
     kind: TxKind,
+    /// A mapping (handle, length) this device made for the frame (a
+    /// zero-copy redirect from another device; `dma` points into it):
+    /// `dma_unmap_page(handle, length, XDP_XMIT_MAP_DIR)` before the page
+    /// goes back to its pool.
+    mapped_here: Option<(DmaAddr, u32)>,
 }
 
 struct Ring {
@@ -569,7 +585,14 @@ impl<D: NicDevice> Driver<D> {
         let mut tx_unsent = 0;
         let mut bufs: Vec<TxBuf> = o.tx_slots.iter_mut().filter_map(Option::take).collect();
         bufs.extend(o.tx_backlog.drain(..));
+        let mut first_err = None;
         for b in bufs {
+            if let Err(e) = Self::tx_unmap(&self.dma, &b) {
+                first_err.get_or_insert(DriverError::Dma {
+                    what: "dma_unmap_page of a redirected frame",
+                    source: e,
+                });
+            }
             b.pool.put_full_page(b.page, false);
             tx_unsent += 1;
         }
@@ -579,7 +602,6 @@ impl<D: NicDevice> Driver<D> {
         for f in self.redirects.drain(..) {
             f.free();
         }
-        let mut first_err = None;
         for r in [o.rx_ring, o.rx_cq, o.tx_ring, o.tx_cq] {
             if let Err(e) = self.dma.free_coherent(r.buf) {
                 first_err.get_or_insert(DriverError::Dma {
@@ -979,6 +1001,7 @@ impl<D: NicDevice> Driver<D> {
             dma: dma_add(page_dma, data_off),
             len,
             kind: TxKind::XdpTx,
+            mapped_here: None,
         };
         if let Some(tb) = self.tx_enqueue(tb)? {
             // Ring and backlog full: dropped, counted, page recycled.
@@ -1123,10 +1146,24 @@ impl<D: NicDevice> Driver<D> {
         Ok(())
     }
 
-    /// TX completions: pages go back to their pools with `put_page_bulk`
-    /// (one call per pool); then the backlog moves onto the freed slots.
+    /// Undoes the mapping [`Self::xdp_xmit`] made on this device for a frame
+    /// redirected from another device (`dma_unmap_page`), before its page
+    /// goes back to its own pool. Nothing to do for other buffers.
+    fn tx_unmap(dma: &DmaDev, tb: &TxBuf) -> Result<(), DmaError> {
+        let Some((handle, len)) = tb.mapped_here else {
+            return Ok(());
+        };
+        dma.unmap_page(handle, len as usize, XDP_XMIT_MAP_DIR)
+    }
+
+    /// TX completions: redirected frames from other devices are unmapped
+    /// from this device, then pages go back to their own pools with
+    /// `put_page_bulk` (one call per pool, like `xdp_return_frame_bulk`:
+    /// not this pool's NAPI, so through the ring); then the backlog moves
+    /// onto the freed slots.
     fn tx_clean(&mut self) -> Result<usize, DriverError> {
         let mut groups: Vec<(PagePoolHandle, Vec<Option<PpPage>>)> = Vec::new();
+        let mut unmap_err = None;
         let mut n = 0;
         while let Some(c) = self.peek_cpl(true)? {
             let o = self.open.as_mut().expect("open");
@@ -1151,6 +1188,10 @@ impl<D: NicDevice> Driver<D> {
                 }
             }
             n += 1;
+            if let Err(e) = Self::tx_unmap(&self.dma, &tb) {
+                tracing::error!(cycle = self.dev.cycle(), dev = %self.cfg.name, idx, "unmapping a redirected frame: {e}");
+                unmap_err.get_or_insert(e);
+            }
             match groups.iter_mut().find(|(h, _)| h.id() == tb.pool.id()) {
                 Some((_, v)) => v.push(Some(tb.page)),
                 None => groups.push((tb.pool, vec![Some(tb.page)])),
@@ -1158,6 +1199,12 @@ impl<D: NicDevice> Driver<D> {
         }
         for (h, mut pages) in groups {
             h.put_page_bulk(&mut pages);
+        }
+        if let Some(e) = unmap_err {
+            return Err(DriverError::Dma {
+                what: "dma_unmap_page of a redirected frame",
+                source: e,
+            });
         }
         // Backlog onto the ring.
         loop {
@@ -1250,14 +1297,20 @@ impl<D: NicDevice> Driver<D> {
             dma,
             len: frame.len() as u32,
             kind,
+            mapped_here: None,
         })
     }
 
-    /// `ndo_xdp_xmit`: queues redirected frames on this TX ring. A frame from
-    /// this device's IOMMU domain goes zero-copy; one from another device is
-    /// copied into a TX pool page and its page returned to its pool. Frames
-    /// that find ring and backlog full (or no TX page) are handed back,
-    /// counted, for the caller to retry or free.
+    /// `ndo_xdp_xmit`: queues redirected frames on this TX ring, zero copy.
+    /// A frame from this device's IOMMU domain goes out through the mapping
+    /// its pool made (synced for the device over the frame). A frame from
+    /// another device is mapped on this device (`dma_map_page` of the pool
+    /// page, `DMA_TO_DEVICE`, which implies the sync for the device); its
+    /// TX completion unmaps it and returns the page to its own pool through
+    /// that pool's handle (`xdp_return_frame`: the ring). Frames that find
+    /// ring and backlog full, or whose mapping fails (`dma_mapping_error`),
+    /// are handed back, counted in `tx_xdp_xmit_errors`, for the caller to
+    /// retry or free.
     pub fn xdp_xmit(&mut self, frames: Vec<XdpFrame>) -> Result<Vec<XdpFrame>, DriverError> {
         if self.open.is_none() {
             return Err(DriverError::NotOpen { op: "xdp_xmit" });
@@ -1272,18 +1325,22 @@ impl<D: NicDevice> Driver<D> {
                 refused.push(f);
                 continue;
             }
+            let page = f.take_page().expect("frame holds its page");
             let tb = if f.dev.same_device(&self.dma) {
-                let page = f.take_page().expect("frame holds its page");
                 let page_dma = page.dma_addr().expect("DMA_MAP pool");
                 if !self.cfg.test.skip_tx_sync_for_device {
-                    self.dma
-                        .sync_single_range_for_device(
-                            page_dma,
-                            f.offset as usize,
-                            f.len as usize,
-                            DmaDirection::Bidirectional,
-                        )
-                        .map_err(DriverError::dma("sync_for_device of a redirected frame"))?;
+                    if let Err(e) = self.dma.sync_single_range_for_device(
+                        page_dma,
+                        f.offset as usize,
+                        f.len as usize,
+                        DmaDirection::Bidirectional,
+                    ) {
+                        f.page = Some(page);
+                        return Err(DriverError::Dma {
+                            what: "sync_for_device of a redirected frame",
+                            source: e,
+                        });
+                    }
                 }
                 TxBuf {
                     page,
@@ -1291,26 +1348,53 @@ impl<D: NicDevice> Driver<D> {
                     dma: dma_add(page_dma, f.offset),
                     len: f.len,
                     kind: TxKind::Redirect,
+                    mapped_here: None,
                 }
             } else {
-                let data = f
-                    .data()
-                    .map_err(DriverError::mem("reading a redirected frame"))?;
-                let page = match o.tx_pool.dev_alloc_pages() {
-                    Ok(p) => p,
-                    Err(_) => {
-                        self.stats.tx_alloc_failures += 1;
+                // The test switch that breaks the TX sync also skips the
+                // sync the mapping implies (DMA_ATTR_SKIP_CPU_SYNC).
+                let attrs = DmaAttrs {
+                    skip_cpu_sync: self.cfg.test.skip_tx_sync_for_device,
+                };
+                let map_off = f.offset & !(XDP_XMIT_MAP_ALIGN - 1);
+                let map_end = (f.offset + f.len)
+                    .next_multiple_of(XDP_XMIT_MAP_ALIGN)
+                    .min(page.len() as u32);
+                let map_len = map_end - map_off;
+                match self.dma.map_pp_page_attrs(
+                    &page,
+                    map_off as usize,
+                    map_len as usize,
+                    XDP_XMIT_MAP_DIR,
+                    attrs,
+                ) {
+                    Ok(handle) => TxBuf {
+                        page,
+                        pool: f.pool.clone(),
+                        dma: dma_add(handle, f.offset - map_off),
+                        len: f.len,
+                        kind: TxKind::Redirect,
+                        mapped_here: Some((handle, map_len)),
+                    },
+                    Err(e) => {
+                        tracing::warn!(
+                            cycle = self.dev.cycle(),
+                            dev = %self.cfg.name,
+                            from = f.from.0,
+                            "xdp_xmit: mapping a redirected frame failed, handed back: {e}"
+                        );
+                        f.page = Some(page);
                         self.stats.tx_xdp_xmit_errors += 1;
                         refused.push(f);
                         continue;
                     }
-                };
-                let tb = self.fill_tx_page(page, &data, TxKind::Redirect)?;
-                f.free();
-                tb
+                }
             };
             if let Some(tb) = self.tx_enqueue(tb)? {
                 // Cannot happen: room was checked above.
+                if let Err(e) = Self::tx_unmap(&self.dma, &tb) {
+                    tracing::error!(dev = %self.cfg.name, "unmapping a refused redirected frame: {e}");
+                }
                 tb.pool.put_full_page(tb.page, false);
                 self.stats.tx_xdp_xmit_errors += 1;
                 continue;

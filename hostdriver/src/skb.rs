@@ -11,13 +11,17 @@
 //!   page, the clone keeps the memory);
 //! * [`SkBuff::skb_copy`] makes new memory that does not carry the mark;
 //!   a copy that inherited it (the bug in the notes: recycling memory that
-//!   never came from the pool) is caught by the return hook, which checks
-//!   that a marked head really is a page pool page, refuses, and records an
+//!   never came from the pool) is caught by the return hook, which, like
+//!   the kernel's `napi_pp_put_page`, checks the head's page with
+//!   `page_pool_page_is_pp()` ([`pool::HostMemory::page_pool_of`], the
+//!   `pp_magic` signature) before recycling; a marked head that is not a
+//!   page of the skb's pool is refused, freed normally, and recorded as an
 //!   [`SkbViolation`];
 //! * [`SkBuff::try_coalesce`] never turns a pool page into a fragment with
 //!   its pool state: it releases the pool state first
-//!   ([`CoalescePolicy::ReleasePoolState`]) or refuses
-//!   ([`CoalescePolicy::Refuse`]).
+//!   ([`CoalescePolicy::ReleasePoolState`], `page_pool_release_page`: the
+//!   page is unmapped and leaves the pool's in-flight count, no recycle
+//!   stat moves) or refuses ([`CoalescePolicy::Refuse`]).
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -35,8 +39,12 @@ pub enum SkbViolationKind {
     RecycleMarkOnForeignMemory {
         /// Host address of the head memory.
         head: HostAddr,
-        /// What the head is ("heap copy", "shared page reference").
+        /// What the head is ("heap copy", "shared page reference", "pool
+        /// page").
         head_kind: &'static str,
+        /// What the `pp_magic` check said about the head's page:
+        /// [`pool::HostMemory::page_pool_of`] (`None`: not a page pool page).
+        page_pool: Option<u32>,
     },
 }
 
@@ -52,11 +60,25 @@ pub struct SkbViolation {
 impl fmt::Display for SkbViolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            SkbViolationKind::RecycleMarkOnForeignMemory { head, head_kind } => write!(
-                f,
-                "cycle {}: skb marked for page pool recycle, but its head {head} is a {head_kind}, not a page pool page; recycle refused",
-                self.cycle
-            ),
+            SkbViolationKind::RecycleMarkOnForeignMemory {
+                head,
+                head_kind,
+                page_pool,
+            } => {
+                write!(
+                    f,
+                    "cycle {}: skb marked for page pool recycle, but its head {head} is a {head_kind}",
+                    self.cycle
+                )?;
+                match page_pool {
+                    None => write!(f, ", not a page pool page (page_pool_page_is_pp() false)")?,
+                    Some(id) => write!(
+                        f,
+                        " of page pool {id}, on which the skb holds no pp reference"
+                    )?,
+                }
+                write!(f, "; recycle refused")
+            }
         }
     }
 }
@@ -151,9 +173,11 @@ impl SkbFrag {
 /// What [`SkBuff::try_coalesce`] does with a page pool head page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CoalescePolicy {
-    /// Take a plain page reference and put the pool reference back, so the
-    /// pool releases the page (unmapped, no longer in flight) before it
-    /// becomes a fragment.
+    /// `page_pool_release_page` before the page becomes a fragment: the
+    /// pool unmaps it and lets go of it (no longer in flight, no recycle
+    /// stat moves), and the fragment holds the plain page reference the
+    /// pool held. A page with other pp references (a fragment page shared
+    /// with other buffers) cannot be released: the coalesce is refused.
     ReleasePoolState,
     /// Refuse to coalesce a pool page.
     Refuse,
@@ -165,6 +189,14 @@ pub enum CoalesceError {
     /// The source's head is a page pool page and the policy refuses.
     #[error("cannot coalesce: the source skb's head is a page of page pool {pool}; pool pages may not become fragments")]
     PoolPageHead {
+        /// The page's pool.
+        pool: u32,
+    },
+    /// [`CoalescePolicy::ReleasePoolState`], but the page pool refused to
+    /// release the page (it has other pp references, e.g. fragments of the
+    /// same page in other buffers).
+    #[error("cannot coalesce: page pool {pool} cannot release the source skb's head page (other pp references)")]
+    PoolPageNotReleasable {
         /// The page's pool.
         pool: u32,
     },
@@ -319,8 +351,8 @@ impl SkBuff {
 
     /// `skb_try_coalesce(self, from)`: appends `from`'s data as fragments of
     /// `self`. A page pool head of `from` first loses its pool state
-    /// ([`CoalescePolicy::ReleasePoolState`]) or the coalesce is refused and
-    /// `from` handed back untouched.
+    /// ([`CoalescePolicy::ReleasePoolState`], `page_pool_release_page`) or
+    /// the coalesce is refused and `from` handed back untouched.
     pub fn try_coalesce(
         &mut self,
         mut from: SkBuff,
@@ -332,11 +364,17 @@ impl SkBuff {
         }
         let head_frag = match from.head.take() {
             Some(Head::Pool { page, pool }) => {
-                // Release the pool state: our own page reference keeps the
-                // memory, the pool's put sees refcount > 1 and lets go.
-                let r = pool.get_page(&page);
-                pool.put_full_page(page, false);
-                Some(FragMem::Page(Arc::new(r)))
+                // page_pool_release_page: unmapped, out of the pool's
+                // in-flight count; the pool's page reference becomes the
+                // fragment's.
+                match pool.release_page(page) {
+                    Ok(r) => Some(FragMem::Page(Arc::new(r))),
+                    Err(page) => {
+                        let id = page.pool_id();
+                        from.head = Some(Head::Pool { page, pool });
+                        return Err((from, CoalesceError::PoolPageNotReleasable { pool: id }));
+                    }
+                }
             }
             Some(Head::Shared(r)) => Some(FragMem::Page(r)),
             Some(Head::Heap(b)) => Some(FragMem::Heap(b)),
@@ -375,29 +413,48 @@ impl SkBuff {
             self.frags.clear();
             return;
         };
-        match head {
-            Head::Pool { page, pool } => {
-                debug_assert!(self.pp_recycle, "a pool head always carries the mark");
-                match napi {
-                    Some(n) if n.id() == page.pool_id() => n.put_full_page(page, false),
-                    _ => pool.put_full_page(page, false),
+        if !self.pp_recycle {
+            match head {
+                Head::Pool { page, pool } => {
+                    debug_assert!(false, "a pool head always carries the mark");
+                    pool.put_full_page(page, false);
                 }
+                other => drop(other),
             }
+            self.frags.clear();
+            return;
+        }
+        // skb_pp_recycle -> napi_pp_put_page: only a page whose pp_magic
+        // says it is a page pool page goes back to a pool, and to the pool
+        // the page names (page->pp).
+        let owner = self.mem.page_pool_of(head.addr());
+        match head {
+            Head::Pool { page, pool } if owner == Some(pool.id()) => match napi {
+                Some(n) if n.id() == pool.id() => n.put_full_page(page, false),
+                _ => pool.put_full_page(page, false),
+            },
             other => {
-                if self.pp_recycle {
-                    let head_kind = match &other {
-                        Head::Heap(_) => "heap copy",
-                        _ => "shared page reference",
-                    };
-                    self.log.record(SkbViolation {
-                        cycle: self.mem.cycle(),
-                        kind: SkbViolationKind::RecycleMarkOnForeignMemory {
-                            head: other.addr(),
-                            head_kind,
-                        },
-                    });
+                let head_kind = match &other {
+                    Head::Heap(_) => "heap copy",
+                    Head::Shared(_) => "shared page reference",
+                    Head::Pool { .. } => "pool page",
+                };
+                self.log.record(SkbViolation {
+                    cycle: self.mem.cycle(),
+                    kind: SkbViolationKind::RecycleMarkOnForeignMemory {
+                        head: other.addr(),
+                        head_kind,
+                        page_pool: owner,
+                    },
+                });
+                match other {
+                    // Cannot happen (the pool holds its pages' pp_magic
+                    // while a pp reference lives); the pool's own checks
+                    // judge the put.
+                    Head::Pool { page, pool } => pool.put_full_page(page, false),
+                    // Freed normally (put_page / the page allocator).
+                    rest => drop(rest),
                 }
-                drop(other);
             }
         }
         self.frags.clear();

@@ -7,7 +7,9 @@ use common::*;
 use hostdriver::config::XDP_PACKET_HEADROOM;
 use hostdriver::{DriverConfig, RedirectTarget, RxMode, XdpAction, XdpBuff};
 use nic_hw::regs;
-use pool::{Coherence, IfIndex, LedgerOp, NapiId, PAGE_SIZE};
+use pool::{
+    Coherence, DmaDirection, FailureInjection, HostMemory, IfIndex, LedgerOp, NapiId, PAGE_SIZE,
+};
 
 fn send_all(drv: &mut hostdriver::Driver<hostdriver::model::ModelNic>, n: u32) -> Vec<Vec<u8>> {
     let frames: Vec<Vec<u8>> = (0..n).map(|i| frame(i, len_for(i))).collect();
@@ -463,13 +465,191 @@ fn xdp_redirect_to_another_instance_and_refusal_is_never_silent() {
         }
     }
     assert_eq!(out, frames, "every redirected frame left B in order");
-    // A's pages came back to A's pool (the copy freed them).
     settle(&mut a);
     settle(&mut b);
     assert_eq!(a.stats().rx_xdp_redirect, 20);
+    assert_zero_copy_redirects(&mem, &a, &b, 20);
     assert_rx_conservation(&mut a, 0);
     close_clean(&mut b);
     close_clean(&mut a);
+}
+
+type ModelDriver = hostdriver::Driver<hostdriver::model::ModelNic>;
+
+/// Zero-copy XDP_REDIRECT from A to B, `n` frames: B mapped each of A's
+/// pages on its own device (`dma_map_page`, DMA_TO_DEVICE, over the frame)
+/// and unmapped it at TX completion; B's TX pool was never used; every page
+/// came back to A's pool through its ring (`xdp_return_frame`, not A's
+/// NAPI); no mapping of a redirected frame is left on B.
+fn assert_zero_copy_redirects(mem: &HostMemory, a: &ModelDriver, b: &ModelDriver, n: usize) {
+    let a_pool = a.rx_pool().unwrap().id();
+    let ledger = b.dma_dev().ledger();
+    let to_dev: Vec<_> = ledger
+        .iter()
+        .filter(|e| e.dir == DmaDirection::ToDevice)
+        .collect();
+    let maps: Vec<_> = to_dev.iter().filter(|e| e.op == LedgerOp::Map).collect();
+    let unmaps = to_dev.iter().filter(|e| e.op == LedgerOp::Unmap).count();
+    assert_eq!((maps.len(), unmaps), (n, n), "B's ledger: {to_dev:#?}");
+    for m in &maps {
+        assert_eq!(
+            mem.page_pool_of(m.page),
+            Some(a_pool),
+            "B mapped a page of A's pool: {m}"
+        );
+    }
+    assert!(
+        !b.dma_dev()
+            .live_mappings()
+            .iter()
+            .any(|m| m.dir == DmaDirection::ToDevice),
+        "B left a redirected frame mapped: {:?}",
+        b.dma_dev().live_mappings()
+    );
+    let b_tx = b.tx_pool().unwrap().get_stats().alloc_stats;
+    assert_eq!(
+        b_tx.fast + b_tx.slow,
+        0,
+        "no copy into B's TX pool: {b_tx:?}"
+    );
+    let rs = a.pool_stats().unwrap().recycle_stats;
+    assert_eq!(rs.ring, n as u64, "A's pages back through its ring: {rs:?}");
+    assert_eq!((rs.ring_full, rs.released_refcnt), (0, 0), "{rs:?}");
+    assert!(a.dma_dev().violations().is_empty());
+    assert!(b.dma_dev().violations().is_empty());
+}
+
+/// A (redirecting everything to ifindex 2 through `prog`) and B, open.
+fn redirect_pair(
+    mem: &HostMemory,
+    prog: impl FnMut(&mut XdpBuff) -> XdpAction + 'static,
+    b_cfg: DriverConfig,
+) -> (ModelDriver, ModelDriver) {
+    let mut a = driver_on(
+        mem,
+        "nicA",
+        DriverConfig {
+            name: "a".into(),
+            rx_ring_size: 64,
+            ..DriverConfig::default()
+        },
+    );
+    let mut b = driver_on(
+        mem,
+        "nicB",
+        DriverConfig {
+            name: "b".into(),
+            ifindex: IfIndex(2),
+            napi_id: NapiId(2),
+            ..b_cfg
+        },
+    );
+    a.set_xdp_prog(Some(Box::new(prog))).unwrap();
+    a.open().unwrap();
+    b.open().unwrap();
+    (a, b)
+}
+
+/// Runs A and B, moving A's redirects to B (retrying refused ones) until B
+/// sent `n` frames; returns them.
+fn pump_redirects(a: &mut ModelDriver, b: &mut ModelDriver, n: usize) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut pending = Vec::new();
+    for _ in 0..400 {
+        a.run_for(500, 64).unwrap();
+        pending.extend(a.take_redirects());
+        if !pending.is_empty() {
+            pending = b.xdp_xmit(std::mem::take(&mut pending)).unwrap();
+        }
+        b.run_for(500, 64).unwrap();
+        out.extend(b.dev_mut().take_tx_frames());
+        if out.len() >= n {
+            break;
+        }
+    }
+    assert!(
+        pending.is_empty(),
+        "{} frames never accepted",
+        pending.len()
+    );
+    out
+}
+
+#[test]
+fn redirect_mapping_failure_hands_the_frame_back_counted_and_a_retry_succeeds() {
+    let mem = memory(Coherence::Coherent);
+    let (mut a, mut b) = redirect_pair(
+        &mem,
+        |_: &mut XdpBuff| XdpAction::Redirect(RedirectTarget::Ifindex(IfIndex(2))),
+        DriverConfig::default(),
+    );
+    let frames = send_all(&mut a, 10);
+    a.run_until(1_000_000, 64, |d| d.stats().rx_packets == 10)
+        .unwrap();
+    let redirected = a.take_redirects();
+    // dma_mapping_error() on B for the first three frames.
+    b.dma_dev().inject_map_failures(FailureInjection::NextN(3));
+    let refused = b.xdp_xmit(redirected).unwrap();
+    assert_eq!(refused.len(), 3, "handed back, never lost");
+    assert_eq!(b.stats().tx_xdp_xmit, 7);
+    assert_eq!(b.stats().tx_xdp_xmit_errors, 3);
+    assert!(refused.iter().all(|f| f.dma_dev().same_device(a.dma_dev())));
+    // Retried (injection exhausted): they go out after the others, and
+    // nothing was copied.
+    assert!(b.xdp_xmit(refused).unwrap().is_empty());
+    settle(&mut b);
+    let out = b.dev_mut().take_tx_frames();
+    let mut want = frames[3..].to_vec();
+    want.extend_from_slice(&frames[..3]);
+    assert_eq!(out, want);
+    settle(&mut a);
+    assert_zero_copy_redirects(&mem, &a, &b, 10);
+    assert_rx_conservation(&mut a, 0);
+    close_clean(&mut b);
+    close_clean(&mut a);
+}
+
+/// Non-coherent memory: the XDP program rewrites the frame in A's page
+/// (dirty CPU cache lines); B's `dma_map_page` writes them back, so B's
+/// wire carries the rewritten bytes. B's broken-TX-sync switch also skips
+/// that write-back (DMA_ATTR_SKIP_CPU_SYNC): the wire then carries the
+/// stale bytes the NIC wrote, which the test catches.
+#[test]
+fn redirected_frames_are_written_back_by_the_target_mapping_in_non_coherent_memory() {
+    for broken in [false, true] {
+        let mem = memory(Coherence::NonCoherent);
+        let mut b_cfg = DriverConfig::default();
+        b_cfg.test.skip_tx_sync_for_device = broken;
+        let (mut a, mut b) = redirect_pair(
+            &mem,
+            |x: &mut XdpBuff| {
+                x.data_mut()[0] ^= 0xff;
+                XdpAction::Redirect(RedirectTarget::Ifindex(IfIndex(2)))
+            },
+            b_cfg,
+        );
+        let frames = send_all(&mut a, 16);
+        let out = pump_redirects(&mut a, &mut b, 16);
+        let rewritten: Vec<Vec<u8>> = frames
+            .iter()
+            .map(|f| {
+                let mut f = f.clone();
+                f[0] ^= 0xff;
+                f
+            })
+            .collect();
+        if broken {
+            assert_eq!(out, frames, "stale RAM: the rewrite never reached B");
+        } else {
+            assert_eq!(out, rewritten, "B's wire carries the rewritten frames");
+        }
+        settle(&mut a);
+        settle(&mut b);
+        assert_zero_copy_redirects(&mem, &a, &b, 16);
+        assert_rx_conservation(&mut a, 0);
+        close_clean(&mut b);
+        close_clean(&mut a);
+    }
 }
 
 #[test]

@@ -9,7 +9,7 @@ use hostdriver::{
     CoalesceError, CoalescePolicy, Driver, DriverConfig, RxMode, SkBuff, SkbViolationKind, TxError,
     XdpAction, XdpBuff,
 };
-use pool::{Coherence, DmaViolation, FaultKind, IfIndex, NapiCtx, NapiId};
+use pool::{Coherence, DmaViolation, FaultKind, IfIndex, NapiCtx, NapiId, PAGE_SIZE};
 
 fn rx_n(drv: &mut Driver<ModelNic>, n: u32, len: usize) -> Vec<SkBuff> {
     for i in 0..n {
@@ -130,6 +130,10 @@ fn copy_does_not_inherit_the_mark_and_an_inherited_mark_is_caught() {
     drv.open().unwrap();
     let skb = rx_n(&mut drv, 1, 400).pop().unwrap();
     let pp0 = drv.pool_stats().unwrap();
+    let mem = drv.host_mem().clone();
+    let pool_id = drv.rx_pool().unwrap().id();
+    // The original's head passes the pp_magic check the return hook makes.
+    assert_eq!(mem.page_pool_of(skb.data_addr().unwrap()), Some(pool_id));
 
     let copy = skb.skb_copy().unwrap();
     assert!(!copy.pp_recycle());
@@ -147,15 +151,24 @@ fn copy_does_not_inherit_the_mark_and_an_inherited_mark_is_caught() {
     let bad = skb.skb_copy_inheriting_mark_for_test().unwrap();
     assert!(bad.pp_recycle());
     let head = bad.data_addr().unwrap();
+    // The kernel's page_pool_page_is_pp(): the copy's memory has no pp_magic.
+    assert!(!mem.page_is_pp(head));
+    assert_eq!(mem.page_pool_of(head), None);
     drop(bad);
     let v = drv.skb_violations();
-    assert_eq!(v.len(), 1, "the return hook caught it");
+    assert_eq!(v.len(), 1, "the return hook's pp_magic check caught it");
     assert_eq!(
         v[0].kind,
         SkbViolationKind::RecycleMarkOnForeignMemory {
             head,
-            head_kind: "heap copy"
+            head_kind: "heap copy",
+            page_pool: None,
         }
+    );
+    assert!(
+        v[0].to_string().contains("page_pool_page_is_pp() false"),
+        "{}",
+        v[0]
     );
     assert_eq!(
         drv.pool_stats().unwrap(),
@@ -197,16 +210,31 @@ fn coalescing_a_pool_page_releases_its_pool_state_first_or_is_refused() {
     assert_eq!(a.nr_frags(), 0);
     assert_eq!(drv.pool_stats().unwrap(), pp0);
 
-    // Released: the pool lets go before the page becomes a fragment.
+    // Released (page_pool_release_page): the pool unmaps the page and lets
+    // go of it before it becomes a fragment; no recycle stat moves.
     let inflight = drv.rx_pool().unwrap().inflight();
+    let mappings = drv.dma_dev().live_mappings().len();
     let b_page = b.data_addr().unwrap();
+    let c_page = c.data_addr().unwrap();
+    let pool_id = drv.rx_pool().unwrap().id();
+    assert_eq!(mem.page_pool_of(b_page), Some(pool_id));
     a.try_coalesce(b, CoalescePolicy::ReleasePoolState).unwrap();
     a.try_coalesce(c, CoalescePolicy::ReleasePoolState).unwrap();
     assert_eq!(a.nr_frags(), 2);
     assert!(a.pp_recycle(), "the head keeps its own mark");
-    let pp = drv.pool_stats().unwrap();
-    assert_eq!(pp.recycle_stats.released_refcnt, 2);
+    assert_eq!(
+        drv.pool_stats().unwrap(),
+        pp0,
+        "release_page moves no counter (no released_refcnt)"
+    );
     assert_eq!(drv.rx_pool().unwrap().inflight(), inflight - 2);
+    assert_eq!(
+        drv.dma_dev().live_mappings().len(),
+        mappings - 2,
+        "both pages unmapped"
+    );
+    assert!(!mem.page_is_pp(b_page), "no longer page pool pages");
+    assert!(!mem.page_is_pp(c_page));
     let mut want = frame(0, 256);
     want.extend(frame(1, 256));
     want.extend(frame(2, 256));
@@ -223,6 +251,49 @@ fn coalescing_a_pool_page_releases_its_pool_state_first_or_is_refused() {
         1,
         "only the head went back to the pool"
     );
+    settle(&mut drv);
+    close_clean(&mut drv);
+}
+
+#[test]
+fn coalescing_a_fragment_page_shared_with_another_skb_is_refused() {
+    let cfg = DriverConfig {
+        rx_mode: RxMode::Frag,
+        headroom: 64,
+        ..small()
+    };
+    let mut drv = driver(cfg, Coherence::Coherent);
+    drv.open().unwrap();
+    let mem = drv.host_mem().clone();
+    let mut skbs = rx_n(&mut drv, 4, 200);
+    let page_of = |s: &SkBuff| s.data_addr().unwrap().raw_value() / PAGE_SIZE as u64;
+    let i = (1..skbs.len())
+        .find(|&i| page_of(&skbs[i]) == page_of(&skbs[i - 1]))
+        .expect("two fragments of one page");
+    let from = skbs.remove(i);
+    let mut to = skbs.remove(i - 1);
+    let pp0 = drv.pool_stats().unwrap();
+    let inflight = drv.rx_pool().unwrap().inflight();
+    // Other pp references on the page: page_pool_release_page refuses, and
+    // so does the coalesce, handing `from` back untouched.
+    let (from, err) = to
+        .try_coalesce(from, CoalescePolicy::ReleasePoolState)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        CoalesceError::PoolPageNotReleasable {
+            pool: drv.rx_pool().unwrap().id()
+        }
+    );
+    assert_eq!(to.nr_frags(), 0);
+    assert!(from.pp_recycle());
+    assert_eq!(from.head_pool(), Some(drv.rx_pool().unwrap().id()));
+    assert!(mem.page_is_pp(from.data_addr().unwrap()));
+    assert_eq!(drv.pool_stats().unwrap(), pp0);
+    assert_eq!(drv.rx_pool().unwrap().inflight(), inflight);
+    drop(from);
+    drop(to);
+    drop(skbs);
     settle(&mut drv);
     close_clean(&mut drv);
 }

@@ -11,8 +11,8 @@ use hostdriver::{
 };
 use nic_hw::regs;
 use pool::{
-    Coherence, DestroyOutcome, DmaViolation, FailureInjection, HostMemory, IfIndex, LedgerOp,
-    MemConfig, NapiCtx, NapiId, PAGE_SIZE,
+    Coherence, DestroyOutcome, DmaDirection, DmaViolation, FailureInjection, HostMemory, IfIndex,
+    LedgerOp, MemConfig, NapiCtx, NapiId, PAGE_SIZE,
 };
 
 type Drv = Driver<Sim<PoolStorage>>;
@@ -345,20 +345,37 @@ fn every_verdict_on_the_rtl() {
 
 #[test]
 fn redirect_to_another_driver_instance() {
-    let mem = memory(Coherence::Coherent);
-    let mut a = driver_on(&mem, "nicA", 3, false, small());
+    redirect_between_instances(Coherence::Coherent, false, false);
+}
+
+/// The same through non-coherent memory and a stressed bus, with the XDP
+/// program rewriting each frame in A's page: B's mapping writes the dirty
+/// lines back, so B's wire carries the rewritten bytes.
+#[test]
+fn redirect_to_another_driver_instance_non_coherent_stressed_rewritten() {
+    redirect_between_instances(Coherence::NonCoherent, true, true);
+}
+
+/// A redirects every frame to B (ifindex 2), zero copy: B maps A's pool
+/// pages on its own device and A's pool gets them back at B's TX completion.
+fn redirect_between_instances(coherence: Coherence, stress: bool, rewrite: bool) {
+    let mem = memory(coherence);
+    let mut a = driver_on(&mem, "nicA", 3, stress, small());
     let mut b = driver_on(
         &mem,
         "nicB",
         4,
-        false,
+        stress,
         DriverConfig {
             ifindex: IfIndex(2),
             napi_id: NapiId(2),
             ..small()
         },
     );
-    a.set_xdp_prog(Some(Box::new(|_: &mut XdpBuff| {
+    a.set_xdp_prog(Some(Box::new(move |x: &mut XdpBuff| {
+        if rewrite {
+            x.data_mut()[0] ^= 0xff;
+        }
         XdpAction::Redirect(RedirectTarget::Ifindex(IfIndex(2)))
     })))
     .unwrap();
@@ -380,10 +397,44 @@ fn redirect_to_another_driver_instance() {
             break;
         }
     }
-    assert_eq!(out, fs, "A's frames left through B's TX ring");
+    let want: Vec<Vec<u8>> = fs
+        .iter()
+        .map(|f| {
+            let mut f = f.clone();
+            if rewrite {
+                f[0] ^= 0xff;
+            }
+            f
+        })
+        .collect();
+    assert_eq!(out, want, "A's frames left through B's TX ring");
     settle(&mut a);
     settle(&mut b);
     assert_conservation(&mut a, 40, 0);
+    // Zero copy: B's NIC read A's pages through B's own mappings
+    // (dma_map_page in ndo_xdp_xmit, DMA_TO_DEVICE), unmapped at TX
+    // completion; B's TX pool never allocated; every page came back to A's
+    // pool through its ring (xdp_return_frame).
+    let a_pool = a.rx_pool().unwrap().id();
+    let to_dev: Vec<_> = b
+        .dma_dev()
+        .ledger()
+        .into_iter()
+        .filter(|e| e.dir == DmaDirection::ToDevice)
+        .collect();
+    let maps: Vec<_> = to_dev.iter().filter(|e| e.op == LedgerOp::Map).collect();
+    let unmaps = to_dev.iter().filter(|e| e.op == LedgerOp::Unmap).count();
+    assert_eq!((maps.len(), unmaps), (40, 40), "{to_dev:#?}");
+    assert!(maps
+        .iter()
+        .all(|m| mem.page_pool_of(m.page) == Some(a_pool)));
+    let b_tx = b.tx_pool().unwrap().get_stats().alloc_stats;
+    assert_eq!(b_tx.fast + b_tx.slow, 0, "nothing copied: {b_tx:?}");
+    let rs = a.pool_stats().unwrap().recycle_stats;
+    assert_eq!(rs.ring, 40, "{rs:?}");
+    assert_eq!(rs.released_refcnt, 0, "{rs:?}");
+    assert_eq!(b.stats().tx_packets, 40);
+    assert!(a.dev().storage().faults().is_empty(), "A's NIC DMA faults");
     close_clean(&mut b);
     close_clean(&mut a);
 }
