@@ -654,47 +654,22 @@ impl Scenario {
                 "expected 0..=10000000",
             );
         }
-        let ring_ok = |n: u16| n.is_power_of_two() && (2..=4096).contains(&n);
-        if !ring_ok(d.rx_ring) {
-            return bad(
-                "driver.rx_ring",
-                d.rx_ring.to_string(),
-                "a power of two in 2..=4096",
-            );
-        }
-        if !ring_ok(d.tx_ring) {
-            return bad(
-                "driver.tx_ring",
-                d.tx_ring.to_string(),
-                "a power of two in 2..=4096",
-            );
-        }
-        if d.headroom > 4095 {
-            return bad(
-                "driver.headroom",
-                d.headroom.to_string(),
-                "expected 0..=4095",
-            );
-        }
-        if !(14..=9216).contains(&d.max_frame_len) {
-            return bad(
-                "driver.max_frame_len",
-                d.max_frame_len.to_string(),
-                "expected 14..=9216 (MAX_FRAME_CAP)",
-            );
-        }
-        if (d.headroom + d.tailroom + d.max_frame_len) as usize > pool::PAGE_SIZE {
-            return bad(
-                "driver.max_frame_len",
-                d.max_frame_len.to_string(),
-                &format!(
-                    "headroom {} + max_frame_len + tailroom {} must fit one 4096-byte page",
-                    d.headroom, d.tailroom
-                ),
-            );
-        }
         if !(1..=4096).contains(&d.budget) {
             return bad("driver.budget", d.budget.to_string(), "expected 1..=4096");
+        }
+        // Ring sizes, headroom, frame length and page fit: the driver's own
+        // rules (one place), reported under the scenario's field names.
+        if let Err(hostdriver::DriverError::InvalidConfig { field, value, why }) =
+            self.driver_config().validate()
+        {
+            let field = match field {
+                "rx_ring_size" => "driver.rx_ring",
+                "tx_ring_size" => "driver.tx_ring",
+                "headroom" => "driver.headroom",
+                "max_frame_len" => "driver.max_frame_len",
+                _ => "driver",
+            };
+            return bad(field, value, why);
         }
         if d.coal_frames > 65535 {
             return bad(
