@@ -617,15 +617,23 @@ impl ModelNic {
                 None,
             )
         } else {
-            let mut frame = vec![0u8; len as usize];
+            // Like the RTL, read whole bus beats: from the beat holding the
+            // first byte to the end of the beat holding the last one, so a
+            // mapping that covers only the frame's bytes faults here too.
+            let bus = self.cfg.bus_bytes as u64;
+            let start = d.addr() / bus * bus;
+            let end = (d.addr() + u64::from(len)).div_ceil(bus) * bus;
+            let mut beats = vec![0u8; (end - start) as usize];
             if self
                 .dma
-                .device_read(DmaAddr::new(d.addr()), &mut frame)
+                .device_read(DmaAddr::new(start), &mut beats)
                 .is_err()
             {
-                self.dma_error(d.addr(), regs::DMA_ERR_SRC_TX_DATA, TX);
+                self.dma_error(start, regs::DMA_ERR_SRC_TX_DATA, TX);
                 return;
             }
+            let skip = (d.addr() - start) as usize;
+            let frame = beats[skip..skip + len as usize].to_vec();
             (
                 Completion::new(len, d.tag(), idx, CplStatus::Ok, phase, self.cycle as u32),
                 Some(frame),

@@ -430,3 +430,50 @@ fn free_running_u16_indices_wrap_past_65536_without_losing_a_frame() {
     assert_rx_conservation(&mut drv, 0);
     close_clean(&mut drv);
 }
+
+/// The model reads TX payload in whole bus beats, as the RTL does: a mapping
+/// that covers the frame's bytes but ends inside a beat faults (the bug the
+/// RTL caught in a first zero-copy redirect), and one rounded out to the beat
+/// does not.
+#[test]
+fn model_tx_reads_whole_bus_beats_like_the_rtl() {
+    use nic_hw::wire::Descriptor;
+    use pool::DmaDirection;
+    for (map_len, expect_fault) in [(60usize, true), (64, false)] {
+        let mem = memory(Coherence::Coherent);
+        let mut nic = ModelNic::new(&mem, "beats", Default::default());
+        let dma = nic.dma_dev().clone();
+        let ring = dma.alloc_coherent(4096).unwrap();
+        let cq = dma.alloc_coherent(4096).unwrap();
+        let page = mem.alloc_pages(0, 0).unwrap();
+        mem.cpu_write(page.host_addr(), &[0x5a; 60]).unwrap();
+        let buf = dma
+            .map_page(&page, 0, map_len, DmaDirection::ToDevice)
+            .unwrap();
+        let desc = Descriptor::new(buf.raw_value(), 60, 7);
+        mem.cpu_write(ring.host, &desc.to_bytes()).unwrap();
+        for (reg, v) in [
+            (regs::TX_RING_BASE_LO, ring.dma.raw_value() as u32),
+            (regs::TX_RING_BASE_HI, (ring.dma.raw_value() >> 32) as u32),
+            (regs::TX_CQ_BASE_LO, cq.dma.raw_value() as u32),
+            (regs::TX_CQ_BASE_HI, (cq.dma.raw_value() >> 32) as u32),
+            (regs::TX_RING_SIZE, 8),
+            (regs::CTRL, regs::ctrl::ENABLE),
+            (regs::TX_PROD, 1),
+        ] {
+            nic.mmio_write(reg, v).unwrap();
+        }
+        nic.advance(2_000).unwrap();
+        let errors = nic.mmio_read(regs::STAT_DMA_ERRORS).unwrap();
+        let sent = nic.mmio_read(regs::STAT_TX_FRAMES).unwrap();
+        if expect_fault {
+            assert_eq!((errors, sent), (1, 0), "mapping of {map_len} bytes");
+            assert_ne!(
+                nic.mmio_read(regs::STATUS).unwrap() & regs::status::TX_STOPPED,
+                0
+            );
+        } else {
+            assert_eq!((errors, sent), (0, 1), "mapping of {map_len} bytes");
+        }
+    }
+}
