@@ -692,57 +692,27 @@ impl<S: DmaStorage> AxiMem<S> {
         // `prev` was sampled last cycle with readies `r`; a valid not taken
         // then must still be offered, unchanged.
         let cycle = self.cycle;
-        if prev.aw.valid && !r.0 {
-            if !m.aw.valid {
-                return Err(AxiError::ValidDropped {
-                    cycle,
-                    channel: Channel::Aw,
-                    was: format!("{:?}", prev.aw),
-                });
-            }
-            if m.aw != prev.aw {
-                return Err(AxiError::PayloadChanged {
-                    cycle,
-                    channel: Channel::Aw,
-                    was: format!("{:?}", prev.aw),
-                    now: format!("{:?}", m.aw),
-                });
-            }
-        }
-        if prev.w.valid && !r.1 {
-            if !m.w.valid {
-                return Err(AxiError::ValidDropped {
-                    cycle,
-                    channel: Channel::W,
-                    was: format!("{:?}", prev.w),
-                });
-            }
-            if m.w != prev.w {
-                return Err(AxiError::PayloadChanged {
-                    cycle,
-                    channel: Channel::W,
-                    was: format!("{:?}", prev.w),
-                    now: format!("{:?}", m.w),
-                });
-            }
-        }
-        if prev.ar.valid && !r.2 {
-            if !m.ar.valid {
-                return Err(AxiError::ValidDropped {
-                    cycle,
-                    channel: Channel::Ar,
-                    was: format!("{:?}", prev.ar),
-                });
-            }
-            if m.ar != prev.ar {
-                return Err(AxiError::PayloadChanged {
-                    cycle,
-                    channel: Channel::Ar,
-                    was: format!("{:?}", prev.ar),
-                    now: format!("{:?}", m.ar),
-                });
-            }
-        }
+        held(
+            cycle,
+            Channel::Aw,
+            !r.0,
+            (prev.aw.valid, &prev.aw),
+            (m.aw.valid, &m.aw),
+        )?;
+        held(
+            cycle,
+            Channel::W,
+            !r.1,
+            (prev.w.valid, &prev.w),
+            (m.w.valid, &m.w),
+        )?;
+        held(
+            cycle,
+            Channel::Ar,
+            !r.2,
+            (prev.ar.valid, &prev.ar),
+            (m.ar.valid, &m.ar),
+        )?;
         Ok(())
     }
 
@@ -1014,4 +984,34 @@ impl<S> std::fmt::Debug for AxiMem<S> {
             .field("log_len", &self.log.len())
             .finish()
     }
+}
+
+/// AXI's rule for a master's channel: a valid that was not taken (`!taken`
+/// last cycle) must still be offered this cycle, with the same payload.
+fn held<T: PartialEq + std::fmt::Debug>(
+    cycle: u64,
+    channel: Channel,
+    not_taken: bool,
+    (was_valid, was): (bool, &T),
+    (now_valid, now): (bool, &T),
+) -> Result<(), AxiError> {
+    if !was_valid || !not_taken {
+        return Ok(());
+    }
+    if !now_valid {
+        return Err(AxiError::ValidDropped {
+            cycle,
+            channel,
+            was: format!("{was:?}"),
+        });
+    }
+    if now != was {
+        return Err(AxiError::PayloadChanged {
+            cycle,
+            channel,
+            was: format!("{was:?}"),
+            now: format!("{now:?}"),
+        });
+    }
+    Ok(())
 }
