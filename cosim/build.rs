@@ -36,6 +36,10 @@ const VERILATOR_FLAGS: &[&str] = &[
     "fast",
     "--top-module",
     TOP,
+    // One `V<top>__ALL.cpp` whatever the design's size (and with or without
+    // --assert): the build compiles exactly that object.
+    "--output-split",
+    "0",
 ];
 
 /// Defines shared by the model, the runtime and the shim.
