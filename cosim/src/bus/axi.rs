@@ -530,7 +530,12 @@ impl<S: DmaStorage> AxiMem<S> {
         }
         let cur = match self.r_cur {
             Some(i) => Some(i),
-            None => self.pick_read(),
+            None => pick_head(
+                self.reads.iter().map(|r| (r.id, r.ready_at)),
+                self.cfg.reorder_ids,
+                self.cycle,
+                &mut self.rng,
+            ),
         };
         let Some(i) = cur else { return };
         if self.reads[i].ready_at > self.cycle || self.rng.hit(self.cfg.backpressure.r_idle) {
@@ -553,36 +558,6 @@ impl<S: DmaStorage> AxiMem<S> {
         };
     }
 
-    /// The next read burst to answer: the oldest, or with `reorder_ids` the
-    /// oldest of a random ID among those with a burst ready.
-    fn pick_read(&mut self) -> Option<usize> {
-        if self.reads.is_empty() {
-            return None;
-        }
-        if !self.cfg.reorder_ids {
-            return Some(0);
-        }
-        let cycle = self.cycle;
-        let mut heads: [Option<usize>; 16] = [None; 16];
-        let mut n = 0;
-        let mut seen = 0u64;
-        for (i, r) in self.reads.iter().enumerate() {
-            let bit = 1u64 << (r.id & 63);
-            if seen & bit != 0 {
-                continue;
-            }
-            seen |= bit;
-            if r.ready_at <= cycle && n < heads.len() {
-                heads[n] = Some(i);
-                n += 1;
-            }
-        }
-        if n == 0 {
-            return Some(0);
-        }
-        heads[self.rng.below(n as u64) as usize]
-    }
-
     fn drive_b(&mut self) {
         if self.out.b.valid {
             if self.cfg.misbehave == Some(Misbehave::DropBValidEarly) && !self.b_dropped {
@@ -596,7 +571,14 @@ impl<S: DmaStorage> AxiMem<S> {
             self.out.b.valid = true;
             return;
         }
-        let Some(i) = self.pick_b() else { return };
+        let Some(i) = pick_head(
+            self.bs.iter().map(|b| (b.id, b.ready_at)),
+            self.cfg.reorder_ids,
+            self.cycle,
+            &mut self.rng,
+        ) else {
+            return;
+        };
         if self.bs[i].ready_at > self.cycle || self.rng.hit(self.cfg.backpressure.b_idle) {
             return;
         }
@@ -606,34 +588,6 @@ impl<S: DmaStorage> AxiMem<S> {
             id: self.bs[i].id,
             resp: self.bs[i].resp,
         };
-    }
-
-    fn pick_b(&mut self) -> Option<usize> {
-        if self.bs.is_empty() {
-            return None;
-        }
-        if !self.cfg.reorder_ids {
-            return Some(0);
-        }
-        let cycle = self.cycle;
-        let mut heads: [Option<usize>; 16] = [None; 16];
-        let mut n = 0;
-        let mut seen = 0u64;
-        for (i, b) in self.bs.iter().enumerate() {
-            let bit = 1u64 << (b.id & 63);
-            if seen & bit != 0 {
-                continue;
-            }
-            seen |= bit;
-            if b.ready_at <= cycle && n < heads.len() {
-                heads[n] = Some(i);
-                n += 1;
-            }
-        }
-        if n == 0 {
-            return Some(0);
-        }
-        heads[self.rng.below(n as u64) as usize]
     }
 
     /// Takes the master's outputs sampled before the clock edge of `cycle`
@@ -1014,4 +968,39 @@ fn held<T: PartialEq + std::fmt::Debug>(
         });
     }
     Ok(())
+}
+
+/// The next response to give from `queue` (`(id, ready_at)`, oldest first):
+/// the oldest, or with `reorder` the oldest entry of a random ID among the IDs
+/// whose oldest entry is ready at `cycle` (AXI orders responses only within
+/// an ID).
+fn pick_head(
+    queue: impl Iterator<Item = (u8, u64)>,
+    reorder: bool,
+    cycle: u64,
+    rng: &mut SplitMix64,
+) -> Option<usize> {
+    let mut queue = queue.enumerate().peekable();
+    queue.peek()?;
+    if !reorder {
+        return Some(0);
+    }
+    let mut heads: [Option<usize>; 16] = [None; 16];
+    let mut n = 0;
+    let mut seen = 0u64;
+    for (i, (id, ready_at)) in queue {
+        let bit = 1u64 << (id & 63);
+        if seen & bit != 0 {
+            continue;
+        }
+        seen |= bit;
+        if ready_at <= cycle && n < heads.len() {
+            heads[n] = Some(i);
+            n += 1;
+        }
+    }
+    if n == 0 {
+        return Some(0);
+    }
+    heads[rng.below(n as u64) as usize]
 }
