@@ -491,17 +491,15 @@ fn waves_with_a_window_write_an_fst_file() {
     let _ = std::fs::remove_dir_all(&d);
 }
 
-#[test]
-fn a_failed_check_exits_1_and_says_which() {
-    // Non-coherent memory and a driver that skips sync_for_cpu: the stack
-    // reads stale bytes.
-    let d = scratch("bug");
+/// `dir/buggy.toml`: the built-in `non_coherent` scenario with a driver that
+/// skips sync_for_cpu, so the stack reads stale bytes.
+fn buggy_non_coherent(dir: &std::path::Path) -> std::path::PathBuf {
     let builtin = cosim::scenario::BUILTIN
         .iter()
         .find(|(n, _)| *n == "non_coherent")
         .unwrap()
         .1;
-    let f = d.join("buggy.toml");
+    let f = dir.join("buggy.toml");
     std::fs::write(
         &f,
         builtin.replace(
@@ -510,6 +508,15 @@ fn a_failed_check_exits_1_and_says_which() {
         ),
     )
     .unwrap();
+    f
+}
+
+#[test]
+fn a_failed_check_exits_1_and_says_which() {
+    // Non-coherent memory and a driver that skips sync_for_cpu: the stack
+    // reads stale bytes.
+    let d = scratch("bug");
+    let f = buggy_non_coherent(&d);
     let (e, text) = run_err(&[f.to_str().unwrap(), "--frames", "16"]);
     assert_eq!(e.exit_code(), 1, "{e}");
     assert!(
@@ -567,20 +574,7 @@ fn matrix_runs_scenarios_by_seeds_and_writes_junit() {
 #[test]
 fn junit_marks_failures() {
     let d = scratch("junitfail");
-    let builtin = cosim::scenario::BUILTIN
-        .iter()
-        .find(|(n, _)| *n == "non_coherent")
-        .unwrap()
-        .1;
-    let f = d.join("buggy.toml");
-    std::fs::write(
-        &f,
-        builtin.replace(
-            "pool_sync_dev = false",
-            "pool_sync_dev = false\nbug = \"skip_rx_sync_for_cpu\"",
-        ),
-    )
-    .unwrap();
+    let f = buggy_non_coherent(&d);
     let j = d.join("r.xml");
     let args = MatrixArgs {
         scenarios: vec![f.to_str().unwrap().into(), "rx_small".into()],
