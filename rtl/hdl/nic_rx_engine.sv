@@ -5,11 +5,24 @@
 // addr + RX_HEADROOM in INCR bursts (<= MAX_BURST_BEATS beats, never across a
 // 4 KiB boundary, at most MAX_OUTSTANDING bursts awaiting B) from aligned
 // addresses, with byte strobes for the unaligned start and end (a realigning
-// shifter moves the FIFO's beat-aligned bytes onto the address lanes). After
-// every payload B came back OKAY, the 16-byte completion is written (ID
-// AXI_ID_WR_RX_CPL); it counts (CQ_PROD, STAT_RX_*, coalescing) when its own
-// B returns OKAY. An error response stops the queue: the frame is lost
-// (STAT_RX_DROP_DMA_ERR) and nothing more is written.
+// shifter moves the FIFO's beat-aligned bytes onto the address lanes).
+//
+// Pipelining: once a frame's last payload beat is accepted, its completion
+// waits in a queue of CQP frames and the engine takes the next frame. With
+// RX_OVERLAP the next frame's payload goes out at once; without it, only
+// when no payload B is outstanding (or the last one returns that cycle).
+// Completions leave the queue in frame order, each only after every B of its
+// own payload came back OKAY, as a 16-byte write (ID AXI_ID_WR_RX_CPL); a
+// completion counts (CQ_PROD, STAT_RX_*, coalescing) when its own B returns
+// OKAY.
+//
+// Errors: an error response stops the queue (halt_i). Every frame whose
+// completion was not yet issued (the failed one, the ones queued with it and
+// the one in progress) is lost, one STAT_RX_DROP_DMA_ERR each; no completion
+// is issued after the error. Their descriptors are consumed and never
+// completed. With RX_OVERLAP the payload of frames after the failed one may
+// already be in their buffers; without it, no later frame's payload is
+// issued before every B of the failed frame returned, so none is.
 `default_nettype none
 
 module nic_rx_engine
@@ -18,6 +31,7 @@ module nic_rx_engine
   parameter int unsigned AXI_DATA_W      = 64,
   parameter int unsigned MAX_BURST_BEATS = 256,
   parameter int unsigned MAX_OUTSTANDING = 4,
+  parameter int unsigned RX_OVERLAP      = 1,  // 1: the next frame's payload may start before this frame's B
   localparam int unsigned BW   = AXI_DATA_W / 8,
   localparam int unsigned OFFW = $clog2(BW)
 ) (
@@ -101,8 +115,12 @@ module nic_rx_engine
   if (MAX_OUTSTANDING > QD) begin : g_bad_outst
     $fatal(1, "nic_rx_engine: MAX_OUTSTANDING above 16");
   end
+  if (RX_OVERLAP > 1) begin : g_bad_overlap
+    $fatal(1, "nic_rx_engine: RX_OVERLAP must be 0 or 1");
+  end
 
-  typedef enum logic [2:0] {S_IDLE, S_PAY, S_WAITB, S_CPL, S_CPLW, S_DRAIN} state_e;
+  typedef enum logic [2:0] {S_IDLE, S_PAY, S_WAITB, S_DRAIN} state_e;
+  localparam int unsigned CQP = 4;   // frames waiting for their completion
 
   state_e            st_q, st_d;
   logic [15:0]       len_q, len_d;
@@ -132,6 +150,21 @@ module nic_rx_engine
   logic [15:0]       cq_len [QD];
   logic [63:0]       cq_addr [QD];
   logic [3:0]        cq_wr_q, cq_wr_d, cq_rd_q, cq_rd_d;
+  // frames whose payload is fully issued, waiting for their payload B (in order)
+  logic [15:0]       pb_made_q, pb_made_d;  // payload bursts created (free running)
+  logic [15:0]       pb_ack_q, pb_ack_d;    // payload bursts acknowledged
+  logic [15:0]       fq_len  [CQP];
+  logic [31:0]       fq_tag  [CQP];
+  logic [15:0]       fq_idx  [CQP];
+  logic [15:0]       fq_need [CQP];
+  logic [1:0]        fq_wr_q, fq_wr_d, fq_rd_q, fq_rd_d;
+  logic [2:0]        fq_cnt_q, fq_cnt_d;
+  logic              fq_push, fq_pop, fq_ok;
+  logic [15:0]       fq_diff;
+  logic [15:0]       cneed_q, cneed_d;
+  logic [63:0]       dst0;
+  logic [15:0]       obeats0, blen0;
+  logic [12:0]       to4k0;
 
   // combinational helpers
   logic [63:0]       daddr;
@@ -183,7 +216,7 @@ module nic_rx_engine
 
   assign axi_idle_o = !paw_q && (pwb_q == 9'd0) && (pout_q == 5'd0) &&
                       !caw_q && (cwb_q == 2'd0) && (cout_q == 5'd0);
-  assign idle_o     = (st_q == S_IDLE) && axi_idle_o;
+  assign idle_o     = (st_q == S_IDLE) && axi_idle_o && (fq_cnt_q == 3'd0);
 
   logic [15:0] cslot;
   assign cslot = cqn_q & ({3'd0, ring_size_i} - 16'd1);
@@ -195,6 +228,9 @@ module nic_rx_engine
     pq_wr_d = pq_wr_q; pq_rd_d = pq_rd_q;
     cword_d = cword_q; caw_d = caw_q; caddr_d = caddr_q; cwb_d = cwb_q; cqn_d = cqn_q;
     cout_d = cout_q; cq_wr_d = cq_wr_q; cq_rd_d = cq_rd_q;
+    pb_made_d = pb_made_q; pb_ack_d = pb_ack_q; fq_wr_d = fq_wr_q; fq_rd_d = fq_rd_q;
+    fq_cnt_d = fq_cnt_q; cneed_d = cneed_q;
+    fq_push = 1'b0; fq_pop = 1'b0;
     m_pop_o = 1'b0; d_pop_o = 1'b0; dc_pop_o = 1'b0;
     drop_off_o = 1'b0; drop_too_long_o = 1'b0; drop_no_desc_o = 1'b0; drop_dma_err_fsm = 1'b0;
     pq_push = 1'b0; cq_push = 1'b0;
@@ -206,6 +242,12 @@ module nic_rx_engine
     if (blen > 16'(MAX_BURST_BEATS)) blen = 16'(MAX_BURST_BEATS);
     if (blen > {3'd0, to4k})         blen = {3'd0, to4k};
     cphase = (cqn_q & {3'd0, ring_size_i}) == 16'd0;
+    dst0    = {daddr[63:OFFW], {OFFW{1'b0}}};
+    obeats0 = span >> OFFW;
+    to4k0   = (13'd4096 - {1'b0, dst0[11:0]}) >> OFFW;
+    blen0   = obeats0;
+    if (blen0 > 16'(MAX_BURST_BEATS)) blen0 = 16'(MAX_BURST_BEATS);
+    if (blen0 > {3'd0, to4k0})        blen0 = {3'd0, to4k0};
 
     pw_hs  = pw_w_valid_o && pw_w_ready_i;
     paw_hs = paw_q && pw_aw_ready_i;
@@ -215,7 +257,7 @@ module nic_rx_engine
     // ----- frame state machine -----
     case (st_q)
       S_IDLE: begin
-        if (m_valid_i && !quiesce_i) begin
+        if (m_valid_i && !quiesce_i && (fq_cnt_q != 3'(CQP)) && (RX_OVERLAP != 0 || pout_q == 5'd0 || (pout_q == 5'd1 && pw_b_valid_i))) begin
           if (!run_i) begin
             m_pop_o = 1'b1; drop_off_o = 1'b1; inl_d = m_beats_i; st_d = S_DRAIN;
           end else if (m_too_long_i) begin
@@ -236,6 +278,15 @@ module nic_rx_engine
               inl_d    = m_beats_i;
               prev_d   = '0;
               st_d     = S_PAY;
+              if (32'(pout_q) < MAX_OUTSTANDING) begin
+                paw_d     = 1'b1;
+                paddr_d   = dst0;
+                plen_d    = 8'(blen0 - 16'd1);
+                pwb_d     = 9'(blen0);
+                dst_d     = dst0 + 64'(blen0) * 64'(BW);
+                obeats_d  = obeats0 - blen0;
+                pb_made_d = pb_made_q + 16'd1;
+              end
             end
           end else if (!dc_more_i) begin
             m_pop_o = 1'b1; drop_no_desc_o = 1'b1; inl_d = m_beats_i; st_d = S_DRAIN;
@@ -244,49 +295,27 @@ module nic_rx_engine
       end
       S_PAY: begin
         if (pwb_q == 9'd0 && !paw_q) begin
-          if (obeats_q == 16'd0 || halt_i) begin
+          if (halt_i) begin
             st_d = S_WAITB;
-          end else if (32'(pout_q) < MAX_OUTSTANDING && !quiesce_i) begin
-            paw_d    = 1'b1;
-            paddr_d  = dst_q;
-            plen_d   = 8'(blen - 16'd1);
-            pwb_d    = 9'(blen);
-            dst_d    = dst_q + 64'(blen) * 64'(BW);
-            obeats_d = obeats_q - blen;
+          end else if (obeats_q != 16'd0 && 32'(pout_q) < MAX_OUTSTANDING && !quiesce_i) begin
+            paw_d     = 1'b1;
+            paddr_d   = dst_q;
+            plen_d    = 8'(blen - 16'd1);
+            pwb_d     = 9'(blen);
+            dst_d     = dst_q + 64'(blen) * 64'(BW);
+            obeats_d  = obeats_q - blen;
+            pb_made_d = pb_made_q + 16'd1;
           end
         end
       end
       S_WAITB: begin
-        if (pout_q == 5'd0) begin
-          if (halt_i) begin
-            drop_dma_err_fsm = 1'b1;
-            st_d = S_DRAIN;
-          end else begin
-            st_d = S_CPL;
-          end
-        end
-      end
-      S_CPL: begin
-        if (halt_i) begin
+        // entered only on halt: the frame in progress is lost once every
+        // older frame was dropped and no payload write is outstanding
+        if (pout_q == 5'd0 && fq_cnt_q == 3'd0) begin
           drop_dma_err_fsm = 1'b1;
           st_d = S_DRAIN;
-        end else if (32'(cout_q) < MAX_OUTSTANDING && !quiesce_i) begin
-          cword_d = '0;
-          cword_d[CPL_LEN_OFF * 8 +: 32]      = {16'd0, len_q};
-          cword_d[CPL_TAG_OFF * 8 +: 32]      = tag_q;
-          cword_d[CPL_DESC_IDX_OFF * 8 +: 16] = idx_q;
-          cword_d[CPL_STATUS_OFF * 8 +: 8]    = 8'(CPL_STATUS_OK);
-          cword_d[CPL_FLAGS_OFF * 8 +: 8]     = cphase ? 8'(CPL_FLAG_PHASE) : 8'd0;
-          cword_d[CPL_TS_OFF * 8 +: 32]       = cycle_i;
-          caw_d   = 1'b1;
-          caddr_d = cq_base_i + 64'(cslot) * 64'(CPL_SIZE);
-          cwb_d   = 2'(CPL_BEATS);
-          cqn_d   = cqn_q + 16'd1;
-          cq_push = 1'b1;
-          st_d    = S_CPLW;
         end
       end
-      S_CPLW: ;  // left below, once AW and the last W beat are done
       S_DRAIN: begin
         if (inl_q == 16'd0) st_d = S_IDLE;
         else if (d_valid_i) begin
@@ -314,7 +343,43 @@ module nic_rx_engine
     end
     if (pq_push) pq_wr_d = pq_wr_q + 4'd1;
     if (pw_b_valid_i) pq_rd_d = pq_rd_q + 4'd1;
+    if (pw_b_valid_i) pb_ack_d = pb_ack_q + 16'd1;
+    // frame fully handed to the bus: queue its completion, take the next frame
+    if (st_q == S_PAY && pwb_d == 9'd0 && !paw_d && obeats_q == 16'd0) begin
+      if (halt_i) st_d = S_WAITB;
+      else begin
+        fq_push = 1'b1;
+        st_d    = (inl_d == 16'd0) ? S_IDLE : S_DRAIN;
+      end
+    end
     pout_d = pout_q + 5'(pq_push) - 5'(pw_b_valid_i);
+
+    // ----- completions, in frame order, each after all of its payload B -----
+    fq_diff = fq_need[fq_rd_q] - pb_ack_q;
+    fq_ok   = (fq_diff == 16'd0) || fq_diff[15];
+    if (fq_cnt_q != 3'd0 && halt_i) begin
+      fq_pop  = 1'b1;                        // queue stopped: this frame is lost
+      drop_dma_err_fsm = 1'b1;
+    end else if (fq_cnt_q != 3'd0 && fq_ok && !caw_q && cwb_q == 2'd0 &&
+                 32'(cout_q) < MAX_OUTSTANDING && !quiesce_i) begin
+      fq_pop  = 1'b1;
+      cword_d = '0;
+      cword_d[CPL_LEN_OFF * 8 +: 32]      = {16'd0, fq_len[fq_rd_q]};
+      cword_d[CPL_TAG_OFF * 8 +: 32]      = fq_tag[fq_rd_q];
+      cword_d[CPL_DESC_IDX_OFF * 8 +: 16] = fq_idx[fq_rd_q];
+      cword_d[CPL_STATUS_OFF * 8 +: 8]    = 8'(CPL_STATUS_OK);
+      cword_d[CPL_FLAGS_OFF * 8 +: 8]     = cphase ? 8'(CPL_FLAG_PHASE) : 8'd0;
+      cword_d[CPL_TS_OFF * 8 +: 32]       = cycle_i;
+      caw_d   = 1'b1;
+      caddr_d = cq_base_i + 64'(cslot) * 64'(CPL_SIZE);
+      cwb_d   = 2'(CPL_BEATS);
+      cqn_d   = cqn_q + 16'd1;
+      cq_push = 1'b1;
+      cneed_d = fq_need[fq_rd_q];
+    end
+    if (fq_push) fq_wr_d = fq_wr_q + 2'd1;
+    if (fq_pop)  fq_rd_d = fq_rd_q + 2'd1;
+    fq_cnt_d = fq_cnt_q + 3'(fq_push) - 3'(fq_pop);
 
     // ----- completion channel bookkeeping -----
     if (caw_hs) caw_d = 1'b0;
@@ -322,7 +387,6 @@ module nic_rx_engine
     if (cq_push) cq_wr_d = cq_wr_q + 4'd1;
     if (cw_b_valid_i) cq_rd_d = cq_rd_q + 4'd1;
     cout_d = cout_q + 5'(cq_push) - 5'(cw_b_valid_i);
-    if (st_q == S_CPLW && !caw_d && cwb_d == 2'd0) st_d = S_DRAIN;
     if (ring_reset_i) cqn_d = '0;
   end
 
@@ -334,6 +398,7 @@ module nic_rx_engine
       pq_wr_q <= '0; pq_rd_q <= '0;
       cword_q <= '0; caw_q <= 1'b0; caddr_q <= '0; cwb_q <= '0; cqn_q <= '0; cout_q <= '0;
       cq_wr_q <= '0; cq_rd_q <= '0;
+      pb_made_q <= '0; pb_ack_q <= '0; fq_wr_q <= '0; fq_rd_q <= '0; fq_cnt_q <= '0; cneed_q <= '0;
     end else begin
       st_q <= st_d; len_q <= len_d; tag_q <= tag_d; idx_q <= idx_d; off_q <= off_d; dst_q <= dst_d;
       obeats_q <= obeats_d; pos_q <= pos_d; inl_q <= inl_d; prev_q <= prev_d;
@@ -341,13 +406,21 @@ module nic_rx_engine
       pq_wr_q <= pq_wr_d; pq_rd_q <= pq_rd_d;
       cword_q <= cword_d; caw_q <= caw_d; caddr_q <= caddr_d; cwb_q <= cwb_d; cqn_q <= cqn_d;
       cout_q <= cout_d; cq_wr_q <= cq_wr_d; cq_rd_q <= cq_rd_d;
+      pb_made_q <= pb_made_d; pb_ack_q <= pb_ack_d; fq_wr_q <= fq_wr_d; fq_rd_q <= fq_rd_d;
+      fq_cnt_q <= fq_cnt_d; cneed_q <= cneed_d;
     end
   end
 
   always_ff @(posedge clk_i) begin
     if (pq_push) pq_addr[pq_wr_q] <= paddr_q;
+    if (fq_push) begin
+      fq_len[fq_wr_q]  <= len_q;
+      fq_tag[fq_wr_q]  <= tag_q;
+      fq_idx[fq_wr_q]  <= idx_q;
+      fq_need[fq_wr_q] <= pb_made_q;
+    end
     if (cq_push) begin
-      cq_len[cq_wr_q]  <= len_q;
+      cq_len[cq_wr_q]  <= fq_len[fq_rd_q];
       cq_addr[cq_wr_q] <= caddr_d;
     end
   end
@@ -363,7 +436,7 @@ module nic_rx_engine
       (32'(pout_q) <= MAX_OUTSTANDING) && (32'(cout_q) <= MAX_OUTSTANDING))
     else $error("nic_rx_engine: more than MAX_OUTSTANDING writes outstanding");
   a_rx_cpl_after_b: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      (caw_q && !$past(caw_q)) |-> (pout_q == 5'd0))
+      (caw_q && !$past(caw_q)) |-> ((cneed_q - pb_ack_q == 16'd0) || (cneed_q - pb_ack_q) >= 16'h8000))
     else $error("nic_rx_engine: completion issued before every payload B returned");
   a_rx_strb_contig: assert property (@(posedge clk_i) disable iff (!rst_ni)
       pw_w_valid_o |-> ((pw_w_strb_o != '0) &&
@@ -383,7 +456,7 @@ module nic_rx_engine
     else if (pw_hs) sbytes_q <= sbytes_q + 16'($countones(pw_w_strb_o));
   end
   a_rx_strb_total: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      (st_q == S_WAITB && st_d == S_CPL) |-> (sbytes_q == len_q))
+      fq_push |-> ((sbytes_q + (pw_hs ? 16'($countones(pw_w_strb_o)) : 16'd0)) == len_q))
     else $error("nic_rx_engine: wstrb of the frame does not cover exactly its length");
 `endif
 

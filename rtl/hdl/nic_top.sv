@@ -12,7 +12,8 @@ module nic_top
   parameter int unsigned TX_FIFO_BYTES   = 16384,
   parameter int unsigned DESC_CACHE      = 8,
   parameter int unsigned MAX_BURST_BEATS = 256,
-  parameter int unsigned MAX_OUTSTANDING = 4
+  parameter int unsigned MAX_OUTSTANDING = 4,
+  parameter int unsigned RX_OVERLAP      = 1
 ) (
   input  wire logic                    clk_i,
   input  wire logic                    rst_ni,
@@ -336,7 +337,8 @@ module nic_top
   logic rxe_axi_idle, rxe_idle, txe_axi_idle, txe_idle;
 
   nic_rx_engine #(
-    .AXI_DATA_W(AXI_DATA_W), .MAX_BURST_BEATS(MAX_BURST_BEATS), .MAX_OUTSTANDING(MAX_OUTSTANDING)
+    .AXI_DATA_W(AXI_DATA_W), .MAX_BURST_BEATS(MAX_BURST_BEATS), .MAX_OUTSTANDING(MAX_OUTSTANDING),
+    .RX_OVERLAP(RX_OVERLAP)
   ) u_rx_engine (
     .clk_i, .rst_ni(eng_rst_n),
     .run_i(ctrl_enable && !rx_halt), .halt_i(rx_halt), .quiesce_i(quiesce),
