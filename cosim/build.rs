@@ -6,10 +6,14 @@
 //! `COSIM_VERILATOR_CACHE`), shared by every profile:
 //! * `rt-<key>/`: Verilator's runtime objects (key: Verilator version, C++
 //!   compiler, flags, the hooks header);
-//! * `model-<key>/`: the verilated model (key: every file under `rtl/hdl` and
-//!   `cosim/hdl`, Verilator version, flags).
+//! * `model-<key>/`: one verilated model per variant of [`VARIANTS`] (key:
+//!   every file under `rtl/hdl` and `cosim/hdl`, Verilator version, flags,
+//!   the variant's data width and assertion switch).
 //!
-//! Nothing is re-verilated unless the RTL (or the wrapper) changed.
+//! Nothing is re-verilated unless the RTL (or the wrapper) changed. The
+//! variants are verilated and compiled in parallel, each under its own
+//! `--prefix`, and linked into the same library; `cosim::ModelConfig` picks
+//! one at run time.
 //!
 //! Environment: `VERILATOR` (the verilator binary), `COSIM_VERILATOR_CACHE`,
 //! `COSIM_RTL_HDL_DIR` (verilate another RTL tree than `rtl/hdl`, for
@@ -20,13 +24,57 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const TOP: &str = "tb_top";
-const PREFIX: &str = "Vtb_top";
 /// Bump to invalidate every cache entry after a change of this script.
-const CACHE_FORMAT: &str = "cosim-build-4";
+const CACHE_FORMAT: &str = "cosim-build-5";
+
+/// One verilated build of the NIC: data width and whether the SVA are
+/// compiled in. The order is the variant index shared with the generated
+/// Rust (`VARIANTS`) and C++ (`COSIM_FOR_EACH_VARIANT`) tables.
+struct Variant {
+    /// Verilator `--prefix` (class name of the model).
+    prefix: &'static str,
+    data_w: u32,
+    assertions: bool,
+}
+
+const VARIANTS: &[Variant] = &[
+    Variant {
+        prefix: "Vnic_w64",
+        data_w: 64,
+        assertions: true,
+    },
+    Variant {
+        prefix: "Vnic_w64_fast",
+        data_w: 64,
+        assertions: false,
+    },
+    Variant {
+        prefix: "Vnic_w128",
+        data_w: 128,
+        assertions: true,
+    },
+    Variant {
+        prefix: "Vnic_w128_fast",
+        data_w: 128,
+        assertions: false,
+    },
+];
+
+impl Variant {
+    fn flags(&self) -> Vec<String> {
+        let mut f: Vec<String> = VERILATOR_FLAGS.iter().map(|s| s.to_string()).collect();
+        if self.assertions {
+            f.push("--assert".into());
+        }
+        f.push(format!("-GAXI_DATA_W={}", self.data_w));
+        f.push("--prefix".into());
+        f.push(self.prefix.into());
+        f
+    }
+}
 
 const VERILATOR_FLAGS: &[&str] = &[
     "--cc",
-    "--assert",
     "--trace-fst",
     "--trace-structs",
     "-O3",
@@ -125,45 +173,55 @@ fn main() {
     }
     let rt_dir = cache_root.join(format!("rt-{:016x}", rt_hasher.finish()));
 
-    // ---- the model.
-    let mut hasher = Fnv::new();
-    hasher.str(CACHE_FORMAT);
-    hasher.str(&version);
-    hasher.str(&cxx_version);
-    hasher.bytes(&hooks_text);
+    // ---- the models, one per variant.
+    let mut common = Fnv::new();
+    common.str(CACHE_FORMAT);
+    common.str(&version);
+    common.str(&cxx_version);
+    common.bytes(&hooks_text);
     for f in VERILATOR_FLAGS.iter().chain(HOOK_DEFINES) {
-        hasher.str(f);
+        common.str(f);
     }
-    hasher.str(OPT_FAST);
-    hasher.str(OPT_SLOW);
+    common.str(OPT_FAST);
+    common.str(OPT_SLOW);
     for (base, files) in [
         (&hdl_dir, list_files(&hdl_dir)),
         (&tb_dir, list_files(&tb_dir)),
     ] {
         for f in files {
-            hasher.str(&f.strip_prefix(base).unwrap().to_string_lossy());
-            hasher.bytes(
+            common.str(&f.strip_prefix(base).unwrap().to_string_lossy());
+            common.bytes(
                 &std::fs::read(&f)
                     .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", f.display()))),
             );
         }
     }
-    let model_dir = cache_root.join(format!("model-{:016x}", hasher.finish()));
+    let model_dirs: Vec<PathBuf> = VARIANTS
+        .iter()
+        .map(|v| {
+            let mut h = Fnv(common.0);
+            for f in v.flags() {
+                h.str(&f);
+            }
+            cache_root.join(format!("model-{}-{:016x}", v.prefix, h.finish()))
+        })
+        .collect();
 
     let cppflags = cpp_flags(&include, &hooks_h);
-    if !model_dir.join("DONE").exists() {
-        build_model(
-            &verilator,
-            &model_dir,
-            &hdl_dir,
-            &rtl_files,
-            &tb,
-            &hook_flags(&hooks_h),
-            &root,
-        );
-    }
-    let classes = std::fs::read_to_string(model_dir.join(format!("{PREFIX}_classes.mk")))
-        .unwrap_or_else(|e| fail(&format!("cannot read {PREFIX}_classes.mk: {e}")));
+    let user_flags = hook_flags(&hooks_h);
+    std::thread::scope(|scope| {
+        for (v, dir) in VARIANTS.iter().zip(&model_dirs) {
+            if !dir.join("DONE").exists() {
+                let (verilator, hdl_dir, rtl_files, tb, user_flags, root) =
+                    (&verilator, &hdl_dir, &rtl_files, &tb, &user_flags, &root);
+                scope.spawn(move || {
+                    build_model(v, verilator, dir, hdl_dir, rtl_files, tb, user_flags, root)
+                });
+            }
+        }
+    });
+    let first = &VARIANTS[0];
+    let classes = read(&model_dirs[0].join(format!("{}_classes.mk", first.prefix)));
     let runtime = mk_list(&classes, "VM_GLOBAL_FAST")
         .into_iter()
         .chain(mk_list(&classes, "VM_GLOBAL_SLOW"))
@@ -172,23 +230,63 @@ fn main() {
         build_runtime(&rt_dir, &include, &runtime, &cppflags, &cxx);
     }
 
-    // ---- port table.
-    let header = std::fs::read_to_string(model_dir.join(format!("{PREFIX}.h")))
-        .unwrap_or_else(|e| fail(&format!("cannot read {PREFIX}.h: {e}")));
-    let ports = parse_ports(&header);
-    if ports.is_empty() {
-        fail("no ports found in the Verilated header");
+    // ---- port tables: the same ports in every variant; the data ports
+    // differ in width (and so in C++ storage type).
+    // Each variant's ports, put in the first variant's order (the header
+    // groups ports by storage type, so the order differs with the widths).
+    let mut tables: Vec<Vec<Port>> = Vec::new();
+    for (v, dir) in VARIANTS.iter().zip(&model_dirs) {
+        let mut ports = parse_ports(&read(&dir.join(format!("{}.h", v.prefix))));
+        if ports.is_empty() {
+            fail(&format!("no ports found in {}.h", v.prefix));
+        }
+        if let Some(t0) = tables.first() {
+            if ports.len() != t0.len() {
+                fail(&format!(
+                    "{} has {} ports, {} has {}",
+                    v.prefix,
+                    ports.len(),
+                    first.prefix,
+                    t0.len()
+                ));
+            }
+            let mut ordered = Vec::with_capacity(ports.len());
+            for p0 in t0 {
+                let Some(i) = ports
+                    .iter()
+                    .position(|p| p.name == p0.name && p.input == p0.input)
+                else {
+                    fail(&format!(
+                        "{} has no {} port {}",
+                        v.prefix,
+                        if p0.input { "input" } else { "output" },
+                        p0.name
+                    ));
+                };
+                ordered.push(ports.swap_remove(i));
+            }
+            ports = ordered;
+        }
+        tables.push(ports);
     }
-    std::fs::write(out_dir.join("ports.rs"), gen_rust_ports(&ports)).unwrap();
-    std::fs::write(out_dir.join("ports_inc.h"), gen_cpp_ports(&ports)).unwrap();
+    std::fs::write(out_dir.join("ports.rs"), gen_rust_ports(&tables)).unwrap();
+    std::fs::write(out_dir.join("ports_inc.h"), gen_cpp_ports(&tables[0])).unwrap();
+    std::fs::write(
+        out_dir.join("variants_inc.h"),
+        gen_cpp_variants(&model_dirs),
+    )
+    .unwrap();
+    std::fs::write(out_dir.join("variants.rs"), gen_rust_variants()).unwrap();
 
-    // ---- bridge + shim + model + runtime in one archive (the runtime
+    // ---- bridge + shim + models + runtime in one archive (the runtime
     // calls the hooks defined in the shim, so they must not be split across
     // archives).
     let mut build = cxx_build::bridge("src/bridge.rs");
+    build.file(csrc.join("shim.cc"));
+    for dir in &model_dirs {
+        build.include(dir);
+    }
     build
-        .file(csrc.join("shim.cc"))
-        .include(&model_dir)
         .include(&include)
         .include(include.join("vltstd"))
         .include(&out_dir)
@@ -207,7 +305,9 @@ fn main() {
         build.flag(d);
     }
     build.flag("-include").flag(hooks_h.to_str().unwrap());
-    build.object(model_dir.join(format!("{PREFIX}__ALL.o")));
+    for (v, dir) in VARIANTS.iter().zip(&model_dirs) {
+        build.object(dir.join(format!("{}__ALL.o", v.prefix)));
+    }
     for r in &runtime {
         build.object(rt_dir.join(format!("{r}.o")));
     }
@@ -215,8 +315,12 @@ fn main() {
     println!("cargo:rustc-link-lib=dylib=pthread");
     println!("cargo:rustc-link-lib=dylib=atomic");
     println!("cargo:rustc-link-lib=dylib=z");
-    println!("cargo:rustc-env=COSIM_MODEL_DIR={}", model_dir.display());
     println!("cargo:rustc-env=COSIM_VERILATOR_VERSION={version}");
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", path.display())))
 }
 
 fn env(k: &str) -> String {
@@ -374,11 +478,9 @@ fn commit_tmp(tmp: &Path, dir: &Path) {
     }
 }
 
-fn jobs() -> String {
-    std::env::var("NUM_JOBS").unwrap_or_else(|_| "2".into())
-}
-
+#[allow(clippy::too_many_arguments)]
 fn build_model(
+    v: &Variant,
     verilator: &Path,
     model_dir: &Path,
     hdl_dir: &Path,
@@ -387,37 +489,43 @@ fn build_model(
     user_cppflags: &[String],
     root: &Path,
 ) {
+    let prefix = v.prefix;
     println!(
-        "cargo:warning=cosim: verilating {} ({} files) into {}",
+        "cargo:warning=cosim: verilating {} ({} files, {}-bit data, assertions {}) into {}",
         hdl_dir.display(),
         rtl_files.len(),
+        v.data_w,
+        if v.assertions { "on" } else { "off" },
         model_dir.display()
     );
     let tmp = fresh_tmp(model_dir);
     let mut cmd = Command::new(verilator);
-    cmd.args(VERILATOR_FLAGS)
+    cmd.args(v.flags())
         .arg("-Mdir")
         .arg(&tmp)
-        .arg("--prefix")
-        .arg(PREFIX)
         .arg(format!("-I{}", hdl_dir.display()))
         .args(rtl_files)
         .arg(tb);
-    run_capture(&mut cmd, "verilator (verilating the NIC RTL)");
+    run_capture(
+        &mut cmd,
+        &format!("verilator (verilating the NIC RTL as {prefix})"),
+    );
     let mut make = Command::new("make");
     make.current_dir(&tmp)
         .arg("-f")
-        .arg(format!("{PREFIX}.mk"))
+        .arg(format!("{prefix}.mk"))
         .arg("-o")
-        .arg(format!("{PREFIX}.mk"))
-        .arg(format!("-j{}", jobs()))
+        .arg(format!("{prefix}.mk"))
         .arg(format!("VERILATOR_ROOT={}", root.display()))
         .arg(format!("OPT_FAST={OPT_FAST}"))
         .arg(format!("OPT_SLOW={OPT_SLOW}"))
         .arg(format!("OPT_GLOBAL={OPT_GLOBAL}"))
         .arg(format!("USER_CPPFLAGS={}", user_cppflags.join(" ")))
-        .arg(format!("{PREFIX}__ALL.o"));
-    run_capture(&mut make, "make (compiling the verilated model)");
+        .arg(format!("{prefix}__ALL.o"));
+    run_capture(
+        &mut make,
+        &format!("make (compiling the verilated model {prefix})"),
+    );
     commit_tmp(&tmp, model_dir);
 }
 
@@ -559,62 +667,130 @@ fn natural_ty(p: &Port) -> &'static str {
     }
 }
 
-fn gen_rust_ports(ports: &[Port]) -> String {
+/// Whether port `i` has the same C++ storage in every variant.
+fn uniform(tables: &[Vec<Port>], i: usize) -> bool {
+    let p0 = &tables[0][i];
+    tables
+        .iter()
+        .all(|t| (t[i].width, t[i].cbits, t[i].words) == (p0.width, p0.cbits, p0.words))
+}
+
+fn slot_expr(p: &Port) -> String {
+    let kind = match p.cbits {
+        8 => "SlotKind::U8".to_string(),
+        16 => "SlotKind::U16".to_string(),
+        32 => "SlotKind::U32".to_string(),
+        64 => "SlotKind::U64".to_string(),
+        _ => format!("SlotKind::Wide({})", p.words),
+    };
+    format!("Slot {{ kind: {kind}, width: {} }}", p.width)
+}
+
+fn gen_rust_ports(tables: &[Vec<Port>]) -> String {
+    let ports = &tables[0];
+    let n = ports.len();
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "// Generated by cosim/build.rs from {PREFIX}.h. Do not edit.\n"
+        "// Generated by cosim/build.rs from the Verilated headers of every model variant. Do not edit.\n"
     );
     let _ = writeln!(
         s,
-        "/// Raw pointers to the model's port fields, in [`PORTS`] order."
+        "/// Raw pointers to the model's port fields, in port order. Ports whose\n/// width differs between variants (the data paths) carry their storage\n/// [`Slot`], set from the variant at construction."
     );
     let _ = writeln!(s, "pub struct Ports {{");
-    for p in ports {
+    for (i, p) in ports.iter().enumerate() {
         let m = if p.input { "mut" } else { "const" };
-        let _ = writeln!(s, "    {}: *{m} {},", p.name, rust_ty(p));
+        if uniform(tables, i) {
+            let _ = writeln!(s, "    {}: *{m} {},", p.name, rust_ty(p));
+        } else {
+            let _ = writeln!(s, "    {}: *{m} u8,\n    {}_slot: Slot,", p.name, p.name);
+        }
     }
     let _ = writeln!(s, "}}\n");
     let _ = writeln!(
         s,
-        "/// Every port of the model: name, direction, width in bits."
+        "/// Every port of each variant (in `VARIANTS` order): name, direction, width in bits."
     );
-    let _ = writeln!(s, "pub const PORTS: &[PortInfo] = &[");
-    for p in ports {
-        let _ = writeln!(
-            s,
-            "    PortInfo {{ name: \"{}\", input: {}, width: {} }},",
-            p.name, p.input, p.width
-        );
+    let _ = writeln!(
+        s,
+        "pub const VARIANT_PORTS: [&[PortInfo]; {}] = [",
+        tables.len()
+    );
+    for t in tables {
+        let _ = writeln!(s, "    &[");
+        for p in t {
+            let _ = writeln!(
+                s,
+                "        PortInfo {{ name: \"{}\", input: {}, width: {} }},",
+                p.name, p.input, p.width
+            );
+        }
+        let _ = writeln!(s, "    ],");
     }
     let _ = writeln!(s, "];\n");
     let _ = writeln!(s, "impl Ports {{");
     let _ = writeln!(
         s,
-        "    /// # Safety\n    /// `addrs` are the addresses the shim's `port_addrs` returned for a model that\n    /// outlives the returned value, in [`PORTS`] order."
+        "    /// # Safety\n    /// `addrs` are the addresses the shim's `port_addrs` returned for a model of\n    /// variant `variant` that outlives the returned value, in port order."
     );
     let _ = writeln!(
         s,
-        "    pub(crate) unsafe fn from_addrs(addrs: &[usize]) -> Self {{"
+        "    pub(crate) unsafe fn from_addrs(addrs: &[usize], variant: usize) -> Self {{"
     );
     let _ = writeln!(
         s,
-        "        assert_eq!(addrs.len(), {}, \"port table size\");",
-        ports.len()
+        "        assert_eq!(addrs.len(), {n}, \"port table size\");"
     );
     let _ = writeln!(s, "        Self {{");
     for (i, p) in ports.iter().enumerate() {
         let m = if p.input { "mut" } else { "const" };
-        let _ = writeln!(
-            s,
-            "            {}: addrs[{i}] as *{m} {},",
-            p.name,
-            rust_ty(p)
-        );
+        if uniform(tables, i) {
+            let _ = writeln!(
+                s,
+                "            {}: addrs[{i}] as *{m} {},",
+                p.name,
+                rust_ty(p)
+            );
+        } else {
+            let _ = writeln!(s, "            {}: addrs[{i}] as *{m} u8,", p.name);
+            let _ = writeln!(s, "            {}_slot: match variant {{", p.name);
+            for (k, t) in tables.iter().enumerate() {
+                let _ = writeln!(s, "                {k} => {},", slot_expr(&t[i]));
+            }
+            let _ = writeln!(
+                s,
+                "                _ => panic!(\"no model variant {{variant}}\"),\n            }},"
+            );
+        }
     }
     let _ = writeln!(s, "        }}\n    }}\n");
-    for p in ports {
+    for (i, p) in ports.iter().enumerate() {
         let n = &p.name;
+        if !uniform(tables, i) {
+            if tables.iter().any(|t| t[i].width > 128) {
+                fail(&format!(
+                    "port {n}: a width that differs between variants must stay <= 128 bits"
+                ));
+            }
+            let _ = writeln!(s, "    /// `{n}`: its width in bits in this variant.");
+            let _ = writeln!(
+                s,
+                "    #[inline(always)]\n    pub fn {n}_width(&self) -> u32 {{\n        self.{n}_slot.width\n    }}"
+            );
+            let _ = writeln!(s, "    /// `{n}` (width per variant, zero-extended).");
+            let _ = writeln!(
+                s,
+                "    #[inline(always)]\n    pub fn {n}_bits(&self) -> u128 {{\n        // SAFETY: the pointer addresses a live port field of the model whose storage the\n        // slot names (see `from_addrs`); the model only changes in `eval`, which takes `&mut`.\n        unsafe {{ self.{n}_slot.read(self.{n}) }}\n    }}"
+            );
+            if p.input {
+                let _ = writeln!(
+                    s,
+                    "    /// Sets `{n}`; bits above its width in this variant are dropped.\n    #[inline(always)]\n    pub fn set_{n}_bits(&mut self, v: u128) {{\n        // SAFETY: as above; `&mut self` excludes other borrows of the port.\n        unsafe {{ self.{n}_slot.write(self.{n}, v) }}\n    }}"
+                );
+            }
+            continue;
+        }
         if p.cbits == 0 {
             let w = p.words;
             let _ = writeln!(
@@ -730,7 +906,7 @@ fn gen_cpp_ports(ports: &[Port]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "// Generated by cosim/build.rs from {PREFIX}.h. Do not edit."
+        "// Generated by cosim/build.rs from the Verilated headers. Do not edit."
     );
     let _ = writeln!(s, "#define COSIM_PORT_COUNT {}", ports.len());
     let _ = writeln!(s, "#define COSIM_FOR_EACH_PORT(X) \\");
@@ -738,6 +914,56 @@ fn gen_cpp_ports(ports: &[Port]) -> String {
         let _ = writeln!(s, "    X({}) \\", p.name);
     }
     let _ = writeln!(s);
+    s
+}
+
+/// The member of the Verilated root class that holds `clk_i` as seen at the
+/// previous eval (Verilator 5.006 detects the posedge against it).
+const CLK_PREV_MEMBER: &str = "__Vtrigrprev__TOP__clk_i";
+
+/// C++: the model headers and `COSIM_FOR_EACH_VARIANT(X)`, X(index, class,
+/// root class, single-eval cycle supported). The single-eval cycle needs
+/// the root's previous-clock member; a Verilator without it gets the
+/// two-eval fallback.
+fn gen_cpp_variants(model_dirs: &[PathBuf]) -> String {
+    let mut s = String::from("// Generated by cosim/build.rs. Do not edit.\n#pragma once\n");
+    let mut rows = String::new();
+    for (i, (v, dir)) in VARIANTS.iter().zip(model_dirs).enumerate() {
+        let root = format!("{}___024root", v.prefix);
+        let root_h = read(&dir.join(format!("{root}.h")));
+        let poke = root_h.contains(&format!(" {CLK_PREV_MEMBER};"));
+        if !poke {
+            println!(
+                "cargo:warning=cosim: {root}.h has no {CLK_PREV_MEMBER}: fast models fall back to two evals per cycle"
+            );
+        }
+        let _ = writeln!(s, "#include \"{}.h\"\n#include \"{root}.h\"", v.prefix);
+        let _ = writeln!(
+            rows,
+            "    X({i}, {}, {root}, {}) \\",
+            v.prefix,
+            u8::from(poke)
+        );
+    }
+    let _ = writeln!(s, "#define COSIM_VARIANT_COUNT {}", VARIANTS.len());
+    let _ = writeln!(s, "#define COSIM_CLK_PREV_MEMBER {CLK_PREV_MEMBER}");
+    let _ = writeln!(s, "#define COSIM_FOR_EACH_VARIANT(X) \\\n{rows}");
+    s
+}
+
+/// Rust: `VARIANTS`, in the same order.
+fn gen_rust_variants() -> String {
+    let mut s = String::from(
+        "// Generated by cosim/build.rs. Do not edit.\n\n/// The model variants built into this library, by index.\npub const VARIANTS: &[VariantInfo] = &[\n",
+    );
+    for v in VARIANTS {
+        let _ = writeln!(
+            s,
+            "    VariantInfo {{ class: \"{}\", data_width: {}, assertions: {} }},",
+            v.prefix, v.data_w, v.assertions
+        );
+    }
+    s.push_str("];\n");
     s
 }
 

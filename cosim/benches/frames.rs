@@ -2,9 +2,15 @@
 //! Verilated NIC RX engine -> DMA into page-pool pages -> NAPI poll ->
 //! XDP_DROP -> direct recycle into the pool's cache -> refill -> doorbell.
 //! The scenario runner does exactly what `cosim run xdp_drop_flood
-//! --frames N` does (conservation checks included), with the DMA ledger off
-//! in the first configurations (it is a debugging record, not part of the
-//! data path) and on in the last. Not a test: run with
+//! --frames N` does (conservation checks included).
+//!
+//! The baseline, measured in the same run, is the default model (64-bit data
+//! path, assertions on, two evals per cycle) with an interrupt per frame.
+//! The goal configuration is the fast model (`--data-width 128
+//! --no-assertions`: single-eval cycles) with interrupt coalescing and the
+//! DMA ledger off (a debugging record, not part of the data path); the last
+//! rows show what the ledger and an interrupt per frame cost. Not a test:
+//! run with
 //!
 //! ```text
 //! cargo bench -p cosim --bench frames                      # 100000 frames, 3 rounds
@@ -17,6 +23,7 @@
 use std::time::Instant;
 
 use cosim::scenario::{run, FrameSize, RunOptions, Scenario};
+use cosim::ModelConfig;
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -27,6 +34,7 @@ fn env_u64(name: &str, default: u64) -> u64 {
 
 struct Conf {
     name: &'static str,
+    model: ModelConfig,
     coal_frames: u32,
     coal_cycles: u32,
     budget: u32,
@@ -36,36 +44,74 @@ struct Conf {
 fn main() {
     let frames = env_u64("COSIM_BENCH_FRAMES", 100_000) as u32;
     let rounds = env_u64("COSIM_BENCH_ROUNDS", 3);
+    let fast = ModelConfig::FAST;
     let confs = [
         Conf {
-            name: "irq per frame, budget 64, no ledger",
+            name: "baseline: w64, irq per frame, ledger on",
+            model: ModelConfig::default(),
             coal_frames: 1,
             coal_cycles: 0,
             budget: 64,
-            ledger: false,
+            ledger: true,
         },
         Conf {
-            name: "coalesce 32/2000, budget 64, no ledger",
+            name: "w64, coalesce 32/2000, no ledger",
+            model: ModelConfig::default(),
             coal_frames: 32,
             coal_cycles: 2000,
             budget: 64,
             ledger: false,
         },
         Conf {
-            name: "coalesce 32/2000, budget 64, ledger on",
+            name: "w128, coalesce 32/2000, no ledger",
+            model: ModelConfig {
+                data_width: 128,
+                assertions: true,
+            },
+            coal_frames: 32,
+            coal_cycles: 2000,
+            budget: 64,
+            ledger: false,
+        },
+        Conf {
+            name: "GOAL w128-fast, coalesce 32/2000, no ledger",
+            model: fast,
+            coal_frames: 32,
+            coal_cycles: 2000,
+            budget: 64,
+            ledger: false,
+        },
+        Conf {
+            name: "w128-fast, coalesce 32/2000, ledger on",
+            model: fast,
             coal_frames: 32,
             coal_cycles: 2000,
             budget: 64,
             ledger: true,
+        },
+        Conf {
+            name: "w128-fast, irq per frame, no ledger",
+            model: fast,
+            coal_frames: 1,
+            coal_cycles: 0,
+            budget: 64,
+            ledger: false,
         },
     ];
     println!(
         "cosim frames bench: {frames} frames of 64 bytes, RX -> XDP_DROP -> recycle, {rounds} round(s)"
     );
     println!(
-        "{:<42} {:>12} {:>12} {:>12} {:>13} {:>9}",
-        "configuration", "frames/s", "cycles/s", "cycles/frame", "ratio to 200k", "wall s"
+        "{:<46} {:>10} {:>11} {:>12} {:>13} {:>11} {:>7}",
+        "configuration",
+        "frames/s",
+        "cycles/s",
+        "cycles/frame",
+        "ratio to 200k",
+        "x baseline",
+        "wall s"
     );
+    let mut baseline = None;
     for c in &confs {
         let mut best: Option<(f64, f64, f64, f64)> = None;
         for _ in 0..rounds {
@@ -75,6 +121,8 @@ fn main() {
             sc.driver.coal_frames = c.coal_frames;
             sc.driver.coal_cycles = c.coal_cycles;
             sc.driver.budget = c.budget;
+            sc.nic.data_width = c.model.data_width;
+            sc.nic.assertions = c.model.assertions;
             let t = Instant::now();
             let r = run(
                 &sc,
@@ -99,13 +147,15 @@ fn main() {
             }
         }
         let (fps, cps, cpf, wall) = best.expect("at least one round");
+        let base = *baseline.get_or_insert(fps);
         println!(
-            "{:<42} {:>12.0} {:>12.0} {:>12.1} {:>13.3} {:>9.2}",
+            "{:<46} {:>10.0} {:>11.0} {:>12.1} {:>13.3} {:>11.2} {:>7.2}",
             c.name,
             fps,
             cps,
             cpf,
             fps / 200_000.0,
+            fps / base,
             wall
         );
     }

@@ -11,9 +11,9 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include "Vtb_top.h"
 #include "cosim/src/bridge.rs.h"
 #include "ports_inc.h"
+#include "variants_inc.h"
 #include "verilated.h"
 #include "verilated_fst_c.h"
 
@@ -38,16 +38,60 @@ private:
 
 enum : uint8_t { KIND_FINISH = 0, KIND_STOP = 1, KIND_FATAL = 2 };
 
+// Every variant has the same port names (build.rs checks), so one template
+// serves them all; only eval is on the hot path (one virtual call).
+template <class V, bool kPoke>
+class TopImpl final : public Top {
+public:
+    TopImpl(VerilatedContext* ctx, const char* name) : m_(new V(ctx, name)) {}
+    void eval() override { m_->eval(); }
+    void rise() override {
+        if constexpr (kPoke) {
+            m_->rootp->COSIM_CLK_PREV_MEMBER = 0;
+            m_->clk_i = 1;
+            m_->eval();
+        } else {
+            m_->clk_i = 0;
+            m_->eval();
+            m_->clk_i = 1;
+            m_->eval();
+        }
+    }
+    void set_clk(bool v) override { m_->clk_i = v; }
+    void trace(VerilatedFstC* fst, int levels) override { m_->trace(fst, levels); }
+    void final_() override { m_->final(); }
+    void port_addrs(rust::Vec<size_t>& v) override {
+#define COSIM_PUSH_PORT(name) v.push_back(reinterpret_cast<size_t>(&m_->name));
+        COSIM_FOR_EACH_PORT(COSIM_PUSH_PORT)
+#undef COSIM_PUSH_PORT
+    }
+
+private:
+    std::unique_ptr<V> m_;
+};
+
+std::unique_ptr<Top> make_top(uint8_t variant, VerilatedContext* ctx, const char* name) {
+    switch (variant) {
+#define COSIM_MAKE_TOP(index, cls, root, poke) \
+    case index:                               \
+        return std::unique_ptr<Top>(new TopImpl<cls, poke != 0>(ctx, name));
+        COSIM_FOR_EACH_VARIANT(COSIM_MAKE_TOP)
+#undef COSIM_MAKE_TOP
+    default:
+        throw std::invalid_argument("no model variant " + std::to_string(variant));
+    }
+}
+
 }  // namespace
 
-Model::Model(rust::Str name) {
+Model::Model(rust::Str name, uint8_t variant) {
     ctx_ = std::make_unique<VerilatedContext>();
     ctx_->fatalOnError(false);
     ctx_->traceEverOn(true);
     ctx_->debug(0);
     Current cur(this, ctx_.get());
     std::string n(name.data(), name.size());
-    top_ = std::make_unique<Vtb_top>(ctx_.get(), n.c_str());
+    top_ = make_top(variant, ctx_.get(), n.c_str());
 }
 
 Model::~Model() {
@@ -68,9 +112,7 @@ Model::~Model() {
 rust::Vec<size_t> Model::port_addrs() {
     rust::Vec<size_t> v;
     v.reserve(COSIM_PORT_COUNT);
-#define COSIM_PUSH_PORT(name) v.push_back(reinterpret_cast<size_t>(&top_->name));
-    COSIM_FOR_EACH_PORT(COSIM_PUSH_PORT)
-#undef COSIM_PUSH_PORT
+    top_->port_addrs(v);
     return v;
 }
 
@@ -79,6 +121,25 @@ uint32_t Model::eval() {
     top_->eval();
     if (fst_) fst_->dump(ctx_->time());
     ctx_->timeInc(1);
+    return (events_.empty() ? 0 : EVAL_EVENTS) | (out_.empty() ? 0 : EVAL_OUTPUT);
+}
+
+// A whole clock cycle in one eval (see Top::rise). Only for RTL whose outputs
+// do not depend combinationally on its inputs. With a waveform open it takes
+// two evals and dumps both, so the waveform shows the clock.
+uint32_t Model::cycle() {
+    Current cur(this, ctx_.get());
+    if (fst_) {
+        for (bool clk : {false, true}) {
+            top_->set_clk(clk);
+            top_->eval();
+            fst_->dump(ctx_->time());
+            ctx_->timeInc(1);
+        }
+    } else {
+        top_->rise();
+        ctx_->timeInc(2);
+    }
     return (events_.empty() ? 0 : EVAL_EVENTS) | (out_.empty() ? 0 : EVAL_OUTPUT);
 }
 
@@ -135,7 +196,7 @@ void Model::finish_model() {
     if (finished_) return;
     finished_ = true;
     Current cur(this, ctx_.get());
-    top_->final();
+    top_->final_();
 }
 
 void Model::record(uint8_t kind, const char* file, int line, const char* hier, const char* msg) {
@@ -144,7 +205,12 @@ void Model::record(uint8_t kind, const char* file, int line, const char* hier, c
 
 void Model::append_output(const char* text, size_t len) { out_.append(text, len); }
 
-std::unique_ptr<Model> new_model(rust::Str name) { return std::make_unique<Model>(name); }
+std::unique_ptr<Model> new_model(rust::Str name, uint8_t variant) {
+    if (variant >= COSIM_VARIANT_COUNT) {
+        throw std::invalid_argument("no model variant " + std::to_string(variant));
+    }
+    return std::make_unique<Model>(name, variant);
+}
 
 }  // namespace cosim
 

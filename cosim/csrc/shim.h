@@ -1,5 +1,6 @@
-// C++ side of the cosim bridge: owns one VerilatedContext, one model and an
-// optional FST writer. See src/bridge.rs.
+// C++ side of the cosim bridge: owns one VerilatedContext, one model (of one
+// of the variants built by build.rs) and an optional FST writer. See
+// src/bridge.rs.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -10,7 +11,6 @@
 
 class VerilatedContext;
 class VerilatedFstC;
-class Vtb_top;
 
 namespace cosim {
 
@@ -28,15 +28,30 @@ struct PendingEvent {
 constexpr uint32_t EVAL_EVENTS = 1;  // a $finish/$stop/$fatal/assertion was recorded
 constexpr uint32_t EVAL_OUTPUT = 2;  // $display/printf text is waiting
 
+// One verilated model class behind a virtual interface (TopImpl<V> in shim.cc).
+class Top {
+public:
+    virtual ~Top() = default;
+    virtual void eval() = 0;
+    // One rising clock edge with a single eval (clk_i stays 1): the root's
+    // previous-clock value is set to 0 first, so the eval sees a posedge.
+    virtual void rise() = 0;
+    virtual void set_clk(bool v) = 0;
+    virtual void trace(VerilatedFstC* fst, int levels) = 0;
+    virtual void final_() = 0;
+    virtual void port_addrs(rust::Vec<size_t>& v) = 0;
+};
+
 class Model {
 public:
-    explicit Model(rust::Str name);
+    Model(rust::Str name, uint8_t variant);
     ~Model();
     Model(const Model&) = delete;
     Model& operator=(const Model&) = delete;
 
     rust::Vec<size_t> port_addrs();
     uint32_t eval();
+    uint32_t cycle();
     rust::String take_output();
     rust::Vec<RtlEvent> take_events();
     void trace_open(rust::Str path);
@@ -51,13 +66,14 @@ public:
 
 private:
     std::unique_ptr<VerilatedContext> ctx_;
-    std::unique_ptr<Vtb_top> top_;
+    std::unique_ptr<Top> top_;
     std::unique_ptr<VerilatedFstC> fst_;
     std::string out_;
     std::vector<PendingEvent> events_;
     bool finished_ = false;
 };
 
-std::unique_ptr<Model> new_model(rust::Str name);
+// Throws std::invalid_argument for an unknown variant index.
+std::unique_ptr<Model> new_model(rust::Str name, uint8_t variant);
 
 }  // namespace cosim

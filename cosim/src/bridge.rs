@@ -1,7 +1,7 @@
 //! The Verilated NIC model behind a cxx bridge.
 //!
-//! [`Model`] owns the C++ shim (one `VerilatedContext`, the `Vtb_top` model
-//! and an optional FST writer). Ports are reached through raw pointers taken
+//! [`Model`] owns the C++ shim (one `VerilatedContext`, one model of the
+//! variant a [`ModelConfig`] picks, and an optional FST writer). Ports are reached through raw pointers taken
 //! once at construction ([`Ports`]), so a port read or write is a plain load
 //! or store; only [`Model::eval`], tracing and context calls cross the
 //! language boundary.
@@ -12,6 +12,8 @@
 
 use std::path::Path;
 use std::pin::Pin;
+
+use crate::variant::{ModelConfig, UnknownModel};
 
 #[cxx::bridge(namespace = "cosim")]
 mod ffi {
@@ -31,9 +33,10 @@ mod ffi {
 
         type Model;
 
-        fn new_model(name: &str) -> UniquePtr<Model>;
+        fn new_model(name: &str, variant: u8) -> Result<UniquePtr<Model>>;
         fn port_addrs(self: Pin<&mut Model>) -> Vec<usize>;
         fn eval(self: Pin<&mut Model>) -> u32;
+        fn cycle(self: Pin<&mut Model>) -> u32;
         fn take_output(self: Pin<&mut Model>) -> String;
         fn take_events(self: Pin<&mut Model>) -> Vec<RtlEvent>;
         fn trace_open(self: Pin<&mut Model>, path: &str) -> Result<()>;
@@ -54,6 +57,87 @@ unsafe impl Send for ffi::Model {}
 mod ports {
     include!(concat!(env!("OUT_DIR"), "/ports.rs"));
 
+    /// Storage of a port whose width differs between variants.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum SlotKind {
+        U8,
+        U16,
+        // No port with a varying width is 17..=32 bits wide today.
+        #[allow(dead_code)]
+        U32,
+        U64,
+        /// A `VlWide` of this many 32-bit words (at most 4 here).
+        Wide(u8),
+    }
+
+    /// A port field's C++ storage type and its width in bits.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) struct Slot {
+        pub(crate) kind: SlotKind,
+        pub(crate) width: u32,
+    }
+
+    impl Slot {
+        #[inline(always)]
+        fn mask(self) -> u128 {
+            if self.width >= 128 {
+                u128::MAX
+            } else {
+                (1u128 << self.width) - 1
+            }
+        }
+
+        /// # Safety
+        /// `p` addresses a live port field of this slot's storage type.
+        #[inline(always)]
+        pub(crate) unsafe fn read(self, p: *const u8) -> u128 {
+            // SAFETY (all arms): per the contract, `p` points at a field of
+            // the named type (Verilator aligns port fields to their type).
+            unsafe {
+                match self.kind {
+                    SlotKind::U8 => u128::from(*p),
+                    SlotKind::U16 => u128::from(*p.cast::<u16>()),
+                    SlotKind::U32 => u128::from(*p.cast::<u32>()),
+                    SlotKind::U64 => u128::from(*p.cast::<u64>()),
+                    SlotKind::Wide(n) => {
+                        let w = p.cast::<u32>();
+                        let mut v = 0u128;
+                        for i in 0..usize::from(n.min(4)) {
+                            v |= u128::from(*w.add(i)) << (32 * i);
+                        }
+                        v
+                    }
+                }
+            }
+        }
+
+        /// Writes `v` cut to the slot's width (Verilator expects the bits
+        /// above a signal's width to be zero).
+        ///
+        /// # Safety
+        /// `p` addresses a live port field of this slot's storage type that
+        /// nothing else borrows.
+        #[inline(always)]
+        pub(crate) unsafe fn write(self, p: *mut u8, v: u128) {
+            let v = v & self.mask();
+            // SAFETY (all arms): as in `read`, and the field is not borrowed.
+            unsafe {
+                match self.kind {
+                    SlotKind::U8 => *p = v as u8,
+                    SlotKind::U16 => *p.cast::<u16>() = v as u16,
+                    SlotKind::U32 => *p.cast::<u32>() = v as u32,
+                    SlotKind::U64 => *p.cast::<u64>() = v as u64,
+                    SlotKind::Wide(n) => {
+                        let w = p.cast::<u32>();
+                        for i in 0..usize::from(n.min(4)) {
+                            *w.add(i) = (v >> (32 * i)) as u32;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Name, direction and width of one port of the model.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub struct PortInfo {
@@ -62,7 +146,12 @@ mod ports {
         pub width: u32,
     }
 }
-pub use ports::{PortInfo, Ports, PORTS};
+pub use ports::{PortInfo, Ports};
+
+/// The ports of a model variant: name, direction, width.
+pub fn port_info(cfg: ModelConfig) -> Result<&'static [PortInfo], UnknownModel> {
+    Ok(ports::VARIANT_PORTS[cfg.variant()?])
+}
 
 // SAFETY: the pointers address fields of the C++ model owned by the same
 // `Model` as this table (it is never handed out by value), so they travel
@@ -130,16 +219,19 @@ pub struct Model {
     ports: Ports,
     inner: cxx::UniquePtr<ffi::Model>,
     error_lines: std::collections::VecDeque<String>,
+    config: ModelConfig,
 }
 
 const EVAL_EVENTS: u32 = 1;
 const EVAL_OUTPUT: u32 = 2;
 
 impl Model {
-    /// Constructs the model; `name` is its top-level instance name in
-    /// messages and waveforms.
-    pub fn new(name: &str) -> Model {
-        let mut inner = ffi::new_model(name);
+    /// Constructs a model of the variant `cfg` picks; `name` is its
+    /// top-level instance name in messages and waveforms.
+    pub fn new(name: &str, cfg: ModelConfig) -> Result<Model, UnknownModel> {
+        let variant = cfg.variant()?;
+        let mut inner = ffi::new_model(name, variant as u8)
+            .expect("the variant index comes from the generated table");
         let addrs = inner.pin_mut().port_addrs();
         // SAFETY: `addrs` come from `port_addrs` of `inner`, in the generated
         // order; `inner` is a heap object that never moves and lives as long
@@ -147,12 +239,18 @@ impl Model {
         // first). The C++ object's memory is not covered by any Rust
         // reference (cxx opaque types are zero-sized to Rust), so writes
         // through these pointers do not alias Rust borrows.
-        let ports = unsafe { Ports::from_addrs(&addrs) };
-        Model {
+        let ports = unsafe { Ports::from_addrs(&addrs, variant) };
+        Ok(Model {
             ports,
             inner,
             error_lines: std::collections::VecDeque::new(),
-        }
+            config: cfg,
+        })
+    }
+
+    /// The variant this model was built from.
+    pub fn config(&self) -> ModelConfig {
+        self.config
     }
 
     /// The port table (read outputs).
@@ -173,6 +271,21 @@ impl Model {
     #[inline]
     pub fn eval(&mut self) -> Option<EvalReport> {
         let flags = self.pin().eval();
+        if flags == 0 {
+            return None;
+        }
+        Some(self.collect(flags))
+    }
+
+    /// One whole clock cycle (`clk_i` rising) in a single eval, advancing
+    /// the time by two units like two [`Model::eval`]s. The inputs set before
+    /// it are sampled at the edge, as by the clk-high eval of the two-eval
+    /// scheme; the outputs read before it must not depend combinationally on
+    /// those inputs (the two-eval scheme of `Sim` checks that). With a
+    /// waveform open it evaluates and dumps both clock phases.
+    #[inline]
+    pub fn cycle(&mut self) -> Option<EvalReport> {
+        let flags = self.pin().cycle();
         if flags == 0 {
             return None;
         }
@@ -272,6 +385,7 @@ fn printed_or(printed: Option<String>, msg: &str, prefer_printed: bool) -> Strin
 impl std::fmt::Debug for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Model")
+            .field("config", &self.config)
             .field("time", &self.time())
             .field("tracing", &self.trace_is_open())
             .finish()

@@ -7,6 +7,7 @@
 //!   a [`bus::DmaStorage`], AXI4-Lite master, AXI-Stream source and sink,
 //!   interrupt observer);
 //! * [`Sim`]: the testbench that clocks them together;
+//! * [`ModelConfig`]: which verilated build (data width, assertions) it runs;
 //! * [`pool_storage`]: the memory model's storage on the project's simulated
 //!   host memory (`pool`);
 //! * [`replay`] and [`markers`]: waveforms around failures, driver-side
@@ -22,11 +23,13 @@ pub mod replay;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
+pub mod variant;
 
-pub use bridge::{Model, Ports, RtlStop, RtlStopKind, PORTS};
+pub use bridge::{port_info, Model, Ports, RtlStop, RtlStopKind};
 pub use pool_storage::PoolStorage;
 pub use replay::{with_failure_waves, WaveFormat, WaveSpec};
 pub use rng::{Chance, SplitMix64};
 pub use sim::{DriverMarkers, MarkerProbe, Sim, SimConfig, SimError};
+pub use variant::{ModelConfig, UnknownModel};
 /// The waveform crate (decoding, save files), re-exported for tests.
 pub use waves;

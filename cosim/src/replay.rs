@@ -132,7 +132,8 @@ impl FailureCycle for SimError {
         match self {
             SimError::Rtl { cycle, .. }
             | SimError::Axil { cycle, .. }
-            | SimError::Timeout { cycle, .. } => Some(*cycle),
+            | SimError::Timeout { cycle, .. }
+            | SimError::CombPath { cycle, .. } => Some(*cycle),
             SimError::Axi(e) => match e {
                 A::Crosses4k { cycle, .. }
                 | A::BurstType { cycle, .. }
@@ -146,7 +147,7 @@ impl FailureCycle for SimError {
                 | A::WithoutAddress { cycle, .. } => Some(*cycle),
                 A::Config(_) => None,
             },
-            SimError::Stream(_) | SimError::Wave(_) => None,
+            SimError::Stream(_) | SimError::Wave(_) | SimError::Model(_) => None,
         }
     }
 }

@@ -10,13 +10,17 @@ use crate::bus::{
     DmaStorage, IrqMonitor, RxFrame, WBeat,
 };
 use crate::rng::SplitMix64;
+use crate::variant::{ModelConfig, UnknownModel};
 
 /// Configuration of a [`Sim`]. The per-model seeds are derived from `seed`
-/// (the ones inside `mem`, `rx` and `tx` are overwritten).
+/// and the data widths from `model` (the ones inside `mem`, `rx` and `tx`
+/// are overwritten).
 #[derive(Debug, Clone)]
 pub struct SimConfig {
     /// Instance name (messages, waveforms).
     pub name: String,
+    /// Which verilated build of the NIC to run.
+    pub model: ModelConfig,
     pub seed: u64,
     pub mem: AxiMemConfig,
     /// The frame source on the NIC's RX input.
@@ -33,6 +37,7 @@ impl Default for SimConfig {
     fn default() -> Self {
         Self {
             name: "TOP".into(),
+            model: ModelConfig::default(),
             seed: 1,
             mem: AxiMemConfig::default(),
             rx: AxisSourceConfig::default(),
@@ -62,6 +67,10 @@ pub enum SimError {
     },
     #[error("waveform: {0}")]
     Wave(String),
+    #[error("{0}")]
+    Model(#[from] UnknownModel),
+    #[error("cycle {cycle}: NIC output(s) {outputs} changed with the inputs before the clock edge: the RTL has a combinational path from an input to an output, which the single-eval models (assertions off) cannot simulate")]
+    CombPath { cycle: u64, outputs: String },
 }
 
 impl SimError {
@@ -75,6 +84,38 @@ impl SimError {
     pub fn is_assertion(&self) -> bool {
         self.rtl_stop()
             .is_some_and(|s| s.kind == RtlStopKind::Assertion)
+    }
+}
+
+/// Everything the NIC drives that a model samples, in one cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct NicOutputs {
+    m: AxiMasterSignals,
+    l: AxilSlaveSignals,
+    txb: AxisBeat,
+    rx_ready: bool,
+    irq: bool,
+}
+
+impl NicOutputs {
+    /// The port groups that differ.
+    fn changed(&self, o: &NicOutputs) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        let mut diff = |c: bool, name: &'static str| {
+            if c {
+                v.push(name);
+            }
+        };
+        diff(self.m.aw != o.m.aw, "m_axi_aw*");
+        diff(self.m.w != o.m.w, "m_axi_w*");
+        diff(self.m.bready != o.m.bready, "m_axi_bready_o");
+        diff(self.m.ar != o.m.ar, "m_axi_ar*");
+        diff(self.m.rready != o.m.rready, "m_axi_rready_o");
+        diff(self.l != o.l, "s_axil_*");
+        diff(self.txb != o.txb, "m_axis_tx_*");
+        diff(self.rx_ready != o.rx_ready, "s_axis_rx_tready_o");
+        diff(self.irq != o.irq, "irq_o");
+        v
     }
 }
 
@@ -125,6 +166,10 @@ pub struct Sim<S: DmaStorage> {
     /// The cycle at whose start a raised sync strobe marker is lowered
     /// (u64::MAX: not raised).
     strobe_until: u64,
+    /// Clock each cycle with one eval (models without assertions).
+    single_eval: bool,
+    /// The outputs right after the last clock edge (two-eval scheme).
+    after_edge: Option<NicOutputs>,
 }
 
 impl<S: DmaStorage> Sim<S> {
@@ -135,9 +180,13 @@ impl<S: DmaStorage> Sim<S> {
         cfg.mem.seed = rng.fork(1).next_u64();
         cfg.rx.seed = rng.fork(2).next_u64();
         cfg.tx.seed = rng.fork(3).next_u64();
-        tracing::info!(seed = cfg.seed, name = %cfg.name, "cosim: new NIC testbench");
+        let bytes = cfg.model.data_bytes();
+        cfg.mem.data_bytes = bytes;
+        cfg.rx.data_bytes = bytes;
+        cfg.tx.data_bytes = bytes;
+        tracing::info!(seed = cfg.seed, name = %cfg.name, model = %cfg.model, "cosim: new NIC testbench");
         let mut sim = Sim {
-            model: Model::new(&cfg.name),
+            model: Model::new(&cfg.name, cfg.model)?,
             cycle: 0,
             rst_n: false,
             mem: AxiMem::new(cfg.mem, storage)?,
@@ -153,6 +202,8 @@ impl<S: DmaStorage> Sim<S> {
             markers: DriverMarkers::default(),
             marker_probe: None,
             strobe_until: u64::MAX,
+            single_eval: !cfg.model.assertions,
+            after_edge: None,
         };
         sim.set_markers(&DriverMarkers::default());
         sim.step_n(cfg.reset_cycles)?;
@@ -169,9 +220,18 @@ impl<S: DmaStorage> Sim<S> {
         self.cycle
     }
 
-    /// One clock cycle: drive the models' outputs, eval with clk low, sample
-    /// the NIC's outputs, eval with clk high, advance the models from the
+    /// One clock cycle: drive the models' outputs onto the NIC's inputs,
+    /// sample the NIC's outputs, clock the NIC, advance the models from the
     /// sampled handshakes.
+    ///
+    /// Models with assertions take two evals: clk low (the new inputs settle
+    /// through the NIC's combinational logic), sample, clk high. They also
+    /// check the NIC's contract that no output depends combinationally on an
+    /// input (the outputs after clk low must equal those after the previous
+    /// clk high), which is what lets the models without assertions clock a
+    /// whole cycle in one eval ([`Model::cycle`]) after sampling the outputs
+    /// of the previous edge: same cycles, same transactions, about a third
+    /// less work per cycle.
     #[inline]
     pub fn step(&mut self) -> Result<(), SimError> {
         if let Some(e) = &self.halted {
@@ -184,41 +244,81 @@ impl<S: DmaStorage> Sim<S> {
             self.lower_strobe();
         }
         let cycle = self.cycle;
+        self.drive_inputs(cycle);
+        let o = if self.single_eval {
+            let o = self.sample();
+            self.eval_cycle()?;
+            o
+        } else {
+            self.model.ports_mut().set_clk_i(false);
+            self.eval()?;
+            let o = self.sample();
+            if let Some(prev) = self.after_edge.take() {
+                if prev != o {
+                    return Err(self.halt(SimError::CombPath {
+                        cycle,
+                        outputs: prev.changed(&o).join(", "),
+                    }));
+                }
+            }
+            self.model.ports_mut().set_clk_i(true);
+            self.eval()?;
+            self.after_edge = Some(self.sample());
+            o
+        };
+        if let Err(e) = self.mem.update(&o.m) {
+            return Err(self.halt(SimError::Axi(e)));
+        }
+        self.axil.update(&o.l);
+        self.rx.update(o.rx_ready);
+        if let Err(e) = self.tx.update(&o.txb, cycle) {
+            return Err(self.halt(SimError::Stream(e)));
+        }
+        self.irq.update(o.irq, cycle);
+        self.cycle = cycle + 1;
+        self.mem.storage_mut().on_cycle(self.cycle);
+        Ok(())
+    }
+
+    /// Every model drives its signals onto the NIC's inputs (`clk_i` aside).
+    #[inline(always)]
+    fn drive_inputs(&mut self, cycle: u64) {
         let mo = self.mem.drive(cycle);
         let lo = self.axil.drive();
         let so = self.rx.drive();
         let tready = self.tx.drive();
-        {
-            let p = self.model.ports_mut();
-            p.set_clk_i(false);
-            p.set_rst_ni(self.rst_n);
-            p.set_m_axi_awready_i(mo.awready);
-            p.set_m_axi_wready_i(mo.wready);
-            p.set_m_axi_arready_i(mo.arready);
-            p.set_m_axi_bvalid_i(mo.b.valid);
-            p.set_m_axi_bid_i_bits(u128::from(mo.b.id));
-            p.set_m_axi_bresp_i(mo.b.resp.bits());
-            p.set_m_axi_rvalid_i(mo.r.valid);
-            p.set_m_axi_rid_i_bits(u128::from(mo.r.id));
-            p.set_m_axi_rdata_i_bits(mo.r.data);
-            p.set_m_axi_rresp_i(mo.r.resp.bits());
-            p.set_m_axi_rlast_i(mo.r.last);
-            p.set_s_axil_awvalid_i(lo.awvalid);
-            p.set_s_axil_awaddr_i(lo.awaddr);
-            p.set_s_axil_wvalid_i(lo.wvalid);
-            p.set_s_axil_wdata_i(lo.wdata);
-            p.set_s_axil_wstrb_i(lo.wstrb);
-            p.set_s_axil_bready_i(lo.bready);
-            p.set_s_axil_arvalid_i(lo.arvalid);
-            p.set_s_axil_araddr_i(lo.araddr);
-            p.set_s_axil_rready_i(lo.rready);
-            p.set_s_axis_rx_tvalid_i(so.valid);
-            p.set_s_axis_rx_tdata_i_bits(so.data);
-            p.set_s_axis_rx_tkeep_i_bits(u128::from(so.keep));
-            p.set_s_axis_rx_tlast_i(so.last);
-            p.set_m_axis_tx_tready_i(tready);
-        }
-        self.eval()?;
+        let p = self.model.ports_mut();
+        p.set_rst_ni(self.rst_n);
+        p.set_m_axi_awready_i(mo.awready);
+        p.set_m_axi_wready_i(mo.wready);
+        p.set_m_axi_arready_i(mo.arready);
+        p.set_m_axi_bvalid_i(mo.b.valid);
+        p.set_m_axi_bid_i_bits(u128::from(mo.b.id));
+        p.set_m_axi_bresp_i(mo.b.resp.bits());
+        p.set_m_axi_rvalid_i(mo.r.valid);
+        p.set_m_axi_rid_i_bits(u128::from(mo.r.id));
+        p.set_m_axi_rdata_i_bits(mo.r.data);
+        p.set_m_axi_rresp_i(mo.r.resp.bits());
+        p.set_m_axi_rlast_i(mo.r.last);
+        p.set_s_axil_awvalid_i(lo.awvalid);
+        p.set_s_axil_awaddr_i(lo.awaddr);
+        p.set_s_axil_wvalid_i(lo.wvalid);
+        p.set_s_axil_wdata_i(lo.wdata);
+        p.set_s_axil_wstrb_i(lo.wstrb);
+        p.set_s_axil_bready_i(lo.bready);
+        p.set_s_axil_arvalid_i(lo.arvalid);
+        p.set_s_axil_araddr_i(lo.araddr);
+        p.set_s_axil_rready_i(lo.rready);
+        p.set_s_axis_rx_tvalid_i(so.valid);
+        p.set_s_axis_rx_tdata_i_bits(so.data);
+        p.set_s_axis_rx_tkeep_i_bits(u128::from(so.keep));
+        p.set_s_axis_rx_tlast_i(so.last);
+        p.set_m_axis_tx_tready_i(tready);
+    }
+
+    /// The NIC's outputs as the models see them before the edge.
+    #[inline(always)]
+    fn sample(&self) -> NicOutputs {
         let p = self.model.ports();
         let m = AxiMasterSignals {
             aw: AddrBeat {
@@ -262,22 +362,21 @@ impl<S: DmaStorage> Sim<S> {
             keep: p.m_axis_tx_tkeep_o_bits() as u16,
             last: p.m_axis_tx_tlast_o(),
         };
-        let rx_ready = p.s_axis_rx_tready_o();
-        let irq = p.irq_o();
-        self.model.ports_mut().set_clk_i(true);
-        self.eval()?;
-        if let Err(e) = self.mem.update(&m) {
-            return Err(self.halt(SimError::Axi(e)));
+        NicOutputs {
+            m,
+            l,
+            txb,
+            rx_ready: p.s_axis_rx_tready_o(),
+            irq: p.irq_o(),
         }
-        self.axil.update(&l);
-        self.rx.update(rx_ready);
-        if let Err(e) = self.tx.update(&txb, cycle) {
-            return Err(self.halt(SimError::Stream(e)));
+    }
+
+    #[inline]
+    fn eval_cycle(&mut self) -> Result<(), SimError> {
+        match self.model.cycle() {
+            None => Ok(()),
+            Some(rep) => self.report(rep),
         }
-        self.irq.update(irq, cycle);
-        self.cycle = cycle + 1;
-        self.mem.storage_mut().on_cycle(self.cycle);
-        Ok(())
     }
 
     #[inline]
@@ -636,5 +735,27 @@ impl<S: DmaStorage> std::fmt::Debug for Sim<S> {
             .field("seed", &self.seed)
             .field("mem", &self.mem)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changed_outputs_are_named_by_port_group() {
+        let a = NicOutputs {
+            m: AxiMasterSignals::default(),
+            l: AxilSlaveSignals::default(),
+            txb: AxisBeat::default(),
+            rx_ready: false,
+            irq: false,
+        };
+        assert!(a.changed(&a).is_empty());
+        let mut b = a;
+        b.rx_ready = true;
+        b.m.w.valid = true;
+        b.irq = true;
+        assert_eq!(a.changed(&b), ["m_axi_w*", "s_axis_rx_tready_o", "irq_o"]);
     }
 }

@@ -2,11 +2,12 @@
 //! parallel models, waveform windows.
 
 use cosim::bus::SparseMem;
-use cosim::{Model, Sim, SimConfig, PORTS};
+use cosim::{port_info, Model, ModelConfig, Sim, SimConfig};
 use nic_hw::regs;
 
 #[test]
 fn port_table_names_every_nic_port_and_markers() {
+    let ports = port_info(ModelConfig::default()).unwrap();
     for name in [
         "clk_i",
         "rst_ni",
@@ -16,15 +17,71 @@ fn port_table_names_every_nic_port_and_markers() {
         "s_axis_rx_tkeep_i",
         "drv_pool_inflight_i",
     ] {
-        assert!(PORTS.iter().any(|p| p.name == name), "{name}");
+        assert!(ports.iter().any(|p| p.name == name), "{name}");
     }
-    let awaddr = PORTS.iter().find(|p| p.name == "m_axi_awaddr_o").unwrap();
+    let awaddr = ports.iter().find(|p| p.name == "m_axi_awaddr_o").unwrap();
     assert_eq!((awaddr.input, awaddr.width), (false, 64));
-    let m = Model::new("TOP");
+    let mut m = Model::new("TOP", ModelConfig::default()).unwrap();
     // Ports are plain memory: an input written reads back without an eval.
-    let mut m = m;
     m.ports_mut().set_drv_pool_inflight_i(0xdead_beef);
     assert_eq!(m.ports().drv_pool_inflight_i(), 0xdead_beef);
+}
+
+#[test]
+fn every_variant_has_the_same_ports_with_its_own_data_width() {
+    let base = port_info(ModelConfig::default()).unwrap();
+    for cfg in ModelConfig::available() {
+        let ports = port_info(cfg).unwrap();
+        let names = |t: &[cosim::bridge::PortInfo]| {
+            let mut v: Vec<_> = t.iter().map(|p| (p.name, p.input)).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(names(ports), names(base), "{cfg}");
+        let width = |n: &str| ports.iter().find(|p| p.name == n).unwrap().width;
+        for data in [
+            "m_axi_wdata_o",
+            "m_axi_rdata_i",
+            "s_axis_rx_tdata_i",
+            "m_axis_tx_tdata_o",
+        ] {
+            assert_eq!(width(data), cfg.data_width, "{cfg}: {data}");
+        }
+        for strobe in ["m_axi_wstrb_o", "s_axis_rx_tkeep_i", "m_axis_tx_tkeep_o"] {
+            assert_eq!(width(strobe), cfg.data_width / 8, "{cfg}: {strobe}");
+        }
+        assert_eq!(width("m_axi_awaddr_o"), 64, "{cfg}");
+
+        // A wide input keeps exactly its width: bits above it are dropped.
+        let mut m = Model::new("TOP", cfg).unwrap();
+        m.ports_mut().set_s_axis_rx_tdata_i_bits(u128::MAX);
+        let mask = if cfg.data_width == 128 {
+            u128::MAX
+        } else {
+            (1u128 << cfg.data_width) - 1
+        };
+        assert_eq!(m.ports().s_axis_rx_tdata_i_bits(), mask, "{cfg}");
+        assert_eq!(m.ports().s_axis_rx_tdata_i_width(), cfg.data_width, "{cfg}");
+        assert_eq!(m.config(), cfg);
+    }
+}
+
+#[test]
+fn an_unbuilt_variant_is_a_typed_error() {
+    let cfg = ModelConfig {
+        data_width: 512,
+        assertions: true,
+    };
+    let Err(e) = Sim::new(
+        SimConfig {
+            model: cfg,
+            ..SimConfig::default()
+        },
+        SparseMem::new(),
+    ) else {
+        panic!("no 512-bit model is built");
+    };
+    assert!(e.to_string().contains("512-bit data"), "{e}");
 }
 
 fn id_and_cycles(seed: u64, n: u64) -> (u32, u64, u64) {

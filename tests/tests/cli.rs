@@ -142,6 +142,19 @@ fn run_options_override_the_scenario() {
     );
     let text = run_ok(&["frag_small", "--frames", "12", "--mode", "frag"]);
     assert!(text.contains("mode Frag"), "{text}");
+    let text = run_ok(&[
+        "rx_small",
+        "--frames",
+        "12",
+        "--data-width",
+        "128",
+        "--no-assertions",
+    ]);
+    assert!(
+        text.contains("nic       128-bit data, assertions off"),
+        "{text}"
+    );
+    assert!(text.contains("to the stack 12 frames"), "{text}");
 }
 
 #[test]
@@ -226,6 +239,11 @@ fn bad_option_values_are_bad_input() {
         (&["rx_small", "--coal-frames", "8"], "driver.coal_cycles"),
         (&["rx_small", "--size", "8"], "traffic.size"),
         (&["xdp_drop_flood", "--mode", "frag"], "driver.verdict"),
+        (
+            &["rx_small", "--data-width", "96"],
+            "nic.data_width` = 96: no NIC model with 96-bit data, assertions on is built into cosim (built: 64-bit data, assertions on;",
+        ),
+        (&["rx_small", "--data-width", "256"], "(set by --data-width)"),
     ] {
         let (e, out) = run_err(argv);
         assert_eq!(e.exit_code(), 2, "{argv:?}: {e}");

@@ -69,6 +69,7 @@ const TESTED: &[&str] = &[
     "slow_memory",
     "non_coherent",
     "echo",
+    "wide_datapath",
 ];
 
 #[test]
@@ -292,6 +293,82 @@ fn echo() {
         lens("sync_for_device", "DMA_BIDIRECTIONAL"),
         [(0, 64), (0, 594), (0, 1518)]
     );
+}
+
+#[test]
+fn wide_datapath() {
+    let r = snap("wide_datapath");
+    assert_eq!(r.config.model_config().data_width, 128);
+    // The same frames, pages and syncs as the 64-bit loopback scenario it
+    // copies; only the timing may differ.
+    let mut sc = Scenario::load("loopback").unwrap();
+    sc.nic = r.config.nic.clone();
+    sc.nic.data_width = 64;
+    let narrow = go(&sc);
+    assert_eq!(r.wire.stack_frames, 96);
+    assert_eq!(r.wire.stack_bytes, narrow.wire.stack_bytes);
+    assert_eq!(r.nic.get("hw_tx_frames"), 96);
+    for op in ["sync_for_device", "sync_for_cpu"] {
+        assert_eq!(
+            ranges_no_count(&r, op),
+            ranges_no_count(&narrow, op),
+            "{op}"
+        );
+    }
+    assert!(
+        r.cycles < narrow.cycles,
+        "128 bits per beat takes fewer cycles: {} vs {}",
+        r.cycles,
+        narrow.cycles
+    );
+}
+
+// ---- the model without assertions: one eval per cycle, same results ----------
+
+/// The fast models clock a cycle with one eval and sample the outputs of the
+/// previous edge; the checked models take two evals and check that no output
+/// depends combinationally on an input. Same RTL, so every cycle, every DMA
+/// transaction and every ledger entry must be the same.
+#[test]
+fn fast_model_runs_cycle_for_cycle_like_the_checked_model() {
+    for (name, width) in [
+        ("rx_imix", 64),
+        ("slow_memory", 64),
+        ("wide_datapath", 128),
+        ("xdp_tx_reflect", 128),
+        ("starvation", 128),
+    ] {
+        let mut sc = Scenario::load(name).unwrap();
+        sc.nic.data_width = width;
+        sc.nic.assertions = true;
+        let checked = go(&sc);
+        sc.nic.assertions = false;
+        let fast = go(&sc);
+        assert_eq!(
+            fast.cycles, checked.cycles,
+            "{name} at {width} bits: cycles"
+        );
+        assert_eq!(
+            fast.ledger_hash, checked.ledger_hash,
+            "{name} at {width} bits: ledger"
+        );
+        assert_eq!(
+            fast.dma_log_hash, checked.dma_log_hash,
+            "{name} at {width} bits: DMA log"
+        );
+        let strip = |r: &Report| {
+            r.render_snapshot()
+                .lines()
+                .filter(|l| !l.starts_with("nic       "))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(
+            strip(&fast),
+            strip(&checked),
+            "{name} at {width} bits: summary"
+        );
+    }
 }
 
 // ---- determinism ---------------------------------------------------------------

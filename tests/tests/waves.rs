@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use cosim::bus::{Backpressure, Dir, DmaRecord, Misbehave, Resp, SparseMem};
 use cosim::replay::{with_failure_waves, WaveFormat, WaveSpec};
 use cosim::waves::{self, Transaction};
-use cosim::{Chance, PoolStorage, Sim, SimConfig, SimError, SplitMix64};
+use cosim::{Chance, ModelConfig, PoolStorage, Sim, SimConfig, SimError, SplitMix64};
 use hostdriver::{Driver, DriverConfig};
 use nic_hw::regs;
 use nic_hw::wire::Descriptor;
@@ -153,7 +153,18 @@ fn assert_same(log: &[Key], got: &[Key]) {
 }
 
 fn traced_run(path: &Path, format: WaveFormat, window: Option<std::ops::Range<u64>>) -> Vec<Key> {
-    let mut sim = Sim::new(stress_cfg(61), SparseMem::new()).expect("sim");
+    traced_run_on(ModelConfig::default(), path, format, window)
+}
+
+fn traced_run_on(
+    model: ModelConfig,
+    path: &Path,
+    format: WaveFormat,
+    window: Option<std::ops::Range<u64>>,
+) -> Vec<Key> {
+    let mut cfg = stress_cfg(61);
+    cfg.model = model;
+    let mut sim = Sim::new(cfg, SparseMem::new()).expect("sim");
     let spec = WaveSpec {
         format,
         window,
@@ -194,6 +205,21 @@ fn decoded_transactions_equal_the_memory_models_dma_log_fst() {
             );
         }
     }
+}
+
+/// The 128-bit build, on the model without assertions (one eval per cycle,
+/// both clock phases dumped while a waveform is open).
+#[test]
+fn decoded_transactions_equal_the_dma_log_at_128_bits_on_the_fast_model() {
+    let dir = out_dir("log_fst_128");
+    let path = dir.join("run.fst");
+    let log = traced_run_on(ModelConfig::FAST, &path, WaveFormat::Fst, None);
+    assert!(log.len() > 50, "{} bursts", log.len());
+    let d = decode(&path);
+    assert_eq!(d.bus_bytes, 16);
+    assert_eq!(d.orphans, waves::dma::Orphans::default());
+    let got: Vec<Key> = d.transactions.iter().map(wave_key).collect();
+    assert_same(&log, &got);
 }
 
 #[test]

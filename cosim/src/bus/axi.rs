@@ -389,6 +389,8 @@ pub struct AxiMem<S> {
     n_reads: u64,
     n_writes: u64,
     log: Vec<DmaRecord>,
+    /// Data and strobe buffers of completed write bursts, for reuse.
+    spare: Vec<(Vec<u8>, Vec<u16>)>,
 }
 
 impl<S: DmaStorage> AxiMem<S> {
@@ -419,6 +421,7 @@ impl<S: DmaStorage> AxiMem<S> {
             reads: Vec::new(),
             writes: VecDeque::new(),
             early_w: VecDeque::new(),
+            spare: Vec::new(),
             bs: Vec::new(),
             out: AxiSlaveSignals::default(),
             r_cur: None,
@@ -804,12 +807,17 @@ impl<S: DmaStorage> AxiMem<S> {
             resp: Resp::Okay,
             fault: None,
         });
+        let (mut data, mut strb) = self.spare.pop().unwrap_or_default();
+        data.clear();
+        data.resize(usize::from(beats) * bw, 0);
+        strb.clear();
+        strb.resize(usize::from(beats), 0);
         self.writes.push_back(WriteBurst {
             txn,
             beats,
             received: 0,
-            data: vec![0; usize::from(beats) * bw],
-            strb: vec![0; usize::from(beats)],
+            data,
+            strb,
             injected,
             log: self.log.len() - 1,
         });
@@ -866,9 +874,7 @@ impl<S: DmaStorage> AxiMem<S> {
             });
         }
         let off = usize::from(beat) * bw;
-        for k in 0..bw {
-            wb.data[off + k] = (w.data >> (8 * k)) as u8;
-        }
+        wb.data[off..off + bw].copy_from_slice(&w.data.to_le_bytes()[..bw]);
         wb.strb[usize::from(beat)] = w.strb;
         wb.received += 1;
         if is_last {
@@ -895,7 +901,25 @@ impl<S: DmaStorage> AxiMem<S> {
                 let mut res = (Resp::Okay, None);
                 let lanes = usize::from(wb.beats) * bw;
                 let on = |k: usize| wb.strb[k / bw] & (1 << (k % bw)) != 0;
-                let mut k = 0;
+                // The usual burst: one run of strobed bytes (a partial first
+                // and last beat, full beats between): one storage write.
+                let first = wb.strb.iter().position(|&s| s != 0);
+                let last = wb.strb.iter().rposition(|&s| s != 0);
+                let mut k = lanes;
+                if let (Some(fb), Some(lb)) = (first, last) {
+                    let start = fb * bw + wb.strb[fb].trailing_zeros() as usize;
+                    let end = lb * bw + 16 - wb.strb[lb].leading_zeros() as usize;
+                    if strobed == (end - start) as u64 {
+                        if let Err(f) = self
+                            .storage
+                            .write(base + start as u64, &wb.data[start..end])
+                        {
+                            res = (f.resp, Some(f.to_string()));
+                        }
+                    } else {
+                        k = 0;
+                    }
+                }
                 while k < lanes {
                     if !on(k) {
                         k += 1;
@@ -926,6 +950,9 @@ impl<S: DmaStorage> AxiMem<S> {
             ready_at: self.cycle + u64::from(self.cfg.write_latency),
             log: wb.log,
         });
+        if self.spare.len() < 16 {
+            self.spare.push((wb.data, wb.strb));
+        }
     }
 }
 

@@ -158,13 +158,11 @@ impl AxisSource {
         }
         let bw = self.cfg.data_bytes;
         let n = (f.len() - self.pos).min(bw);
-        let mut data = 0u128;
-        for (k, b) in f[self.pos..self.pos + n].iter().enumerate() {
-            data |= u128::from(*b) << (8 * k);
-        }
+        let mut lanes = [0u8; 16];
+        lanes[..n].copy_from_slice(&f[self.pos..self.pos + n]);
         self.out = AxisBeat {
             valid: true,
-            data,
+            data: u128::from_le_bytes(lanes),
             keep: keep_mask(n),
             last: self.pos + n == f.len(),
         };
@@ -303,7 +301,7 @@ impl AxisSink {
             return Ok(());
         }
         let keep = b.keep & keep_mask(self.cfg.data_bytes);
-        if keep == 0 || keep & (keep + 1) != 0 {
+        if keep == 0 || keep & keep.wrapping_add(1) != 0 {
             return Err(AxisError::KeepNotContiguous {
                 cycle,
                 frame,

@@ -651,17 +651,20 @@ fn axil_master_reads_writes_and_names_registers_in_errors() {
 
 #[test]
 fn axis_source_to_sink_roundtrip_with_idles_and_backpressure() {
-    for seed in [3u64, 4, 5] {
+    // Both stream widths of the NIC: 8 and 16 bytes per beat (a full
+    // 16-byte beat has every tkeep bit set).
+    for (seed, data_bytes) in [(3u64, 8), (4, 8), (5, 16), (6, 16)] {
         let mut src = AxisSource::new(AxisSourceConfig {
             idle_between_frames: Chance::percent(30),
             seed,
+            data_bytes,
             ..Default::default()
         })
         .unwrap();
         let mut sink = AxisSink::new(AxisSinkConfig {
             stall: Chance::percent(40),
             seed,
-            ..Default::default()
+            data_bytes,
         })
         .unwrap();
         let frames: Vec<Vec<u8>> = [1usize, 7, 8, 9, 60, 61, 1518]

@@ -72,6 +72,14 @@ pub struct RunArgs {
     /// Send the frames of this pcap file instead of generated ones.
     #[arg(long, value_name = "PATH")]
     pub pcap_in: Option<PathBuf>,
+    /// The NIC's data path width, 64 or 128 bits (AXI_DATA_W: DMA bus and
+    /// MAC streams).
+    #[arg(long, value_name = "BITS")]
+    pub data_width: Option<u32>,
+    /// Run the NIC model built without its SystemVerilog assertions: about
+    /// 1.5x faster, but an RTL protocol bug then goes unreported.
+    #[arg(long)]
+    pub no_assertions: bool,
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -146,6 +154,12 @@ pub fn effective_scenario(args: &RunArgs) -> Result<Scenario, CliError> {
     if let Some(v) = args.coal_cycles {
         sc.driver.coal_cycles = v;
     }
+    if let Some(v) = args.data_width {
+        sc.nic.data_width = v;
+    }
+    if args.no_assertions {
+        sc.nic.assertions = false;
+    }
     if let Err(e) = sc.validate(&format!(
         "scenario {} with the command-line options",
         sc.name
@@ -183,6 +197,7 @@ pub fn effective_scenario(args: &RunArgs) -> Result<Scenario, CliError> {
                     "--coal-cycles",
                     args.coal_cycles.is_some(),
                 ),
+                ("nic.data_width", "--data-width", args.data_width.is_some()),
             ];
             if let Some((_, flag, _)) = set.iter().find(|(f, _, given)| f == field && *given) {
                 msg.push_str(&format!(" (set by {flag})"));

@@ -263,6 +263,7 @@ impl Report {
             c.memory.write_latency,
             c.memory.backpressure,
         );
+        let _ = writeln!(s, "nic       {}", c.model_config());
         let _ = writeln!(
             s,
             "wire      in {} frames / {} bytes, out {} frames / {} bytes; xmit {} frames / {} bytes; to the stack {} frames / {} bytes",

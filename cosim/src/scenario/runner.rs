@@ -220,6 +220,7 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
     let mut scfg = SimConfig {
         name: sc.name.clone(),
         seed: t.seed,
+        model: sc.model_config(),
         ..SimConfig::default()
     };
     scfg.mem.read_latency = m.read_latency;
