@@ -559,6 +559,7 @@ fn matrix_runs_scenarios_by_seeds_and_writes_junit() {
         frames: Some(16),
         jobs: Some(2),
         junit: Some(j.clone()),
+        ..MatrixArgs::default()
     };
     let mut out = Vec::new();
     let results = matrix::execute(&args, &mut out).unwrap();
@@ -586,6 +587,26 @@ fn matrix_runs_scenarios_by_seeds_and_writes_junit() {
     assert!(!j2.exists());
     assert!(matrix::parse_seeds("5..=2").is_err());
     assert!(matrix::parse_seeds("1,x").is_err());
+    // Every scenario on the fast 128-bit build.
+    let args = MatrixArgs {
+        scenarios: vec!["rx_imix".into(), "loopback".into()],
+        frames: Some(24),
+        data_width: Some(128),
+        no_assertions: true,
+        ..MatrixArgs::default()
+    };
+    let results = matrix::execute(&args, &mut Vec::new()).unwrap();
+    assert_eq!(results.len(), 2);
+    for r in &results {
+        let rep = r.outcome.as_ref().unwrap();
+        assert!(r.passed(), "{}", rep.render_human());
+        assert_eq!(
+            rep.config.model_config(),
+            cosim::ModelConfig::FAST,
+            "{}",
+            r.scenario
+        );
+    }
     let _ = std::fs::remove_dir_all(&d);
 }
 

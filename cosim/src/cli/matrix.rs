@@ -32,6 +32,13 @@ pub struct MatrixArgs {
     /// Write a JUnit XML report here.
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+    /// Run every scenario on the NIC build with this data width (64 or 128).
+    #[arg(long, value_name = "BITS")]
+    pub data_width: Option<u32>,
+    /// Run every scenario on the NIC build without assertions (faster; for
+    /// soak runs of a design that passes with them).
+    #[arg(long)]
+    pub no_assertions: bool,
 }
 
 /// A list of seeds.
@@ -178,6 +185,8 @@ pub fn execute(args: &MatrixArgs, out: &mut dyn Write) -> Result<Vec<JobResult>,
                 scenario: name.clone(),
                 frames: args.frames,
                 seed,
+                data_width: args.data_width,
+                no_assertions: args.no_assertions,
                 ..RunArgs::default()
             };
             jobs.push(effective_scenario(&ra)?);
