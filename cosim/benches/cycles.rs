@@ -1,14 +1,17 @@
 //! Simulated cycles per second of the Rust-driven NIC model with every bus
 //! model active, next to the pure C++ Verilator harness (`rtl/harness`,
 //! `tb_nic --bench N`) driving the same RTL with the same traffic, measured
-//! in the same run. Not a test: run with
+//! in the same run. Two pairs: the default build (64-bit, assertions, two
+//! evals per cycle on both sides), and the fast build (128-bit, no
+//! assertions; the harness still takes two evals per cycle, `cosim` one). Not
+//! a test: run with
 //!
 //! ```text
 //! cargo bench -p cosim --bench cycles            # N = 100000 frames, 3 rounds
 //! COSIM_BENCH_FRAMES=20000 COSIM_BENCH_ROUNDS=1 cargo bench -p cosim --bench cycles
 //! ```
 //!
-//! Traffic (mirrors the header of rtl/harness/tb_nic.cpp): 64-bit data,
+//! Traffic (mirrors the header of rtl/harness/tb_nic.cpp): 64- or 128-bit data,
 //! memory read latency 10, write latency 4, no backpressure, no errors; RX
 //! ring of 256 descriptors (2048-byte buffers at 0x2000_0000 + i*2048),
 //! completion ring at 0x1001_0000, IRQ masked; 64-byte frames back to back;
@@ -21,7 +24,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use cosim::bus::SparseMem;
-use cosim::{Sim, SimConfig};
+use cosim::{ModelConfig, Sim, SimConfig};
 use nic_hw::regs;
 use nic_hw::wire::{Completion, Descriptor};
 
@@ -41,9 +44,11 @@ impl Run {
     }
 }
 
-fn rust_run(frames: u64) -> Run {
+fn rust_run(frames: u64, model: ModelConfig, check_outputs: bool) -> Run {
     let mut cfg = SimConfig {
         seed: 1,
+        model,
+        check_registered_outputs: check_outputs,
         ..SimConfig::default()
     };
     cfg.mem.read_latency = 10;
@@ -118,16 +123,18 @@ fn rust_run(frames: u64) -> Run {
     }
 }
 
-fn harness_bin(root: &Path) -> PathBuf {
+fn harness_bin(root: &Path, model: ModelConfig) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
-    let obj = target.join("rtl-harness-bench/w64");
+    let obj = target.join(format!("rtl-harness-bench/{}", model.short_name()));
     let st = Command::new("make")
         .arg("-s")
         .arg("-C")
         .arg(root.join("rtl/harness"))
         .arg("build")
+        .arg(format!("W={}", model.data_width))
+        .arg(format!("ASSERT={}", u8::from(model.assertions)))
         .arg(format!("OBJ={}", obj.display()))
         .status()
         .expect("run make for rtl/harness");
@@ -174,31 +181,47 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(if bench_mode { 3 } else { 1 });
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let bin = harness_bin(&root);
     println!("cosim cycles bench: {frames} RX frames of 64 bytes, {rounds} round(s), alternating C++ / Rust");
-    let (mut best_cpp, mut best_rust) = (0f64, 0f64);
-    let mut ratios = Vec::new();
-    for round in 0..rounds {
-        let c = cpp_run(&bin, frames);
-        let r = rust_run(frames);
+    for (model, check) in [
+        (ModelConfig::default(), true),
+        (ModelConfig::default(), false),
+        (ModelConfig::FAST, false),
+    ] {
+        let bin = harness_bin(&root, model);
         println!(
-            "round {round}: C++ {} cycles in {:.3} s = {:.0} cycles/s | Rust {} cycles in {:.3} s = {:.0} cycles/s | ratio {:.3}",
-            c.cycles,
-            c.seconds,
-            c.rate(),
-            r.cycles,
-            r.seconds,
-            r.rate(),
-            r.rate() / c.rate()
+            "-- {model} ({}){}",
+            model.short_name(),
+            if model.assertions && !check {
+                ", registered-outputs check off (like for like with the C++ loop)"
+            } else {
+                ""
+            }
         );
-        ratios.push(r.rate() / c.rate());
-        best_cpp = best_cpp.max(c.rate());
-        best_rust = best_rust.max(r.rate());
+        let (mut best_cpp, mut best_rust) = (0f64, 0f64);
+        let mut ratios = Vec::new();
+        for round in 0..rounds {
+            let c = cpp_run(&bin, frames);
+            let r = rust_run(frames, model, check);
+            assert_eq!(c.cycles, r.cycles, "both sides simulate the same traffic");
+            println!(
+                "round {round}: C++ {} cycles in {:.3} s = {:.0} cycles/s | Rust {} cycles in {:.3} s = {:.0} cycles/s | ratio {:.3}",
+                c.cycles,
+                c.seconds,
+                c.rate(),
+                r.cycles,
+                r.seconds,
+                r.rate(),
+                r.rate() / c.rate()
+            );
+            ratios.push(r.rate() / c.rate());
+            best_cpp = best_cpp.max(c.rate());
+            best_rust = best_rust.max(r.rate());
+        }
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "best: C++ {best_cpp:.0} cycles/s, Rust {best_rust:.0} cycles/s, ratio of bests Rust/C++ = {:.3}; median per-round ratio {:.3}",
+            best_rust / best_cpp,
+            ratios[ratios.len() / 2]
+        );
     }
-    ratios.sort_by(f64::total_cmp);
-    println!(
-        "best: C++ {best_cpp:.0} cycles/s, Rust {best_rust:.0} cycles/s, ratio of bests Rust/C++ = {:.3}; median per-round ratio {:.3}",
-        best_rust / best_cpp,
-        ratios[ratios.len() / 2]
-    );
 }

@@ -12,6 +12,10 @@ pub const NET_SKB_PAD: u32 = 64;
 /// `build_skb` needs after the frame.
 pub const SKB_SHARED_INFO_SIZE: u32 = 320;
 
+/// Highest RX page order the driver accepts (32 KiB pages, enough for a
+/// MAX_FRAME_CAP frame with headroom and tailroom).
+pub const MAX_RX_PAGE_ORDER: u32 = 3;
+
 /// How RX buffers are carved out of pages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RxMode {
@@ -62,6 +66,10 @@ pub struct DriverConfig {
     pub max_frame_len: u32,
     /// Buffer layout.
     pub rx_mode: RxMode,
+    /// Order of the RX pool's pages (`page_pool_params.order`): 0 for 4 KiB
+    /// pages, 2 for 16 KiB compound pages (jumbo frames in one buffer, or
+    /// more fragments per page), up to [`MAX_RX_PAGE_ORDER`].
+    pub rx_page_order: u32,
     /// Create the RX pool with `PP_FLAG_DMA_SYNC_DEV` (the pool syncs
     /// recycled pages for the device) instead of syncing in the driver.
     pub pool_sync_dev: bool,
@@ -98,6 +106,7 @@ impl Default for DriverConfig {
             tailroom: SKB_SHARED_INFO_SIZE,
             max_frame_len: 1518,
             rx_mode: RxMode::Page,
+            rx_page_order: 0,
             pool_sync_dev: true,
             budget: 64,
             coal_frames: 1,
@@ -119,10 +128,15 @@ impl DriverConfig {
         self.headroom + self.max_frame_len + self.tailroom
     }
 
+    /// Bytes of one RX pool page (`PAGE_SIZE << rx_page_order`).
+    pub fn rx_page_bytes(&self) -> u32 {
+        (PAGE_SIZE as u32) << self.rx_page_order.min(MAX_RX_PAGE_ORDER)
+    }
+
     /// Bytes the device may write into a page-mode buffer (after headroom,
     /// before tailroom).
     pub fn page_buf_len(&self) -> u32 {
-        PAGE_SIZE as u32 - self.headroom - self.tailroom
+        self.rx_page_bytes() - self.headroom - self.tailroom
     }
 
     /// Checks every field against the register map's limits.
@@ -161,11 +175,18 @@ impl DriverConfig {
                 "MAX_FRAME_LEN accepts 14..=MAX_FRAME_CAP",
             );
         }
-        if (self.headroom + self.tailroom + self.max_frame_len) as usize > PAGE_SIZE {
+        if self.rx_page_order > MAX_RX_PAGE_ORDER {
+            return bad(
+                "rx_page_order",
+                self.rx_page_order.to_string(),
+                "RX pages of order 0..=3 (4 to 32 KiB)",
+            );
+        }
+        if self.headroom + self.tailroom + self.max_frame_len > self.rx_page_bytes() {
             return bad(
                 "max_frame_len",
                 self.max_frame_len.to_string(),
-                "headroom + max_frame_len + tailroom must fit one page (no multi-buffer frames)",
+                "headroom + max_frame_len + tailroom must fit one RX page (no multi-buffer frames; a larger rx_page_order makes room)",
             );
         }
         if self.budget == 0 {

@@ -6,8 +6,8 @@ use nic_hw::regs::{self, cpl_layout, ctrl, irq_status, status};
 use nic_hw::wire::{Completion, CplStatus, Descriptor};
 use pool::{
     CoherentBuf, DestroyOutcome, DmaAddr, DmaAttrs, DmaDev, DmaDirection, DmaError, HostAddr,
-    HostMemory, PagePool, PagePoolHandle, PagePoolParams, PagePoolStats, PpPage, PAGE_SIZE,
-    PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV,
+    HostMemory, PagePool, PagePoolHandle, PagePoolParams, PagePoolStats, PpPage, PP_FLAG_DMA_MAP,
+    PP_FLAG_DMA_SYNC_DEV,
 };
 
 use crate::config::{DriverConfig, RxMode};
@@ -388,8 +388,8 @@ impl<D: NicDevice> Driver<D> {
         };
         let max_len = match cfg.rx_mode {
             RxMode::Page => cfg.page_buf_len(),
-            // Every fragment's data area lies in [headroom, PAGE_SIZE).
-            RxMode::Frag => PAGE_SIZE as u32 - cfg.headroom,
+            // Every fragment's data area lies in [headroom, page bytes).
+            RxMode::Frag => cfg.rx_page_bytes() - cfg.headroom,
         };
         let mut flags = PP_FLAG_DMA_MAP;
         if cfg.pool_sync_dev {
@@ -404,6 +404,7 @@ impl<D: NicDevice> Driver<D> {
             offset: cfg.headroom,
             netdev: Some(cfg.ifindex),
             pool_size: cfg.pool_size,
+            order: cfg.rx_page_order,
             ..PagePoolParams::new(&self.mem)
         })
         .map_err(|source| DriverError::Pool {
@@ -1022,7 +1023,7 @@ impl<D: NicDevice> Driver<D> {
                 page: pool.dev_alloc_pages()?,
                 page_off: 0,
                 buf_len: cfg.page_buf_len(),
-                truesize: PAGE_SIZE as u32,
+                truesize: cfg.rx_page_bytes(),
             }),
             RxMode::Frag => {
                 let mut off = 0;

@@ -35,7 +35,7 @@ pub mod skb;
 pub mod stats;
 pub mod xdp;
 
-pub use config::{DriverConfig, RxMode, TestSwitches};
+pub use config::{DriverConfig, RxMode, TestSwitches, MAX_RX_PAGE_ORDER};
 pub use driver::{CloseReport, Driver, NapiEvent, PollOutcome};
 pub use error::{DevError, DriverError, MmioOp, TxError};
 pub use skb::{

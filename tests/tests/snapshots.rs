@@ -70,6 +70,7 @@ const TESTED: &[&str] = &[
     "non_coherent",
     "echo",
     "wide_datapath",
+    "jumbo",
 ];
 
 #[test]
@@ -231,18 +232,44 @@ fn numa_waive() {
 #[test]
 fn high_order() {
     let r = snap("high_order");
+    // Both pools hand out order-2 (16 KiB) pages.
+    for pool in ["rx", "stack-copy"] {
+        let st = r.pool(pool).expect(pool).stats;
+        assert!(st.alloc_slow_high_order > 0, "{pool}: {st:?}");
+        assert_eq!(st.alloc_slow, 0, "{pool}: no order-0 allocation");
+    }
+    // Fragments of 2094 bytes are carved out of 16 KiB pages: the pool
+    // syncs from the offset to the end of the page for the device.
+    assert_eq!(ranges_no_count(&r, "sync_for_device"), [(256, 16384 - 256)]);
+}
+
+#[test]
+fn jumbo() {
+    let r = snap("jumbo");
+    assert_eq!(r.wire.stack_frames, 96);
+    // One frame per 16 KiB page: the whole buffer synced for the device, up
+    // to headroom + 9216 bytes for the CPU.
     assert_eq!(
-        r.pool("rx").expect("rx pool").stats.alloc_slow_high_order,
-        0,
-        "the driver's pools are order 0"
+        ranges_no_count(&r, "sync_for_device"),
+        [(256, 16384 - 256 - 320)]
     );
+    let cpu = ranges_no_count(&r, "sync_for_cpu");
+    assert!(cpu
+        .iter()
+        .all(|&(off, len)| off == 0 && (256 + 4000..=256 + 9216).contains(&len)));
     assert!(
-        r.pool("stack-copy")
-            .expect("stack copy pool")
-            .stats
-            .alloc_slow_high_order
-            > 0
+        cpu.iter().any(|&(_, len)| len > 4096),
+        "syncs beyond one 4 KiB page"
     );
+    // The NIC never lets a burst cross 4 KiB: a frame of 4000..=9216 bytes
+    // takes two to four payload bursts.
+    let bursts = r.dma.write_bursts.get("rx_data");
+    assert!(
+        (2 * 96..=4 * 96).contains(&bursts),
+        "{bursts} payload bursts"
+    );
+    let pp = r.pool("rx").expect("rx pool").stats;
+    assert!(pp.alloc_slow_high_order > 0 && pp.alloc_slow == 0, "{pp:?}");
 }
 
 #[test]

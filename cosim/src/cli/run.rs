@@ -50,6 +50,10 @@ pub struct RunArgs {
     /// sync moves them).
     #[arg(long)]
     pub non_coherent: bool,
+    /// Order of the RX pool's pages: 0 (4 KiB) to 3 (32 KiB); jumbo frames
+    /// need 2 or more.
+    #[arg(long)]
+    pub page_order: Option<u32>,
     /// NAPI budget.
     #[arg(long)]
     pub budget: Option<u32>,
@@ -145,6 +149,9 @@ pub fn effective_scenario(args: &RunArgs) -> Result<Scenario, CliError> {
     if args.non_coherent {
         sc.memory.coherent = false;
     }
+    if let Some(v) = args.page_order {
+        sc.driver.page_order = v;
+    }
     if let Some(v) = args.budget {
         sc.driver.budget = v;
     }
@@ -170,6 +177,11 @@ pub fn effective_scenario(args: &RunArgs) -> Result<Scenario, CliError> {
                 ("traffic.frames", "--frames", args.frames.is_some()),
                 ("traffic.size", "--size", args.size.is_some()),
                 ("driver.mode", "--mode", args.mode.is_some()),
+                (
+                    "driver.page_order",
+                    "--page-order",
+                    args.page_order.is_some(),
+                ),
                 ("driver.verdict", "--verdict", args.verdict.is_some()),
                 (
                     "memory.read_latency",

@@ -82,6 +82,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "wide_datapath",
         include_str!("../../scenarios/wide_datapath.toml"),
     ),
+    ("jumbo", include_str!("../../scenarios/jumbo.toml")),
 ];
 
 /// A scenario file that is missing, unreadable, malformed or out of range.
@@ -339,6 +340,8 @@ impl Default for Traffic {
 pub struct DriverSection {
     /// Buffer layout.
     pub mode: Mode,
+    /// Order of the RX pool's pages: 0 (4 KiB) ..= 3 (32 KiB).
+    pub page_order: u32,
     /// XDP verdict for every frame.
     pub verdict: Verdict,
     /// RX_HEADROOM (the pool's offset).
@@ -391,6 +394,7 @@ impl Default for DriverSection {
         let d = hostdriver::DriverConfig::default();
         Self {
             mode: Mode::Page,
+            page_order: d.rx_page_order,
             verdict: Verdict::None,
             headroom: d.headroom,
             tailroom: d.tailroom,
@@ -619,6 +623,7 @@ impl Scenario {
                 Mode::Page => hostdriver::RxMode::Page,
                 Mode::Frag => hostdriver::RxMode::Frag,
             },
+            rx_page_order: d.page_order,
             pool_sync_dev: d.pool_sync_dev,
             budget: d.budget as usize,
             coal_frames: d.coal_frames,
@@ -703,6 +708,7 @@ impl Scenario {
                 "tx_ring_size" => "driver.tx_ring",
                 "headroom" => "driver.headroom",
                 "max_frame_len" => "driver.max_frame_len",
+                "rx_page_order" => "driver.page_order",
                 _ => "driver",
             };
             return bad(field, value, why);

@@ -247,11 +247,12 @@ impl Report {
         let c = &self.config;
         let _ = writeln!(
             s,
-            "config    {:?} {} frames, size {}, mode {:?}, verdict {:?}, headroom {}, max_frame_len {}, budget {}, coalesce {}/{}, {} memory, latency r{}/w{}, backpressure {}%",
+            "config    {:?} {} frames, size {}, mode {:?}, page order {}, verdict {:?}, headroom {}, max_frame_len {}, budget {}, coalesce {}/{}, {} memory, latency r{}/w{}, backpressure {}%",
             c.traffic.direction,
             c.traffic.frames,
             c.traffic.size,
             c.driver.mode,
+            c.driver.page_order,
             c.driver.verdict,
             c.driver.headroom,
             c.driver.max_frame_len,
