@@ -276,7 +276,24 @@ fn main() {
         gen_cpp_variants(&model_dirs),
     )
     .unwrap();
-    std::fs::write(out_dir.join("variants.rs"), gen_rust_variants()).unwrap();
+    let ico_outputs: Vec<Vec<String>> = VARIANTS
+        .iter()
+        .zip(&model_dirs)
+        .zip(&tables)
+        .map(|((v, dir), t)| {
+            let outs: Vec<&str> = t.iter().filter(|p| !p.input).map(|p| p.name.as_str()).collect();
+            let ico = outputs_in_ico(dir, v.prefix, &outs);
+            if !ico.is_empty() {
+                println!(
+                    "cargo:warning=cosim: {}: output(s) {} are computed in the input-combinational region (they may depend on inputs combinationally): this build clocks with two evals per cycle",
+                    v.prefix,
+                    ico.join(", ")
+                );
+            }
+            ico
+        })
+        .collect();
+    std::fs::write(out_dir.join("variants.rs"), gen_rust_variants(&ico_outputs)).unwrap();
 
     // ---- bridge + shim + models + runtime in one archive (the runtime
     // calls the hooks defined in the shim, so they must not be split across
@@ -951,16 +968,105 @@ fn gen_cpp_variants(model_dirs: &[PathBuf]) -> String {
     s
 }
 
+/// The output ports a Verilated model computes in its input-combinational
+/// region (the `___ico_*` functions and every function they call): exactly
+/// the outputs that may depend combinationally on an input. Empty means every
+/// output is a function of registers only, which makes the single-eval cycle
+/// exact.
+fn outputs_in_ico(model_dir: &Path, prefix: &str, outputs: &[&str]) -> Vec<String> {
+    // Every function body of the model's root class, by name.
+    let root = format!("{prefix}___024root___");
+    let mut bodies: std::collections::HashMap<String, String> = Default::default();
+    for f in list_files(model_dir) {
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        if !name.ends_with(".cpp") || name.ends_with("__ALL.cpp") {
+            continue;
+        }
+        let text = read(&f);
+        let mut cur: Option<(String, String)> = None;
+        for line in text.lines() {
+            if let Some((_, body)) = cur.as_mut() {
+                body.push_str(line);
+                body.push('\n');
+                if line == "}" {
+                    let (n, b) = cur.take().unwrap();
+                    bodies.insert(n, b);
+                }
+                continue;
+            }
+            let sig = line.strip_prefix("VL_INLINE_OPT ").unwrap_or(line);
+            if let Some(rest) = sig.strip_prefix("void ") {
+                if let Some(open) = rest.find('(') {
+                    let fname = &rest[..open];
+                    if fname.starts_with(&root) && line.ends_with('{') {
+                        cur = Some((fname.to_string(), String::new()));
+                    }
+                }
+            }
+        }
+    }
+    // The ico functions and their callees, transitively.
+    let mut todo: Vec<String> = bodies
+        .keys()
+        .filter(|n| n.contains("___ico_"))
+        .cloned()
+        .collect();
+    let mut seen: std::collections::HashSet<String> = Default::default();
+    while let Some(n) = todo.pop() {
+        if !seen.insert(n.clone()) {
+            continue;
+        }
+        let body = &bodies[&n];
+        let mut at = 0;
+        while let Some(i) = body[at..].find(&root) {
+            let start = at + i;
+            let end = body[start..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .map_or(body.len(), |e| start + e);
+            let callee = &body[start..end];
+            if bodies.contains_key(callee) && !seen.contains(callee) {
+                todo.push(callee.to_string());
+            }
+            at = end;
+        }
+    }
+    let mut found = Vec::new();
+    for out in outputs {
+        let pat = format!("vlSelf->{out}");
+        let assigned = seen.iter().any(|n| {
+            bodies[n].lines().any(|l| {
+                let Some(i) = l.find(&pat) else {
+                    return false;
+                };
+                let rest = &l[i + pat.len()..];
+                if rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+                    return false; // a longer name
+                }
+                let rest = match rest.strip_prefix('[') {
+                    Some(r) => r.split_once(']').map_or("", |(_, after)| after),
+                    None => rest,
+                };
+                let rest = rest.trim_start();
+                rest.starts_with('=') && !rest.starts_with("==")
+            })
+        });
+        if assigned {
+            found.push(out.to_string());
+        }
+    }
+    found
+}
+
 /// Rust: `VARIANTS`, in the same order.
-fn gen_rust_variants() -> String {
+fn gen_rust_variants(ico_outputs: &[Vec<String>]) -> String {
     let mut s = String::from(
         "// Generated by cosim/build.rs. Do not edit.\n\n/// The model variants built into this library, by index.\npub const VARIANTS: &[VariantInfo] = &[\n",
     );
-    for v in VARIANTS {
+    for (v, ico) in VARIANTS.iter().zip(ico_outputs) {
         let _ = writeln!(
             s,
-            "    VariantInfo {{ class: \"{}\", data_width: {}, assertions: {} }},",
-            v.prefix, v.data_w, v.assertions
+            "    VariantInfo {{ class: \"{}\", data_width: {}, assertions: {}, comb_outputs: &{:?} }},",
+            v.prefix, v.data_w, v.assertions, ico
         );
     }
     s.push_str("];\n");

@@ -31,10 +31,15 @@ pub struct SimConfig {
     pub reset_cycles: u64,
     /// Cycles a register access may take before [`AxilError::Timeout`].
     pub axil_timeout: u64,
-    /// On a model with assertions (two evals per cycle), check every cycle
-    /// that no NIC output changed with the inputs before the clock edge
-    /// ([`SimError::CombPath`]). It costs one more read of the outputs per
-    /// cycle; off, the two-eval scheme matches a plain C++ Verilator loop.
+    /// Clock a model without assertions with two evals per cycle (clk low,
+    /// clk high) like the models with assertions, instead of one. Same
+    /// results cycle for cycle (a test compares the hashes of whole runs);
+    /// for debugging and comparisons.
+    pub two_evals: bool,
+    /// With two evals per cycle, check every cycle that no NIC output
+    /// changed with the inputs before the edge ([`SimError::CombPath`]). It
+    /// costs one more read of the outputs per cycle; off, the loop matches a
+    /// plain C++ Verilator loop (benchmarks).
     pub check_registered_outputs: bool,
 }
 
@@ -49,6 +54,7 @@ impl Default for SimConfig {
             tx: AxisSinkConfig::default(),
             reset_cycles: 8,
             axil_timeout: 1000,
+            two_evals: false,
             check_registered_outputs: true,
         }
     }
@@ -188,6 +194,17 @@ impl<S: DmaStorage> Sim<S> {
         cfg.mem.seed = rng.fork(1).next_u64();
         cfg.rx.seed = rng.fork(2).next_u64();
         cfg.tx.seed = rng.fork(3).next_u64();
+        // Assertions need the clk-low eval: Verilator 5.006 takes the values
+        // a concurrent assertion samples at the edge from the eval before it.
+        let info = cfg.model.info()?;
+        let single_eval = !cfg.model.assertions && info.registered_outputs() && !cfg.two_evals;
+        if !info.registered_outputs() {
+            tracing::warn!(
+                model = %cfg.model,
+                outputs = ?info.comb_outputs,
+                "cosim: NIC outputs depend combinationally on inputs: two evals per cycle"
+            );
+        }
         let bytes = cfg.model.data_bytes();
         cfg.mem.data_bytes = bytes;
         cfg.rx.data_bytes = bytes;
@@ -210,9 +227,11 @@ impl<S: DmaStorage> Sim<S> {
             markers: DriverMarkers::default(),
             marker_probe: None,
             strobe_until: u64::MAX,
-            single_eval: !cfg.model.assertions,
+            single_eval,
             after_edge: None,
-            check_outputs: cfg.check_registered_outputs,
+            check_outputs: !single_eval
+                && info.registered_outputs()
+                && cfg.check_registered_outputs,
         };
         sim.set_markers(&DriverMarkers::default());
         sim.step_n(cfg.reset_cycles)?;
@@ -234,13 +253,15 @@ impl<S: DmaStorage> Sim<S> {
     /// sampled handshakes.
     ///
     /// Models with assertions take two evals: clk low (the new inputs settle
-    /// through the NIC's combinational logic), sample, clk high. They also
-    /// check the NIC's contract that no output depends combinationally on an
-    /// input (the outputs after clk low must equal those after the previous
-    /// clk high), which is what lets the models without assertions clock a
-    /// whole cycle in one eval ([`Model::cycle`]) after sampling the outputs
-    /// of the previous edge: same cycles, same transactions, about a third
-    /// less work per cycle.
+    /// through the NIC's combinational logic, and the values the assertions
+    /// sample at the edge are taken), sample the outputs, clk high. They also
+    /// check every cycle that the outputs after clk low equal those after
+    /// the previous clk high: the NIC's contract that no output depends
+    /// combinationally on an input, which `cosim/build.rs` also verifies in
+    /// the generated C++. That contract lets the models without assertions
+    /// sample the outputs of the previous edge and clock a whole cycle with
+    /// one eval ([`Model::cycle`]): same cycles, same transactions, about a
+    /// third less work per cycle.
     #[inline]
     pub fn step(&mut self) -> Result<(), SimError> {
         if let Some(e) = &self.halted {

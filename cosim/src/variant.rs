@@ -22,6 +22,18 @@ pub struct VariantInfo {
     pub data_width: u32,
     /// Whether the SVA are compiled in (`--assert`).
     pub assertions: bool,
+    /// Output ports Verilator computes from the inputs combinationally
+    /// (assigned in the model's input-combinational region), found by
+    /// `cosim/build.rs` in the generated C++. Empty: every output is a
+    /// function of registers only, and a cycle takes one eval.
+    pub comb_outputs: &'static [&'static str],
+}
+
+impl VariantInfo {
+    /// No output depends combinationally on an input.
+    pub fn registered_outputs(&self) -> bool {
+        self.comb_outputs.is_empty()
+    }
 }
 
 include!(concat!(env!("OUT_DIR"), "/variants.rs"));
@@ -65,6 +77,11 @@ impl ModelConfig {
             data_width: v.data_width,
             assertions: v.assertions,
         })
+    }
+
+    /// The built variant's description.
+    pub fn info(&self) -> Result<&'static VariantInfo, UnknownModel> {
+        Ok(&VARIANTS[self.variant()?])
     }
 
     /// Index of the matching built variant.

@@ -152,3 +152,18 @@ fn waves_for_a_cycle_window_only() {
     assert!(e.to_string().contains("cannot create waveform file"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The NIC's registered-outputs contract, as `cosim/build.rs` finds it in
+/// the generated C++: no output is computed in the input-combinational
+/// region. The builds without assertions rely on it for one eval per cycle.
+#[test]
+fn every_build_has_registered_outputs() {
+    for cfg in ModelConfig::available() {
+        let info = cfg.info().unwrap();
+        assert!(
+            info.registered_outputs(),
+            "{cfg}: output(s) {:?} depend combinationally on inputs",
+            info.comb_outputs
+        );
+    }
+}

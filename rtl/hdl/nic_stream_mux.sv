@@ -55,16 +55,29 @@ module nic_stream_mux
   logic disc_q, disc_d;       // discarding the rest of a cut frame (hard reset only)
   logic sw, x_hs;
 
+  // The external RX ready depends on state only (registered outputs: no
+  // combinational path from an input of nic_top to an output), so it has a
+  // block of its own that reads no stream input.
   always_comb begin
     sw = (lb_req_i != lb_q);
     tx_hold_o = sw;
+    if (disc_q) begin
+      s_rx_tready_o = 1'b1;                       // resync: swallow the cut frame
+    end else if (sw && !xmid_q) begin
+      s_rx_tready_o = 1'b0;                       // no new frame while switching
+    end else if (lb_q) begin
+      s_rx_tready_o = 1'b1;                       // loopback: drop external frames
+    end else begin
+      s_rx_tready_o = f_tready_i;
+    end
+  end
 
+  always_comb begin
     // defaults: normal mode
     f_tdata_o = s_rx_tdata_i;
     f_tkeep_o = s_rx_tkeep_i;
     f_tlast_o = s_rx_tlast_i;
     f_tvalid_o = 1'b0;
-    s_rx_tready_o = 1'b0;
     m_tx_tdata_o = t_tdata_i;
     m_tx_tkeep_o = t_tkeep_i;
     m_tx_tlast_o = t_tlast_i;
@@ -83,17 +96,13 @@ module nic_stream_mux
       t_tready_o    = m_tx_tready_i;
     end
 
-    // external RX side
-    if (disc_q) begin
-      s_rx_tready_o = 1'b1;                       // resync: swallow the cut frame
-    end else if (sw && !xmid_q) begin
-      s_rx_tready_o = 1'b0;                       // no new frame while switching
+    // external RX side (s_rx_tready_o above)
+    if (disc_q || (sw && !xmid_q)) begin
+      // swallowing a cut frame, or holding new frames while switching
     end else if (lb_q) begin
-      s_rx_tready_o = 1'b1;                       // loopback: drop external frames
-      drop_off_o    = s_rx_tvalid_i && s_rx_tlast_i;
+      drop_off_o = s_rx_tvalid_i && s_rx_tlast_i;  // loopback: drop external frames
     end else begin
-      f_tvalid_o    = s_rx_tvalid_i;
-      s_rx_tready_o = f_tready_i;
+      f_tvalid_o = s_rx_tvalid_i;
     end
     x_hs = s_rx_tvalid_i && s_rx_tready_o;
 

@@ -84,6 +84,11 @@ pub struct RunArgs {
     /// 1.5x faster, but an RTL protocol bug then goes unreported.
     #[arg(long)]
     pub no_assertions: bool,
+    /// With --no-assertions: clock the NIC with two evals per cycle like the
+    /// build with assertions, and check every cycle that no output changed
+    /// with the inputs (debugging; same results, slower).
+    #[arg(long)]
+    pub two_evals: bool,
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -353,6 +358,7 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write) -> Result<Report, CliError> 
         frames,
         no_ledger: false,
         progress,
+        two_evals: args.two_evals,
     };
     tracing::info!(scenario = %sc.name, seed = sc.traffic.seed, "cosim run");
     let result = scenario::run(&sc, opts);

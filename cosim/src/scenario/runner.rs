@@ -61,6 +61,9 @@ pub struct RunOptions<'a> {
     pub no_ledger: bool,
     /// Progress callback.
     pub progress: Option<ProgressFn<'a>>,
+    /// Clock a model without assertions with two evals per cycle too
+    /// ([`SimConfig::two_evals`]).
+    pub two_evals: bool,
 }
 
 /// A run that could not start.
@@ -221,6 +224,7 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
         name: sc.name.clone(),
         seed: t.seed,
         model: sc.model_config(),
+        two_evals: opts.two_evals,
         ..SimConfig::default()
     };
     scfg.mem.read_latency = m.read_latency;
