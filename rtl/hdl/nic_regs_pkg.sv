@@ -133,6 +133,36 @@ package nic_regs_pkg;
   localparam int unsigned CPL_TS_OFF = 12;
   localparam int unsigned CPL_TS_BYTES = 4;
 
+  // Packing functions: a layout's fields into its bytes (little-endian)
+  // RX and TX descriptor (driver -> device).
+  function automatic logic [DESC_SIZE*8-1:0] desc_pack(
+    input logic [63:0] addr,
+    input logic [31:0] len,
+    input logic [31:0] tag
+  );
+    desc_pack = '0;
+    desc_pack[DESC_ADDR_OFF*8 +: 64] = addr;
+    desc_pack[DESC_LEN_OFF*8 +: 32] = len;
+    desc_pack[DESC_TAG_OFF*8 +: 32] = tag;
+  endfunction
+  // Completion (device -> driver).
+  function automatic logic [CPL_SIZE*8-1:0] cpl_pack(
+    input logic [31:0] len,
+    input logic [31:0] tag,
+    input logic [15:0] desc_idx,
+    input logic [7:0] status,
+    input logic [7:0] flags,
+    input logic [31:0] ts
+  );
+    cpl_pack = '0;
+    cpl_pack[CPL_LEN_OFF*8 +: 32] = len;
+    cpl_pack[CPL_TAG_OFF*8 +: 32] = tag;
+    cpl_pack[CPL_DESC_IDX_OFF*8 +: 16] = desc_idx;
+    cpl_pack[CPL_STATUS_OFF*8 +: 8] = status;
+    cpl_pack[CPL_FLAGS_OFF*8 +: 8] = flags;
+    cpl_pack[CPL_TS_OFF*8 +: 32] = ts;
+  endfunction
+
   // Constants
   localparam int unsigned CPL_STATUS_OK = 0;  // Completion status: success.
   localparam int unsigned CPL_STATUS_BAD_LEN = 1;  // Completion status: TX descriptor length 0 or above MAX_FRAME_LEN.

@@ -162,15 +162,16 @@ module nic_rx_engine
   logic              fq_push, fq_pop, fq_ok;
   logic [15:0]       fq_diff;
   logic [15:0]       cneed_q, cneed_d;
-  logic [63:0]       dst0;
-  logic [15:0]       obeats0, blen0;
-  logic [12:0]       to4k0;
+  // the next payload burst: of the frame being taken (S_IDLE) or the rest of
+  // the current one (S_PAY)
+  logic              nb_issue;
+  logic [63:0]       nb_dst;
+  logic [15:0]       nb_obeats, nb_len;
+  logic [12:0]       nb_to4k;
 
   // combinational helpers
   logic [63:0]       daddr;
   logic [15:0]       span;
-  logic [12:0]       to4k;
-  logic [15:0]       blen;
   logic [AXI_DATA_W-1:0] cur;
   logic              pw_hs, paw_hs, cw_hs, caw_hs, pq_push, cq_push;
   logic [15:0]       lane_pos;
@@ -237,17 +238,14 @@ module nic_rx_engine
 
     daddr = dc_addr_i + {52'd0, headroom_i};
     span  = 16'(daddr[OFFW-1:0]) + m_len_i + 16'(BW - 1);
-    to4k  = (13'd4096 - {1'b0, dst_q[11:0]}) >> OFFW;
-    blen  = obeats_q;
-    if (blen > 16'(MAX_BURST_BEATS)) blen = 16'(MAX_BURST_BEATS);
-    if (blen > {3'd0, to4k})         blen = {3'd0, to4k};
     cphase = (cqn_q & {3'd0, ring_size_i}) == 16'd0;
-    dst0    = {daddr[63:OFFW], {OFFW{1'b0}}};
-    obeats0 = span >> OFFW;
-    to4k0   = (13'd4096 - {1'b0, dst0[11:0]}) >> OFFW;
-    blen0   = obeats0;
-    if (blen0 > 16'(MAX_BURST_BEATS)) blen0 = 16'(MAX_BURST_BEATS);
-    if (blen0 > {3'd0, to4k0})        blen0 = {3'd0, to4k0};
+    nb_issue  = 1'b0;
+    nb_dst    = (st_q == S_IDLE) ? {daddr[63:OFFW], {OFFW{1'b0}}} : dst_q;
+    nb_obeats = (st_q == S_IDLE) ? (span >> OFFW) : obeats_q;
+    nb_to4k   = (13'd4096 - {1'b0, nb_dst[11:0]}) >> OFFW;
+    nb_len    = nb_obeats;
+    if (nb_len > 16'(MAX_BURST_BEATS)) nb_len = 16'(MAX_BURST_BEATS);
+    if (nb_len > {3'd0, nb_to4k})      nb_len = {3'd0, nb_to4k};
 
     pw_hs  = pw_w_valid_o && pw_w_ready_i;
     paw_hs = paw_q && pw_aw_ready_i;
@@ -272,21 +270,13 @@ module nic_rx_engine
               tag_d    = dc_tag_i;
               idx_d    = dc_idx_i;
               off_d    = daddr[OFFW-1:0];
-              dst_d    = {daddr[63:OFFW], {OFFW{1'b0}}};
-              obeats_d = span >> OFFW;
+              dst_d    = nb_dst;
+              obeats_d = nb_obeats;
               pos_d    = '0;
               inl_d    = m_beats_i;
               prev_d   = '0;
               st_d     = S_PAY;
-              if (32'(pout_q) < MAX_OUTSTANDING) begin
-                paw_d     = 1'b1;
-                paddr_d   = dst0;
-                plen_d    = 8'(blen0 - 16'd1);
-                pwb_d     = 9'(blen0);
-                dst_d     = dst0 + 64'(blen0) * 64'(BW);
-                obeats_d  = obeats0 - blen0;
-                pb_made_d = pb_made_q + 16'd1;
-              end
+              nb_issue = 32'(pout_q) < MAX_OUTSTANDING;  // its first burst at once
             end
           end else if (!dc_more_i) begin
             m_pop_o = 1'b1; drop_no_desc_o = 1'b1; inl_d = m_beats_i; st_d = S_DRAIN;
@@ -298,13 +288,7 @@ module nic_rx_engine
           if (halt_i) begin
             st_d = S_WAITB;
           end else if (obeats_q != 16'd0 && 32'(pout_q) < MAX_OUTSTANDING && !quiesce_i) begin
-            paw_d     = 1'b1;
-            paddr_d   = dst_q;
-            plen_d    = 8'(blen - 16'd1);
-            pwb_d     = 9'(blen);
-            dst_d     = dst_q + 64'(blen) * 64'(BW);
-            obeats_d  = obeats_q - blen;
-            pb_made_d = pb_made_q + 16'd1;
+            nb_issue = 1'b1;
           end
         end
       end
@@ -326,6 +310,17 @@ module nic_rx_engine
       end
       default: st_d = S_IDLE;
     endcase
+
+    // ----- issue the next payload burst -----
+    if (nb_issue) begin
+      paw_d     = 1'b1;
+      paddr_d   = nb_dst;
+      plen_d    = 8'(nb_len - 16'd1);
+      pwb_d     = 9'(nb_len);
+      dst_d     = nb_dst + 64'(nb_len) * 64'(BW);
+      obeats_d  = nb_obeats - nb_len;
+      pb_made_d = pb_made_q + 16'd1;
+    end
 
     // ----- payload channel bookkeeping -----
     if (pw_hs) begin
@@ -363,13 +358,8 @@ module nic_rx_engine
     end else if (fq_cnt_q != 3'd0 && fq_ok && !caw_q && cwb_q == 2'd0 &&
                  32'(cout_q) < MAX_OUTSTANDING && !quiesce_i) begin
       fq_pop  = 1'b1;
-      cword_d = '0;
-      cword_d[CPL_LEN_OFF * 8 +: 32]      = {16'd0, fq_len[fq_rd_q]};
-      cword_d[CPL_TAG_OFF * 8 +: 32]      = fq_tag[fq_rd_q];
-      cword_d[CPL_DESC_IDX_OFF * 8 +: 16] = fq_idx[fq_rd_q];
-      cword_d[CPL_STATUS_OFF * 8 +: 8]    = 8'(CPL_STATUS_OK);
-      cword_d[CPL_FLAGS_OFF * 8 +: 8]     = cphase ? 8'(CPL_FLAG_PHASE) : 8'd0;
-      cword_d[CPL_TS_OFF * 8 +: 32]       = cycle_i;
+      cword_d = cpl_pack({16'd0, fq_len[fq_rd_q]}, fq_tag[fq_rd_q], fq_idx[fq_rd_q],
+                         8'(CPL_STATUS_OK), cphase ? 8'(CPL_FLAG_PHASE) : 8'd0, cycle_i);
       caw_d   = 1'b1;
       caddr_d = cq_base_i + 64'(cslot) * 64'(CPL_SIZE);
       cwb_d   = 2'(CPL_BEATS);

@@ -240,13 +240,9 @@ module nic_tx_engine
           f_rewind_o = !bad_q;
           st_d = T_IDLE;
         end else if (32'(cout_q) < MAX_OUTSTANDING && !quiesce_i) begin
-          cword_d = '0;
-          cword_d[CPL_LEN_OFF * 8 +: 32]      = {16'd0, len_q};
-          cword_d[CPL_TAG_OFF * 8 +: 32]      = tag_q;
-          cword_d[CPL_DESC_IDX_OFF * 8 +: 16] = idx_q;
-          cword_d[CPL_STATUS_OFF * 8 +: 8]    = bad_q ? 8'(CPL_STATUS_BAD_LEN) : 8'(CPL_STATUS_OK);
-          cword_d[CPL_FLAGS_OFF * 8 +: 8]     = cphase ? 8'(CPL_FLAG_PHASE) : 8'd0;
-          cword_d[CPL_TS_OFF * 8 +: 32]       = cycle_i;
+          cword_d    = cpl_pack({16'd0, len_q}, tag_q, idx_q,
+                                 bad_q ? 8'(CPL_STATUS_BAD_LEN) : 8'(CPL_STATUS_OK),
+                                 cphase ? 8'(CPL_FLAG_PHASE) : 8'd0, cycle_i);
           caw_d      = 1'b1;
           caddr_d    = cq_base_i + 64'(cslot) * 64'(CPL_SIZE);
           cwb_d      = 2'(CPL_BEATS);

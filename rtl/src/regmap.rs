@@ -282,6 +282,41 @@ impl RegMap {
                 );
             }
         }
+        let _ = writeln!(
+            s,
+            "\n  // Packing functions: a layout's fields into its bytes (little-endian)"
+        );
+        for l in &self.layouts {
+            let fname = format!("{}_pack", l.name.to_lowercase());
+            let _ = writeln!(s, "  // {}", l.desc);
+            let _ = writeln!(
+                s,
+                "  function automatic logic [{}_SIZE*8-1:0] {fname}(",
+                l.name
+            );
+            for (i, f) in l.fields.iter().enumerate() {
+                let _ = writeln!(
+                    s,
+                    "    input logic [{}:0] {}{}",
+                    f.width * 8 - 1,
+                    f.name.to_lowercase(),
+                    if i + 1 == l.fields.len() { "" } else { "," }
+                );
+            }
+            let _ = writeln!(s, "  );");
+            let _ = writeln!(s, "    {fname} = '0;");
+            for f in &l.fields {
+                let _ = writeln!(
+                    s,
+                    "    {fname}[{}_{}_OFF*8 +: {}] = {};",
+                    l.name,
+                    f.name,
+                    f.width * 8,
+                    f.name.to_lowercase()
+                );
+            }
+            let _ = writeln!(s, "  endfunction");
+        }
         let _ = writeln!(s, "\n  // Constants");
         for c in &self.constants {
             let _ = writeln!(
