@@ -73,6 +73,16 @@ fn list_shows_every_builtin_scenario_one_line_each() {
             .collect();
         assert_eq!(lines.len(), 1, "{name}: {text}");
     }
+    // One column each: every description starts at the same place.
+    let starts: std::collections::BTreeSet<usize> = cosim::scenario::Scenario::builtins()
+        .unwrap()
+        .iter()
+        .map(|sc| {
+            let l = text.lines().find(|l| l.starts_with(&sc.name)).unwrap();
+            l.find(&sc.description).unwrap()
+        })
+        .collect();
+    assert_eq!(starts.len(), 1, "{text}");
     let mut out = Vec::new();
     list::execute(&ListArgs { json: true }, &mut out).unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();

@@ -22,10 +22,15 @@ pub fn execute(args: &ListArgs, out: &mut dyn Write) -> Result<(), CliError> {
         serde_json::to_string_pretty(&all).map_err(|e| CliError::Check(e.to_string()))? + "\n"
     } else {
         let w = all.iter().map(|s| s.name.len()).max().unwrap_or(0);
+        let sw = all
+            .iter()
+            .map(|s| s.traffic.size.to_string().len())
+            .max()
+            .unwrap_or(0);
         let mut t = String::new();
         for s in &all {
             t.push_str(&format!(
-                "{:<w$}  {:<8} {:>5} x {:<9} {}\n",
+                "{:<w$}  {:<8} {:>5} x {:<sw$}  {}\n",
                 s.name,
                 format!("{:?}", s.traffic.direction).to_lowercase(),
                 s.traffic.frames,
