@@ -98,7 +98,7 @@ impl Default for DriverConfig {
     fn default() -> Self {
         Self {
             name: "nic0".into(),
-            ifindex: IfIndex(1),
+            ifindex: IfIndex(2),
             napi_id: NapiId(1),
             rx_ring_size: 256,
             tx_ring_size: 256,

@@ -53,7 +53,7 @@ fn open_programs_the_nic_and_posts_every_rx_buffer() {
     assert_eq!(drv.rx_posted(), 64);
     let info = drv.rx_pool().unwrap().info();
     assert_eq!(info.napi_id, Some(1));
-    assert_eq!(info.ifindex, Some(1));
+    assert_eq!(info.ifindex, Some(2));
     assert_eq!(info.inflight, 64);
     // Rings are coherent allocations: 4 of them.
     let coherent = drv
@@ -396,7 +396,7 @@ fn xdp_tx_reflects_the_same_page_and_bulk_returns_it() {
 #[test]
 fn xdp_redirect_to_own_ifindex_goes_out_of_own_tx_ring() {
     let mut drv =
-        xdp_driver(|_: &mut XdpBuff| XdpAction::Redirect(RedirectTarget::Ifindex(IfIndex(1))));
+        xdp_driver(|_: &mut XdpBuff| XdpAction::Redirect(RedirectTarget::Ifindex(IfIndex(2))));
     let frames = send_all(&mut drv, 40);
     settle(&mut drv);
     assert_eq!(drv.dev_mut().take_tx_frames(), frames);
@@ -423,7 +423,7 @@ fn xdp_redirect_to_another_instance_and_refusal_is_never_silent() {
         "nicB",
         DriverConfig {
             name: "b".into(),
-            ifindex: IfIndex(2),
+            ifindex: IfIndex(3),
             napi_id: NapiId(2),
             tx_ring_size: 4,
             tx_backlog: 4,
@@ -431,7 +431,7 @@ fn xdp_redirect_to_another_instance_and_refusal_is_never_silent() {
         },
     );
     a.set_xdp_prog(Some(Box::new(|_: &mut XdpBuff| {
-        XdpAction::Redirect(RedirectTarget::Ifindex(IfIndex(2)))
+        XdpAction::Redirect(RedirectTarget::Ifindex(IfIndex(3)))
     })))
     .unwrap();
     a.open().unwrap();
@@ -444,7 +444,7 @@ fn xdp_redirect_to_another_instance_and_refusal_is_never_silent() {
     assert_eq!(redirected.len(), 20);
     assert!(redirected
         .iter()
-        .all(|f| f.target() == RedirectTarget::Ifindex(IfIndex(2))));
+        .all(|f| f.target() == RedirectTarget::Ifindex(IfIndex(3))));
     let refused = b.xdp_xmit(redirected).unwrap();
     // 4 on the ring, 4 in the backlog: 12 handed back, counted.
     assert_eq!(refused.len(), 12);
@@ -519,7 +519,7 @@ fn assert_zero_copy_redirects(mem: &HostMemory, a: &ModelDriver, b: &ModelDriver
     assert!(b.dma_dev().violations().is_empty());
 }
 
-/// A (redirecting everything to ifindex 2 through `prog`) and B, open.
+/// A (redirecting everything to ifindex 3 through `prog`) and B, open.
 fn redirect_pair(
     mem: &HostMemory,
     prog: impl FnMut(&mut XdpBuff) -> XdpAction + 'static,
@@ -539,7 +539,7 @@ fn redirect_pair(
         "nicB",
         DriverConfig {
             name: "b".into(),
-            ifindex: IfIndex(2),
+            ifindex: IfIndex(3),
             napi_id: NapiId(2),
             ..b_cfg
         },
@@ -580,7 +580,7 @@ fn redirect_mapping_failure_hands_the_frame_back_counted_and_a_retry_succeeds() 
     let mem = memory(Coherence::Coherent);
     let (mut a, mut b) = redirect_pair(
         &mem,
-        |_: &mut XdpBuff| XdpAction::Redirect(RedirectTarget::Ifindex(IfIndex(2))),
+        |_: &mut XdpBuff| XdpAction::Redirect(RedirectTarget::Ifindex(IfIndex(3))),
         DriverConfig::default(),
     );
     let frames = send_all(&mut a, 10);
@@ -624,7 +624,7 @@ fn redirected_frames_are_written_back_by_the_target_mapping_in_non_coherent_memo
             &mem,
             |x: &mut XdpBuff| {
                 x.data_mut()[0] ^= 0xff;
-                XdpAction::Redirect(RedirectTarget::Ifindex(IfIndex(2)))
+                XdpAction::Redirect(RedirectTarget::Ifindex(IfIndex(3)))
             },
             b_cfg,
         );

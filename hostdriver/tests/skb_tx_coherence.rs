@@ -389,7 +389,7 @@ fn two_instances_on_a_wire_with_xdp_tx_reflection() {
         &mem,
         "nicB",
         DriverConfig {
-            ifindex: IfIndex(2),
+            ifindex: IfIndex(3),
             napi_id: NapiId(2),
             ..small()
         },

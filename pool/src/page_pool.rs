@@ -598,13 +598,13 @@ impl PoolShared {
         }
     }
 
-    /// The `ifindex` netlink reports: the netdev's, unless the pool was
-    /// moved to loopback when its netdev went away (the kernel omits
-    /// loopback's). A pool created on [`LOOPBACK_IFINDEX`] itself still
-    /// shows it: the simulated drivers use ifindex 1 for a real device.
+    /// The `ifindex` netlink reports: the netdev's, unless the pool hangs
+    /// off loopback (created on [`LOOPBACK_IFINDEX`], or moved there when
+    /// its netdev went away): the kernel omits loopback's.
     fn visible_ifindex(&self) -> Option<IfIndex> {
         let netdev = self.netdev?;
-        if self.netdev_state.load(Ordering::Relaxed) != NETDEV_LINKED {
+        if self.netdev_state.load(Ordering::Relaxed) != NETDEV_LINKED || netdev == LOOPBACK_IFINDEX
+        {
             return None;
         }
         Some(netdev)

@@ -71,6 +71,9 @@ fn loopback_pools_are_wiped_with_it() {
     let dev = mem.dma_device("lo");
     let mut pool = mapped_pool(&mem, &dev, |p| p.netdev = Some(LOOPBACK_IFINDEX));
     let registry = mem.pool_registry();
+    // page_pool_nl_fill() puts no ifindex for a pool on loopback.
+    assert_eq!(registry.dump()[0].ifindex, None);
+    assert!(!registry.dump_json().contains("\"ifindex\""));
     let page = pool.dev_alloc_pages().unwrap();
     let stack = pool.handle();
     drop(pool);

@@ -333,7 +333,7 @@ fn every_verdict_on_the_rtl() {
     assert_conservation(&mut drv, 60, 0);
     close_clean(&mut drv);
     // REDIRECT to our own ifindex.
-    let mut drv = xdp(|_: &mut XdpBuff| XdpAction::Redirect(RedirectTarget::Ifindex(IfIndex(1))));
+    let mut drv = xdp(|_: &mut XdpBuff| XdpAction::Redirect(RedirectTarget::Ifindex(IfIndex(2))));
     let fs = frames(30);
     send(&mut drv, &fs);
     settle(&mut drv);
@@ -356,7 +356,7 @@ fn redirect_to_another_driver_instance_non_coherent_stressed_rewritten() {
     redirect_between_instances(Coherence::NonCoherent, true, true);
 }
 
-/// A redirects every frame to B (ifindex 2), zero copy: B maps A's pool
+/// A redirects every frame to B (ifindex 3), zero copy: B maps A's pool
 /// pages on its own device and A's pool gets them back at B's TX completion.
 fn redirect_between_instances(coherence: Coherence, stress: bool, rewrite: bool) {
     let mem = memory(coherence);
@@ -367,7 +367,7 @@ fn redirect_between_instances(coherence: Coherence, stress: bool, rewrite: bool)
         4,
         stress,
         DriverConfig {
-            ifindex: IfIndex(2),
+            ifindex: IfIndex(3),
             napi_id: NapiId(2),
             ..small()
         },
@@ -376,7 +376,7 @@ fn redirect_between_instances(coherence: Coherence, stress: bool, rewrite: bool)
         if rewrite {
             x.data_mut()[0] ^= 0xff;
         }
-        XdpAction::Redirect(RedirectTarget::Ifindex(IfIndex(2)))
+        XdpAction::Redirect(RedirectTarget::Ifindex(IfIndex(3)))
     })))
     .unwrap();
     a.open().unwrap();
