@@ -25,7 +25,8 @@ pub struct VariantInfo {
     /// Output ports Verilator computes from the inputs combinationally
     /// (assigned in the model's input-combinational region), found by
     /// `cosim/build.rs` in the generated C++. Empty: every output is a
-    /// function of registers only, and a cycle takes one eval.
+    /// function of registers only, so a build without assertions clocks a
+    /// cycle with one eval.
     pub comb_outputs: &'static [&'static str],
 }
 
