@@ -1,7 +1,8 @@
 //! Simulated cycles per second of the Rust-driven NIC model with every bus
 //! model active, next to the pure C++ Verilator harness (`rtl/harness`,
 //! `tb_nic --bench N`) driving the same RTL with the same traffic, measured
-//! in the same run. Three pairs: the default build (64-bit, assertions, two
+//! in the same run, the harness built with the same Verilator flags as
+//! cosim's model (`--trace-fst` included). Three pairs: the default build (64-bit, assertions, two
 //! evals per cycle on both sides) with `cosim`'s registered-outputs check on
 //! and off (off: like for like with the C++ loop), and the fast build
 //! (128-bit, no assertions: the harness still takes two evals per cycle,
@@ -10,6 +11,7 @@
 //! ```text
 //! cargo bench -p cosim --bench cycles            # N = 100000 frames, 3 rounds
 //! COSIM_BENCH_FRAMES=20000 COSIM_BENCH_ROUNDS=1 cargo bench -p cosim --bench cycles
+//! COSIM_BENCH_PAIRS=1 cargo bench -p cosim --bench cycles   # only the second pair
 //! ```
 //!
 //! Traffic (mirrors the header of rtl/harness/tb_nic.cpp): 64- or 128-bit data,
@@ -128,7 +130,7 @@ fn harness_bin(root: &Path, model: ModelConfig) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
-    let obj = target.join(format!("rtl-harness-bench/{}", model.short_name()));
+    let obj = target.join(format!("rtl-harness-bench/{}-trace", model.short_name()));
     let st = Command::new("make")
         .arg("-s")
         .arg("-C")
@@ -136,6 +138,10 @@ fn harness_bin(root: &Path, model: ModelConfig) -> PathBuf {
         .arg("build")
         .arg(format!("W={}", model.data_width))
         .arg(format!("ASSERT={}", u8::from(model.assertions)))
+        // The same Verilator flags as cosim's model, tracing compiled in
+        // included (it costs about 5 % of the model's instructions even with
+        // no waveform open).
+        .arg("TRACE=1")
         .arg(format!("OBJ={}", obj.display()))
         .status()
         .expect("run make for rtl/harness");
@@ -183,11 +189,21 @@ fn main() {
         .unwrap_or(if bench_mode { 3 } else { 1 });
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     println!("cosim cycles bench: {frames} RX frames of 64 bytes, {rounds} round(s), alternating C++ / Rust");
-    for (model, check) in [
+    // COSIM_BENCH_PAIRS=0,2 runs only those pairs (e.g. under `perf stat`).
+    let pairs: Option<Vec<usize>> = std::env::var("COSIM_BENCH_PAIRS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|t| t.trim().parse().ok()).collect());
+    for (i, (model, check)) in [
         (ModelConfig::default(), true),
         (ModelConfig::default(), false),
         (ModelConfig::FAST, true),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if pairs.as_ref().is_some_and(|p| !p.contains(&i)) {
+            continue;
+        }
         let bin = harness_bin(&root, model);
         println!(
             "-- {model} ({}), Rust {}",
