@@ -121,7 +121,7 @@ uint32_t Model::eval() {
     top_->eval();
     if (fst_) fst_->dump(ctx_->time());
     ctx_->timeInc(1);
-    return (events_.empty() ? 0 : EVAL_EVENTS) | (out_.empty() ? 0 : EVAL_OUTPUT);
+    return flags();
 }
 
 // A whole clock cycle in one eval (see Top::rise). Only for RTL whose outputs
@@ -140,6 +140,10 @@ uint32_t Model::cycle() {
         top_->rise();
         ctx_->timeInc(2);
     }
+    return flags();
+}
+
+uint32_t Model::flags() const {
     return (events_.empty() ? 0 : EVAL_EVENTS) | (out_.empty() ? 0 : EVAL_OUTPUT);
 }
 

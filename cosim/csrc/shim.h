@@ -65,6 +65,9 @@ public:
     void append_output(const char* text, size_t len);
 
 private:
+    // EVAL_* bits for what the last eval left waiting.
+    uint32_t flags() const;
+
     std::unique_ptr<VerilatedContext> ctx_;
     std::unique_ptr<Top> top_;
     std::unique_ptr<VerilatedFstC> fst_;

@@ -271,10 +271,7 @@ impl Model {
     #[inline]
     pub fn eval(&mut self) -> Option<EvalReport> {
         let flags = self.pin().eval();
-        if flags == 0 {
-            return None;
-        }
-        Some(self.collect(flags))
+        self.report_of(flags)
     }
 
     /// One whole clock cycle (`clk_i` rising) in a single eval, advancing
@@ -286,6 +283,12 @@ impl Model {
     #[inline]
     pub fn cycle(&mut self) -> Option<EvalReport> {
         let flags = self.pin().cycle();
+        self.report_of(flags)
+    }
+
+    /// `None` in the common case that the eval flags say nothing happened.
+    #[inline(always)]
+    fn report_of(&mut self, flags: u32) -> Option<EvalReport> {
         if flags == 0 {
             return None;
         }

@@ -405,15 +405,19 @@ impl<S: DmaStorage> Sim<S> {
 
     #[inline]
     fn eval_cycle(&mut self) -> Result<(), SimError> {
-        match self.model.cycle() {
-            None => Ok(()),
-            Some(rep) => self.report(rep),
-        }
+        let rep = self.model.cycle();
+        self.check(rep)
     }
 
     #[inline]
     fn eval(&mut self) -> Result<(), SimError> {
-        match self.model.eval() {
+        let rep = self.model.eval();
+        self.check(rep)
+    }
+
+    #[inline(always)]
+    fn check(&mut self, rep: Option<crate::bridge::EvalReport>) -> Result<(), SimError> {
+        match rep {
             None => Ok(()),
             Some(rep) => self.report(rep),
         }

@@ -40,11 +40,14 @@ impl VariantInfo {
 include!(concat!(env!("OUT_DIR"), "/variants.rs"));
 
 /// The NIC build to simulate. Default: 64-bit data path, assertions on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Also a scenario's `[nic]` section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct ModelConfig {
-    /// `AXI_DATA_W` in bits: 64 or 128.
+    /// `AXI_DATA_W` in bits: 64 or 128 (DMA bus and MAC streams).
     pub data_width: u32,
-    /// SystemVerilog assertions compiled in and checked every cycle.
+    /// SystemVerilog assertions compiled in and checked every cycle. Off:
+    /// the model runs about 1.5x faster and catches less.
     pub assertions: bool,
 }
 

@@ -329,7 +329,7 @@ fn wide_datapath() {
     // The same frames, pages and syncs as the 64-bit loopback scenario it
     // copies; only the timing may differ.
     let mut sc = Scenario::load("loopback").unwrap();
-    sc.nic = r.config.nic.clone();
+    sc.nic = r.config.nic;
     sc.nic.data_width = 64;
     let narrow = go(&sc);
     assert_eq!(r.wire.stack_frames, 96);

@@ -440,27 +440,6 @@ pub struct MemorySection {
     pub misbehave: MemMisbehave,
 }
 
-/// `[nic]`: which verilated build of the NIC runs the scenario.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct NicSection {
-    /// `AXI_DATA_W`: 64 or 128 bits (DMA bus and MAC streams).
-    pub data_width: u32,
-    /// SystemVerilog assertions compiled in and checked every cycle. Off:
-    /// the model runs about 1.5x faster and catches less.
-    pub assertions: bool,
-}
-
-impl Default for NicSection {
-    fn default() -> Self {
-        let m = crate::ModelConfig::default();
-        Self {
-            data_width: m.data_width,
-            assertions: m.assertions,
-        }
-    }
-}
-
 /// `memory.misbehave`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -556,9 +535,9 @@ pub struct Scenario {
     /// Injected failures.
     #[serde(default)]
     pub faults: FaultSection,
-    /// The NIC build.
+    /// `[nic]`: which verilated build of the NIC runs the scenario.
     #[serde(default)]
-    pub nic: NicSection,
+    pub nic: crate::ModelConfig,
 }
 
 impl Scenario {
@@ -603,10 +582,7 @@ impl Scenario {
 
     /// The NIC model this scenario runs on.
     pub fn model_config(&self) -> crate::ModelConfig {
-        crate::ModelConfig {
-            data_width: self.nic.data_width,
-            assertions: self.nic.assertions,
-        }
+        self.nic
     }
 
     /// The driver configuration this scenario asks for.
