@@ -12,7 +12,7 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
 echo "== register map: generated files up to date"
-cargo run -q -p nic-hw --bin regmap-gen -- --check
+cargo run -q -p regmap --bin regmap-gen -- --check
 
 echo "== verilator --lint-only -Wall (rtl/hdl, top nic_top)"
 verilator --lint-only -Wall --assert -Irtl/hdl --top-module nic_top \

@@ -3,13 +3,13 @@
 //! driver:
 //!
 //! * [`regs`]: register offsets, fields and reset values, generated at build
-//!   time from `rtl/regmap.toml` (the same file generates the RTL's
-//!   `nic_regs_pkg.sv` and `docs/REGISTERS.md`);
+//!   time from `rtl/regmap.toml` by the build-time crate `regmap` (which
+//!   also generates the RTL's `nic_regs_pkg.sv`, the C++ harness's
+//!   `nic_regs.h` and `docs/REGISTERS.md`);
 //! * [`wire`]: descriptor and completion formats, `#[repr(C)]` with explicit
 //!   little-endian fields, parsed and emitted through checked constructors;
-//! * [`hdl_dir`] / [`HDL_FILES`]: where the SystemVerilog sources live.
+//! * [`hdl_dir`] / [`REGS_PKG_SV`]: where the SystemVerilog sources live.
 
-pub mod regmap;
 pub mod wire;
 
 /// Register constants generated from `rtl/regmap.toml`.
@@ -44,9 +44,6 @@ pub struct RegInfo {
     pub reset: u32,
     pub desc: &'static str,
 }
-
-/// The register map source file.
-pub const REGMAP_TOML: &str = include_str!("../regmap.toml");
 
 /// Directory of the SystemVerilog sources (`rtl/hdl`).
 pub fn hdl_dir() -> std::path::PathBuf {
