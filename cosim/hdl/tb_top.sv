@@ -5,7 +5,9 @@
 // doorbell values, DMA sync calls) next to the hardware.
 `default_nettype none
 
-module tb_top #(
+module tb_top
+  import nic_regs_pkg::*;
+#(
   parameter int unsigned AXI_DATA_W = 64,
   parameter int unsigned AXI_ADDR_W = 64,
   parameter int unsigned AXI_ID_W   = 4
@@ -15,20 +17,20 @@ module tb_top #(
   output      logic                    irq_o,
 
   // AXI4-Lite slave
-  input  wire logic [11:0]             s_axil_awaddr_i,
+  input  wire logic [REG_ADDR_W-1:0]   s_axil_awaddr_i,
   input  wire logic                    s_axil_awvalid_i,
   output      logic                    s_axil_awready_o,
-  input  wire logic [31:0]             s_axil_wdata_i,
-  input  wire logic [3:0]              s_axil_wstrb_i,
+  input  wire logic [REG_DATA_W-1:0]   s_axil_wdata_i,
+  input  wire logic [REG_DATA_W/8-1:0] s_axil_wstrb_i,
   input  wire logic                    s_axil_wvalid_i,
   output      logic                    s_axil_wready_o,
   output      logic [1:0]              s_axil_bresp_o,
   output      logic                    s_axil_bvalid_o,
   input  wire logic                    s_axil_bready_i,
-  input  wire logic [11:0]             s_axil_araddr_i,
+  input  wire logic [REG_ADDR_W-1:0]   s_axil_araddr_i,
   input  wire logic                    s_axil_arvalid_i,
   output      logic                    s_axil_arready_o,
-  output      logic [31:0]             s_axil_rdata_o,
+  output      logic [REG_DATA_W-1:0]   s_axil_rdata_o,
   output      logic [1:0]              s_axil_rresp_o,
   output      logic                    s_axil_rvalid_o,
   input  wire logic                    s_axil_rready_i,
@@ -83,8 +85,8 @@ module tb_top #(
   // Driver-side markers for waveforms (not connected to the NIC)
   input  wire logic                    drv_napi_active_i,
   input  wire logic [31:0]             drv_pool_inflight_i,
-  input  wire logic [15:0]             drv_rx_doorbell_i,
-  input  wire logic [15:0]             drv_tx_doorbell_i,
+  input  wire logic [RING_IDX_W-1:0]   drv_rx_doorbell_i,
+  input  wire logic [RING_IDX_W-1:0]   drv_tx_doorbell_i,
   input  wire logic [1:0]              drv_sync_dir_i,
   input  wire logic [15:0]             drv_sync_len_i,
   input  wire logic                    drv_sync_strobe_i

@@ -22,16 +22,16 @@ module nic_ring_fetch
   input  wire logic                  rst_ni,
   input  wire logic                  run_i,       // may issue new fetches
   input  wire logic                  flush_i,     // ring re-configured: drop the cache
-  input  wire logic [63:0]           ring_base_i,
-  input  wire logic [12:0]           ring_size_i,
-  input  wire logic [15:0]           prod_i,
-  input  wire logic [15:0]           cons_i,
+  input  wire logic [DMA_ADDR_W-1:0]  ring_base_i,
+  input  wire logic [RING_SIZE_W-1:0] ring_size_i,
+  input  wire logic [RING_IDX_W-1:0]  prod_i,
+  input  wire logic [RING_IDX_W-1:0]  cons_i,
   output      logic                  cons_adv_o,
   output      logic [ADV_W-1:0]      cons_adv_n_o,
   // AXI read request (ID assigned by the arbiter)
   output      logic                  ar_valid_o,
   input  wire logic                  ar_ready_i,
-  output      logic [63:0]           ar_addr_o,
+  output      logic [DMA_ADDR_W-1:0]  ar_addr_o,
   output      logic [7:0]            ar_len_o,
   // AXI read data routed to this fetcher (always accepted)
   input  wire logic                  r_valid_i,
@@ -41,13 +41,13 @@ module nic_ring_fetch
   // error report (one pulse per failed burst)
   output      logic                  err_o,
   output      logic [1:0]            err_resp_o,
-  output      logic [63:0]           err_addr_o,
+  output      logic [DMA_ADDR_W-1:0]  err_addr_o,
   // descriptor cache head
   output      logic                  d_valid_o,
-  output      logic [63:0]           d_addr_o,
-  output      logic [31:0]           d_len_o,
-  output      logic [31:0]           d_tag_o,
-  output      logic [15:0]           d_idx_o,
+  output      logic [DESC_ADDR_W-1:0] d_addr_o,
+  output      logic [DESC_LEN_W-1:0]  d_len_o,
+  output      logic [DESC_TAG_W-1:0]  d_tag_o,
+  output      logic [RING_IDX_W-1:0]  d_idx_o,
   input  wire logic                  d_pop_i,
   output      logic                  more_o,      // a descriptor is posted or on its way
   output      logic                  axi_idle_o
@@ -67,9 +67,9 @@ module nic_ring_fetch
   // ----- state -----
   logic              ar_pend_q, ar_pend_d;
   logic              r_out_q, r_out_d;
-  logic [63:0]       ar_addr_q, ar_addr_d;
+  logic [DMA_ADDR_W-1:0] ar_addr_q, ar_addr_d;
   logic [7:0]        ar_len_q, ar_len_d;
-  logic [15:0]       f_idx_q, f_idx_d;       // ring index of the next descriptor to land
+  logic [RING_IDX_W-1:0] f_idx_q, f_idx_d;      // ring index of the next descriptor to land
   logic              bcnt_q, bcnt_d;         // beat within a descriptor (BPD == 2)
   logic              ferr_q, ferr_d;         // error seen in this burst
   logic [1:0]        fresp_q, fresp_d;
@@ -78,18 +78,18 @@ module nic_ring_fetch
   logic [CW-1:0]     wr_q, wr_d, rd_q, rd_d;
   logic [CW:0]       cnt_q, cnt_d;
 
-  logic [63:0] c_addr [DESC_CACHE];
-  logic [31:0] c_len  [DESC_CACHE];
-  logic [31:0] c_tag  [DESC_CACHE];
-  logic [15:0] c_idx  [DESC_CACHE];
+  logic [DESC_ADDR_W-1:0] c_addr [DESC_CACHE];
+  logic [DESC_LEN_W-1:0]  c_len  [DESC_CACHE];
+  logic [DESC_TAG_W-1:0]  c_tag  [DESC_CACHE];
+  logic [RING_IDX_W-1:0]  c_idx  [DESC_CACHE];
 
   // ----- fetch decision -----
-  logic [15:0] slot, avail;
-  logic [12:0] to_wrap;
-  logic [63:0] faddr;
+  logic [RING_IDX_W-1:0] slot, avail;
+  logic [RING_SIZE_W-1:0] to_wrap;
+  logic [DMA_ADDR_W-1:0] faddr;
   logic [12:0] to_4k;
   logic [CW:0] free;
-  logic [15:0] n;
+  logic [RING_IDX_W-1:0] n;
   logic        go;
   logic        busy;
 
@@ -99,20 +99,20 @@ module nic_ring_fetch
 
   // ----- fetch decision (registers, ring registers and run_i only) -----
   always_comb begin
-    slot    = cons_i & ({3'd0, ring_size_i} - 16'd1);
-    faddr   = ring_base_i + 64'(slot) * 64'(DESC_SIZE);
+    slot    = cons_i & (RING_IDX_W'(ring_size_i) - 1'b1);
+    faddr   = ring_base_i + DMA_ADDR_W'(slot) * DMA_ADDR_W'(DESC_SIZE);
     avail   = prod_i - cons_i;
-    to_wrap = ring_size_i - slot[12:0];
+    to_wrap = ring_size_i - slot[RING_SIZE_W-1:0];
     to_4k   = (13'd4096 - {1'b0, faddr[11:0]}) / 13'(DESC_SIZE);
     free    = (CW+1)'(DESC_CACHE) - cnt_q;
     n = avail;
-    if ({3'd0, to_wrap} < n) n = {3'd0, to_wrap};
-    if ({3'd0, to_4k} < n)   n = {3'd0, to_4k};
-    if (16'(free) < n)       n = 16'(free);
-    if (16'(CAP_BURST) < n)  n = 16'(CAP_BURST);
+    if (RING_IDX_W'(to_wrap) < n)   n = RING_IDX_W'(to_wrap);
+    if (RING_IDX_W'(to_4k) < n)     n = RING_IDX_W'(to_4k);
+    if (RING_IDX_W'(free) < n)      n = RING_IDX_W'(free);
+    if (RING_IDX_W'(CAP_BURST) < n) n = RING_IDX_W'(CAP_BURST);
     // Batch: issue when the cache is empty, when at least half of it is free,
     // or when everything posted fits.
-    go = run_i && !busy && !flush_i && (ring_size_i != 13'd0) && (n != 16'd0) &&
+    go = run_i && !busy && !flush_i && (ring_size_i != '0) && (n != '0) &&
          ((cnt_q == '0) || (free >= (CW+1)'(DESC_CACHE / 2)) || (n == avail));
   end
   assign busy         = ar_pend_q || r_out_q;
@@ -141,7 +141,7 @@ module nic_ring_fetch
     if (go) begin
       ar_pend_d = 1'b1;
       ar_addr_d = faddr;
-      ar_len_d  = 8'(n * 16'(BPD) - 16'd1);
+      ar_len_d  = 8'(n * RING_IDX_W'(BPD) - 1'b1);
       f_idx_d   = cons_i;
       bcnt_d    = 1'b0;
       ferr_d    = 1'b0;
@@ -160,7 +160,7 @@ module nic_ring_fetch
         ferr_d  = 1'b1;
         fresp_d = r_resp_i;
       end
-      if (dcomplete) f_idx_d = f_idx_q + 16'd1;
+      if (dcomplete) f_idx_d = f_idx_q + 1'b1;
       if (r_last_i) r_out_d = 1'b0;
     end
     // cache bookkeeping
@@ -189,9 +189,9 @@ module nic_ring_fetch
 
   always_ff @(posedge clk_i) begin
     if (push) begin
-      c_addr[wr_q] <= dword[DESC_ADDR_OFF*8 +: 64];
-      c_len[wr_q]  <= dword[DESC_LEN_OFF*8 +: 32];
-      c_tag[wr_q]  <= dword[DESC_TAG_OFF*8 +: 32];
+      c_addr[wr_q] <= dword[DESC_ADDR_OFF*8 +: DESC_ADDR_W];
+      c_len[wr_q]  <= dword[DESC_LEN_OFF*8 +: DESC_LEN_W];
+      c_tag[wr_q]  <= dword[DESC_TAG_OFF*8 +: DESC_TAG_W];
       c_idx[wr_q]  <= f_idx_q;
     end
   end

@@ -40,15 +40,15 @@ module nic_rx_engine
   input  wire logic                  run_i,       // CTRL.ENABLE && !RX stopped
   input  wire logic                  halt_i,      // RX stopped or an RX DMA error now
   input  wire logic                  quiesce_i,   // soft reset pending
-  input  wire logic [11:0]           headroom_i,
-  input  wire logic [63:0]           cq_base_i,
-  input  wire logic [12:0]           ring_size_i,
+  input  wire logic [RX_HEADROOM_W-1:0] headroom_i,
+  input  wire logic [DMA_ADDR_W-1:0] cq_base_i,
+  input  wire logic [RING_SIZE_W-1:0] ring_size_i,
   input  wire logic                  ring_reset_i,
-  input  wire logic [31:0]           cycle_i,
+  input  wire logic [CPL_TS_W-1:0]   cycle_i,
   // RX FIFO: frame metadata and data
   input  wire logic                  m_valid_i,
-  input  wire logic [15:0]           m_len_i,
-  input  wire logic [15:0]           m_beats_i,
+  input  wire logic [FRAME_CNT_W-1:0] m_len_i,
+  input  wire logic [FRAME_CNT_W-1:0] m_beats_i,
   input  wire logic                  m_too_long_i,
   output      logic                  m_pop_o,
   input  wire logic                  d_valid_i,
@@ -56,16 +56,16 @@ module nic_rx_engine
   output      logic                  d_pop_o,
   // descriptors
   input  wire logic                  dc_valid_i,
-  input  wire logic [63:0]           dc_addr_i,
-  input  wire logic [31:0]           dc_len_i,
-  input  wire logic [31:0]           dc_tag_i,
-  input  wire logic [15:0]           dc_idx_i,
+  input  wire logic [DESC_ADDR_W-1:0] dc_addr_i,
+  input  wire logic [DESC_LEN_W-1:0] dc_len_i,
+  input  wire logic [DESC_TAG_W-1:0] dc_tag_i,
+  input  wire logic [RING_IDX_W-1:0] dc_idx_i,
   output      logic                  dc_pop_o,
   input  wire logic                  dc_more_i,
   // payload write source
   output      logic                  pw_aw_valid_o,
   input  wire logic                  pw_aw_ready_i,
-  output      logic [63:0]           pw_aw_addr_o,
+  output      logic [DMA_ADDR_W-1:0] pw_aw_addr_o,
   output      logic [7:0]            pw_aw_len_o,
   output      logic                  pw_w_valid_o,
   input  wire logic                  pw_w_ready_i,
@@ -76,7 +76,7 @@ module nic_rx_engine
   // completion write source
   output      logic                  cw_aw_valid_o,
   input  wire logic                  cw_aw_ready_i,
-  output      logic [63:0]           cw_aw_addr_o,
+  output      logic [DMA_ADDR_W-1:0] cw_aw_addr_o,
   output      logic [7:0]            cw_aw_len_o,
   output      logic                  cw_w_valid_o,
   input  wire logic                  cw_w_ready_i,
@@ -91,13 +91,13 @@ module nic_rx_engine
   output      logic                  drop_no_desc_o,
   output      logic [1:0]            drop_dma_err_o,
   output      logic                  cpl_ack_o,
-  output      logic [15:0]           cpl_ack_len_o,
+  output      logic [FRAME_CNT_W-1:0] cpl_ack_len_o,
   output      logic                  err_pay_o,
   output      logic [1:0]            err_pay_resp_o,
-  output      logic [63:0]           err_pay_addr_o,
+  output      logic [DMA_ADDR_W-1:0] err_pay_addr_o,
   output      logic                  err_cpl_o,
   output      logic [1:0]            err_cpl_resp_o,
-  output      logic [63:0]           err_cpl_addr_o,
+  output      logic [DMA_ADDR_W-1:0] err_cpl_addr_o,
   output      logic                  axi_idle_o,
   output      logic                  idle_o
 );
@@ -121,72 +121,77 @@ module nic_rx_engine
 
   typedef enum logic [2:0] {S_IDLE, S_PAY, S_WAITB, S_DRAIN} state_e;
   localparam int unsigned CQP = 4;   // frames waiting for their completion
+  typedef logic [$clog2(QD)-1:0]      qptr_t;   // tracking queue pointer
+  typedef logic [$clog2(QD + 1)-1:0]  outst_t;  // bursts awaiting B (<= QD)
+  typedef logic [$clog2(CQP)-1:0]     fqptr_t;  // completion-pending queue pointer
+  typedef logic [$clog2(CQP + 1)-1:0] fqcnt_t;  // completion-pending queue fill
+  typedef logic [15:0]                bcnt_t;   // free-running payload burst count
 
   state_e            st_q, st_d;
-  logic [15:0]       len_q, len_d;
-  logic [31:0]       tag_q, tag_d;
-  logic [15:0]       idx_q, idx_d;
+  logic [FRAME_CNT_W-1:0] len_q, len_d;
+  logic [DESC_TAG_W-1:0] tag_q, tag_d;
+  logic [RING_IDX_W-1:0] idx_q, idx_d;
   logic [OFFW-1:0]   off_q, off_d;
-  logic [63:0]       dst_q, dst_d;          // aligned address of the next burst
-  logic [15:0]       obeats_q, obeats_d;    // output beats not yet given to a burst
-  logic [15:0]       pos_q, pos_d;          // byte index of lane 0 of the next W beat
-  logic [15:0]       inl_q, inl_d;          // FIFO beats of this frame not yet popped
+  logic [DMA_ADDR_W-1:0] dst_q, dst_d;          // aligned address of the next burst
+  logic [FRAME_CNT_W-1:0] obeats_q, obeats_d;    // output beats not yet given to a burst
+  logic [FRAME_CNT_W-1:0] pos_q, pos_d;          // byte index of lane 0 of the next W beat
+  logic [FRAME_CNT_W-1:0] inl_q, inl_d;          // FIFO beats of this frame not yet popped
   logic [AXI_DATA_W-1:0] prev_q, prev_d;
   // payload burst
   logic              paw_q, paw_d;          // AW pending
-  logic [63:0]       paddr_q, paddr_d;
+  logic [DMA_ADDR_W-1:0] paddr_q, paddr_d;
   logic [7:0]        plen_q, plen_d;
   logic [8:0]        pwb_q, pwb_d;          // W beats left in the burst
-  logic [4:0]        pout_q, pout_d;        // payload bursts awaiting B
-  logic [63:0]       pq_addr [QD];
-  logic [3:0]        pq_wr_q, pq_wr_d, pq_rd_q, pq_rd_d;
+  outst_t            pout_q, pout_d;        // payload bursts awaiting B
+  logic [DMA_ADDR_W-1:0] pq_addr [QD];
+  qptr_t             pq_wr_q, pq_wr_d, pq_rd_q, pq_rd_d;
   // completion
   logic [CPL_SIZE*8-1:0] cword_q, cword_d;
   logic              caw_q, caw_d;
-  logic [63:0]       caddr_q, caddr_d;
+  logic [DMA_ADDR_W-1:0] caddr_q, caddr_d;
   logic [1:0]        cwb_q, cwb_d;          // W beats left
-  logic [15:0]       cqn_q, cqn_d;          // next completion slot (free running)
-  logic [4:0]        cout_q, cout_d;        // completions awaiting B
-  logic [15:0]       cq_len [QD];
-  logic [63:0]       cq_addr [QD];
-  logic [3:0]        cq_wr_q, cq_wr_d, cq_rd_q, cq_rd_d;
+  logic [RING_IDX_W-1:0] cqn_q, cqn_d;          // next completion slot (free running)
+  outst_t            cout_q, cout_d;        // completions awaiting B
+  logic [FRAME_CNT_W-1:0] cq_len [QD];
+  logic [DMA_ADDR_W-1:0] cq_addr [QD];
+  qptr_t             cq_wr_q, cq_wr_d, cq_rd_q, cq_rd_d;
   // frames whose payload is fully issued, waiting for their payload B (in order)
-  logic [15:0]       pb_made_q, pb_made_d;  // payload bursts created (free running)
-  logic [15:0]       pb_ack_q, pb_ack_d;    // payload bursts acknowledged
-  logic [15:0]       fq_len  [CQP];
-  logic [31:0]       fq_tag  [CQP];
-  logic [15:0]       fq_idx  [CQP];
-  logic [15:0]       fq_need [CQP];
-  logic [1:0]        fq_wr_q, fq_wr_d, fq_rd_q, fq_rd_d;
-  logic [2:0]        fq_cnt_q, fq_cnt_d;
+  bcnt_t             pb_made_q, pb_made_d;  // payload bursts created (free running)
+  bcnt_t             pb_ack_q, pb_ack_d;    // payload bursts acknowledged
+  logic [FRAME_CNT_W-1:0] fq_len  [CQP];
+  logic [DESC_TAG_W-1:0] fq_tag  [CQP];
+  logic [RING_IDX_W-1:0] fq_idx  [CQP];
+  bcnt_t             fq_need [CQP];
+  fqptr_t            fq_wr_q, fq_wr_d, fq_rd_q, fq_rd_d;
+  fqcnt_t            fq_cnt_q, fq_cnt_d;
   logic              fq_push, fq_pop, fq_ok;
-  logic [15:0]       fq_diff;
-  logic [15:0]       cneed_q, cneed_d;
+  bcnt_t             fq_diff;
+  bcnt_t             cneed_q, cneed_d;
   // the next payload burst: of the frame being taken (S_IDLE) or the rest of
   // the current one (S_PAY)
   logic              nb_issue;
-  logic [63:0]       nb_dst;
-  logic [15:0]       nb_obeats, nb_len;
+  logic [DMA_ADDR_W-1:0] nb_dst;
+  logic [FRAME_CNT_W-1:0] nb_obeats, nb_len;
   logic [12:0]       nb_to4k;
 
   // combinational helpers
-  logic [63:0]       daddr;
-  logic [15:0]       span;
+  logic [DMA_ADDR_W-1:0] daddr;
+  logic [FRAME_CNT_W-1:0] span;
   logic [AXI_DATA_W-1:0] cur;
   logic              pw_hs, paw_hs, cw_hs, caw_hs, pq_push, cq_push;
-  logic [15:0]       lane_pos;
-  logic [15:0]       fend;
+  logic [FRAME_CNT_W-1:0] lane_pos;
+  logic [FRAME_CNT_W-1:0] fend;
   logic              cphase;
 
   // ----- payload W beat: realign FIFO beats onto address lanes -----
   logic drop_dma_err_fsm;
   always_comb begin
-    cur = (inl_q != 16'd0) ? d_data_i : '0;
-    pw_w_valid_o = (st_q == S_PAY) && (pwb_q != 9'd0) && ((inl_q == 16'd0) || d_valid_i);
+    cur = (inl_q != '0) ? d_data_i : '0;
+    pw_w_valid_o = (st_q == S_PAY) && (pwb_q != 9'd0) && ((inl_q == '0) || d_valid_i);
     pw_w_data_o  = (cur << {off_q, 3'b000}) | (prev_q >> (AXI_DATA_W - 8 * 32'(off_q)));
     fend = {{(16 - OFFW){1'b0}}, off_q} + len_q;
     for (int l = 0; l < BW; l++) begin
-      lane_pos = pos_q + 16'(l);
+      lane_pos = pos_q + FRAME_CNT_W'(l);
       pw_w_strb_o[l] = (lane_pos >= {{(16 - OFFW){1'b0}}, off_q}) && (lane_pos < fend);
     end
   end
@@ -215,12 +220,12 @@ module nic_rx_engine
   assign cpl_ack_len_o  = cq_len[cq_rd_q];
   assign drop_dma_err_o = {err_cpl_o, drop_dma_err_fsm};
 
-  assign axi_idle_o = !paw_q && (pwb_q == 9'd0) && (pout_q == 5'd0) &&
-                      !caw_q && (cwb_q == 2'd0) && (cout_q == 5'd0);
-  assign idle_o     = (st_q == S_IDLE) && axi_idle_o && (fq_cnt_q == 3'd0);
+  assign axi_idle_o = !paw_q && (pwb_q == 9'd0) && (pout_q == '0) &&
+                      !caw_q && (cwb_q == 2'd0) && (cout_q == '0);
+  assign idle_o     = (st_q == S_IDLE) && axi_idle_o && (fq_cnt_q == '0);
 
-  logic [15:0] cslot;
-  assign cslot = cqn_q & ({3'd0, ring_size_i} - 16'd1);
+  logic [RING_IDX_W-1:0] cslot;
+  assign cslot = cqn_q & (RING_IDX_W'(ring_size_i) - 1'b1);
 
   always_comb begin
     st_d = st_q; len_d = len_q; tag_d = tag_q; idx_d = idx_q; off_d = off_q; dst_d = dst_q;
@@ -236,16 +241,16 @@ module nic_rx_engine
     drop_off_o = 1'b0; drop_too_long_o = 1'b0; drop_no_desc_o = 1'b0; drop_dma_err_fsm = 1'b0;
     pq_push = 1'b0; cq_push = 1'b0;
 
-    daddr = dc_addr_i + {52'd0, headroom_i};
-    span  = 16'(daddr[OFFW-1:0]) + m_len_i + 16'(BW - 1);
-    cphase = (cqn_q & {3'd0, ring_size_i}) == 16'd0;
+    daddr = dc_addr_i + DMA_ADDR_W'(headroom_i);
+    span  = FRAME_CNT_W'(daddr[OFFW-1:0]) + m_len_i + FRAME_CNT_W'(BW - 1);
+    cphase = (cqn_q & RING_IDX_W'(ring_size_i)) == '0;
     nb_issue  = 1'b0;
-    nb_dst    = (st_q == S_IDLE) ? {daddr[63:OFFW], {OFFW{1'b0}}} : dst_q;
+    nb_dst    = (st_q == S_IDLE) ? {daddr[DMA_ADDR_W-1:OFFW], {OFFW{1'b0}}} : dst_q;
     nb_obeats = (st_q == S_IDLE) ? (span >> OFFW) : obeats_q;
     nb_to4k   = (13'd4096 - {1'b0, nb_dst[11:0]}) >> OFFW;
     nb_len    = nb_obeats;
-    if (nb_len > 16'(MAX_BURST_BEATS)) nb_len = 16'(MAX_BURST_BEATS);
-    if (nb_len > {3'd0, nb_to4k})      nb_len = {3'd0, nb_to4k};
+    if (nb_len > FRAME_CNT_W'(MAX_BURST_BEATS)) nb_len = FRAME_CNT_W'(MAX_BURST_BEATS);
+    if (nb_len > FRAME_CNT_W'(nb_to4k))          nb_len = FRAME_CNT_W'(nb_to4k);
 
     pw_hs  = pw_w_valid_o && pw_w_ready_i;
     paw_hs = paw_q && pw_aw_ready_i;
@@ -255,13 +260,13 @@ module nic_rx_engine
     // ----- frame state machine -----
     case (st_q)
       S_IDLE: begin
-        if (m_valid_i && !quiesce_i && (fq_cnt_q != 3'(CQP)) && (RX_OVERLAP != 0 || pout_q == 5'd0 || (pout_q == 5'd1 && pw_b_valid_i))) begin
+        if (m_valid_i && !quiesce_i && (fq_cnt_q != fqcnt_t'(CQP)) && (RX_OVERLAP != 0 || pout_q == '0 || (pout_q == outst_t'(1) && pw_b_valid_i))) begin
           if (!run_i) begin
             m_pop_o = 1'b1; drop_off_o = 1'b1; inl_d = m_beats_i; st_d = S_DRAIN;
           end else if (m_too_long_i) begin
             m_pop_o = 1'b1; drop_too_long_o = 1'b1; inl_d = m_beats_i; st_d = S_DRAIN;
           end else if (dc_valid_i) begin
-            if ({16'd0, m_len_i} > dc_len_i) begin
+            if (DESC_LEN_W'(m_len_i) > dc_len_i) begin
               m_pop_o = 1'b1; drop_too_long_o = 1'b1; inl_d = m_beats_i; st_d = S_DRAIN;
             end else begin
               m_pop_o  = 1'b1;
@@ -287,7 +292,7 @@ module nic_rx_engine
         if (pwb_q == 9'd0 && !paw_q) begin
           if (halt_i) begin
             st_d = S_WAITB;
-          end else if (obeats_q != 16'd0 && 32'(pout_q) < MAX_OUTSTANDING && !quiesce_i) begin
+          end else if (obeats_q != '0 && 32'(pout_q) < MAX_OUTSTANDING && !quiesce_i) begin
             nb_issue = 1'b1;
           end
         end
@@ -295,17 +300,17 @@ module nic_rx_engine
       S_WAITB: begin
         // entered only on halt: the frame in progress is lost once every
         // older frame was dropped and no payload write is outstanding
-        if (pout_q == 5'd0 && fq_cnt_q == 3'd0) begin
+        if (pout_q == '0 && fq_cnt_q == '0) begin
           drop_dma_err_fsm = 1'b1;
           st_d = S_DRAIN;
         end
       end
       S_DRAIN: begin
-        if (inl_q == 16'd0) st_d = S_IDLE;
+        if (inl_q == '0) st_d = S_IDLE;
         else if (d_valid_i) begin
           d_pop_o = 1'b1;
-          inl_d   = inl_q - 16'd1;
-          if (inl_q == 16'd1) st_d = S_IDLE;
+          inl_d   = inl_q - 1'b1;
+          if (inl_q == FRAME_CNT_W'(1)) st_d = S_IDLE;
         end
       end
       default: st_d = S_IDLE;
@@ -315,20 +320,20 @@ module nic_rx_engine
     if (nb_issue) begin
       paw_d     = 1'b1;
       paddr_d   = nb_dst;
-      plen_d    = 8'(nb_len - 16'd1);
+      plen_d    = 8'(nb_len - 1'b1);
       pwb_d     = 9'(nb_len);
-      dst_d     = nb_dst + 64'(nb_len) * 64'(BW);
+      dst_d     = nb_dst + DMA_ADDR_W'(nb_len) * DMA_ADDR_W'(BW);
       obeats_d  = nb_obeats - nb_len;
-      pb_made_d = pb_made_q + 16'd1;
+      pb_made_d = pb_made_q + 1'b1;
     end
 
     // ----- payload channel bookkeeping -----
     if (pw_hs) begin
       pwb_d = pwb_q - 9'd1;
-      pos_d = pos_q + 16'(BW);
-      if (inl_q != 16'd0) begin
+      pos_d = pos_q + FRAME_CNT_W'(BW);
+      if (inl_q != '0) begin
         d_pop_o = 1'b1;
-        inl_d   = inl_q - 16'd1;
+        inl_d   = inl_q - 1'b1;
         prev_d  = cur;
       end
     end
@@ -336,47 +341,48 @@ module nic_rx_engine
       paw_d   = 1'b0;
       pq_push = 1'b1;
     end
-    if (pq_push) pq_wr_d = pq_wr_q + 4'd1;
-    if (pw_b_valid_i) pq_rd_d = pq_rd_q + 4'd1;
-    if (pw_b_valid_i) pb_ack_d = pb_ack_q + 16'd1;
+    if (pq_push) pq_wr_d = pq_wr_q + 1'b1;
+    if (pw_b_valid_i) pq_rd_d = pq_rd_q + 1'b1;
+    if (pw_b_valid_i) pb_ack_d = pb_ack_q + 1'b1;
     // frame fully handed to the bus: queue its completion, take the next frame
-    if (st_q == S_PAY && pwb_d == 9'd0 && !paw_d && obeats_q == 16'd0) begin
+    if (st_q == S_PAY && pwb_d == 9'd0 && !paw_d && obeats_q == '0) begin
       if (halt_i) st_d = S_WAITB;
       else begin
         fq_push = 1'b1;
-        st_d    = (inl_d == 16'd0) ? S_IDLE : S_DRAIN;
+        st_d    = (inl_d == '0) ? S_IDLE : S_DRAIN;
       end
     end
-    pout_d = pout_q + 5'(pq_push) - 5'(pw_b_valid_i);
+    pout_d = pout_q + outst_t'(pq_push) - outst_t'(pw_b_valid_i);
 
     // ----- completions, in frame order, each after all of its payload B -----
     fq_diff = fq_need[fq_rd_q] - pb_ack_q;
-    fq_ok   = (fq_diff == 16'd0) || fq_diff[15];
-    if (fq_cnt_q != 3'd0 && halt_i) begin
+    fq_ok   = (fq_diff == '0) || fq_diff[$bits(bcnt_t)-1];
+    if (fq_cnt_q != '0 && halt_i) begin
       fq_pop  = 1'b1;                        // queue stopped: this frame is lost
       drop_dma_err_fsm = 1'b1;
-    end else if (fq_cnt_q != 3'd0 && fq_ok && !caw_q && cwb_q == 2'd0 &&
+    end else if (fq_cnt_q != '0 && fq_ok && !caw_q && cwb_q == 2'd0 &&
                  32'(cout_q) < MAX_OUTSTANDING && !quiesce_i) begin
       fq_pop  = 1'b1;
-      cword_d = cpl_pack({16'd0, fq_len[fq_rd_q]}, fq_tag[fq_rd_q], fq_idx[fq_rd_q],
-                         8'(CPL_STATUS_OK), cphase ? 8'(CPL_FLAG_PHASE) : 8'd0, cycle_i);
+      cword_d = cpl_pack(CPL_LEN_W'(fq_len[fq_rd_q]), fq_tag[fq_rd_q], fq_idx[fq_rd_q],
+                         CPL_STATUS_W'(CPL_STATUS_OK),
+                         cphase ? CPL_FLAGS_W'(CPL_FLAG_PHASE) : '0, cycle_i);
       caw_d   = 1'b1;
-      caddr_d = cq_base_i + 64'(cslot) * 64'(CPL_SIZE);
+      caddr_d = cq_base_i + DMA_ADDR_W'(cslot) * DMA_ADDR_W'(CPL_SIZE);
       cwb_d   = 2'(CPL_BEATS);
-      cqn_d   = cqn_q + 16'd1;
+      cqn_d   = cqn_q + 1'b1;
       cq_push = 1'b1;
       cneed_d = fq_need[fq_rd_q];
     end
-    if (fq_push) fq_wr_d = fq_wr_q + 2'd1;
-    if (fq_pop)  fq_rd_d = fq_rd_q + 2'd1;
-    fq_cnt_d = fq_cnt_q + 3'(fq_push) - 3'(fq_pop);
+    if (fq_push) fq_wr_d = fq_wr_q + 1'b1;
+    if (fq_pop)  fq_rd_d = fq_rd_q + 1'b1;
+    fq_cnt_d = fq_cnt_q + fqcnt_t'(fq_push) - fqcnt_t'(fq_pop);
 
     // ----- completion channel bookkeeping -----
     if (caw_hs) caw_d = 1'b0;
     if (cw_hs)  cwb_d = cwb_q - 2'd1;
-    if (cq_push) cq_wr_d = cq_wr_q + 4'd1;
-    if (cw_b_valid_i) cq_rd_d = cq_rd_q + 4'd1;
-    cout_d = cout_q + 5'(cq_push) - 5'(cw_b_valid_i);
+    if (cq_push) cq_wr_d = cq_wr_q + 1'b1;
+    if (cw_b_valid_i) cq_rd_d = cq_rd_q + 1'b1;
+    cout_d = cout_q + outst_t'(cq_push) - outst_t'(cw_b_valid_i);
     if (ring_reset_i) cqn_d = '0;
   end
 
@@ -417,16 +423,17 @@ module nic_rx_engine
 
   // ----- assertions -----
   a_rx_pout_under: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      pw_b_valid_i |-> (pout_q != 5'd0))
+      pw_b_valid_i |-> (pout_q != '0))
     else $error("nic_rx_engine: payload B with no payload write outstanding (counter underflow)");
   a_rx_cout_under: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      cw_b_valid_i |-> (cout_q != 5'd0))
+      cw_b_valid_i |-> (cout_q != '0))
     else $error("nic_rx_engine: completion B with no completion write outstanding (counter underflow)");
   a_rx_pout_max: assert property (@(posedge clk_i) disable iff (!rst_ni)
       (32'(pout_q) <= MAX_OUTSTANDING) && (32'(cout_q) <= MAX_OUTSTANDING))
     else $error("nic_rx_engine: more than MAX_OUTSTANDING writes outstanding");
   a_rx_cpl_after_b: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      (caw_q && !$past(caw_q)) |-> ((cneed_q - pb_ack_q == 16'd0) || (cneed_q - pb_ack_q) >= 16'h8000))
+      (caw_q && !$past(caw_q)) |-> ((cneed_q - pb_ack_q == '0) ||
+                                  (cneed_q - pb_ack_q) >= {1'b1, ($bits(bcnt_t) - 1)'(0)}))
     else $error("nic_rx_engine: completion issued before every payload B returned");
   a_rx_strb_contig: assert property (@(posedge clk_i) disable iff (!rst_ni)
       pw_w_valid_o |-> ((pw_w_strb_o != '0) &&
@@ -439,14 +446,14 @@ module nic_rx_engine
 `ifndef SYNTHESIS
   // The strobes of a frame's beats cover exactly its length: every byte
   // inside [addr + headroom, +len) once, nothing outside.
-  logic [15:0] sbytes_q;
+  logic [FRAME_CNT_W-1:0] sbytes_q;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) sbytes_q <= '0;
     else if (st_q == S_IDLE) sbytes_q <= '0;
-    else if (pw_hs) sbytes_q <= sbytes_q + 16'($countones(pw_w_strb_o));
+    else if (pw_hs) sbytes_q <= sbytes_q + FRAME_CNT_W'($countones(pw_w_strb_o));
   end
   a_rx_strb_total: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      fq_push |-> ((sbytes_q + (pw_hs ? 16'($countones(pw_w_strb_o)) : 16'd0)) == len_q))
+      fq_push |-> ((sbytes_q + (pw_hs ? FRAME_CNT_W'($countones(pw_w_strb_o)) : '0)) == len_q))
     else $error("nic_rx_engine: wstrb of the frame does not cover exactly its length");
 `endif
 

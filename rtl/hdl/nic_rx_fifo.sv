@@ -9,7 +9,9 @@
 // first-word-fall-through register in front of a synchronous-read memory.
 `default_nettype none
 
-module nic_rx_fifo #(
+module nic_rx_fifo
+  import nic_regs_pkg::*;
+#(
   parameter int unsigned DATA_W     = 64,
   parameter int unsigned FIFO_BYTES = 16384,
   localparam int unsigned KW    = DATA_W / 8,
@@ -20,7 +22,7 @@ module nic_rx_fifo #(
 ) (
   input  wire logic              clk_i,
   input  wire logic              rst_ni,
-  input  wire logic [13:0]       max_frame_len_i,
+  input  wire logic [FRAME_LEN_W-1:0] max_frame_len_i,
   // AXI-Stream in
   input  wire logic [DATA_W-1:0] s_tdata_i,
   input  wire logic [KW-1:0]     s_tkeep_i,
@@ -29,8 +31,8 @@ module nic_rx_fifo #(
   output      logic              s_tready_o,
   // frame metadata (head of the queue)
   output      logic              m_valid_o,
-  output      logic [15:0]       m_len_o,
-  output      logic [15:0]       m_beats_o,
+  output      logic [FRAME_CNT_W-1:0] m_len_o,
+  output      logic [FRAME_CNT_W-1:0] m_beats_o,
   output      logic              m_too_long_o,
   input  wire logic              m_pop_i,
   // frame data (first word fall through)
@@ -52,22 +54,22 @@ module nic_rx_fifo #(
   logic         ov_q, ov_d;          // output register valid
   logic [DATA_W-1:0] od_q;
   // ----- frame being received -----
-  logic [15:0]  flen_q, flen_d;
-  logic [15:0]  fbeats_q, fbeats_d;
+  logic [FRAME_CNT_W-1:0] flen_q, flen_d;
+  logic [FRAME_CNT_W-1:0] fbeats_q, fbeats_d;
   logic         ftrunc_q, ftrunc_d;
   logic         fmid_q, fmid_d;
   // ----- metadata store -----
-  logic [32:0]  meta [MDEPTH];       // {too_long, beats, len}
+  logic [2*FRAME_CNT_W:0] meta [MDEPTH];  // {too_long, beats, len}
   logic [MAW:0] mwr_q, mwr_d, mrd_q, mrd_d;
 
   logic         full, mfull, acc, store, load, mpush;
-  logic [15:0]  nbytes, nlen;
-  logic [32:0]  mentry;
+  logic [FRAME_CNT_W-1:0] nbytes, nlen;
+  logic [2*FRAME_CNT_W:0] mentry;
 
-  function automatic logic [15:0] keep_bytes(input logic [KW-1:0] k);
-    logic [15:0] c;
+  function automatic logic [FRAME_CNT_W-1:0] keep_bytes(input logic [KW-1:0] k);
+    logic [FRAME_CNT_W-1:0] c;
     c = '0;
-    for (int i = 0; i < KW; i++) c = c + 16'(k[i]);
+    for (int i = 0; i < KW; i++) c = c + FRAME_CNT_W'(k[i]);
     return c;
   endfunction
 
@@ -89,7 +91,7 @@ module nic_rx_fifo #(
 
     if (acc) begin
       fmid_d = !s_tlast_i;
-      if (ftrunc_q || (nlen > {2'd0, max_frame_len_i})) begin
+      if (ftrunc_q || (nlen > FRAME_CNT_W'(max_frame_len_i))) begin
         // too long: release what was stored, drop the rest of the frame
         ftrunc_d = 1'b1;
         wr_d     = cm_q;
@@ -97,11 +99,11 @@ module nic_rx_fifo #(
         store    = 1'b1;
         wr_d     = wr_q + 1'b1;
         flen_d   = nlen;
-        fbeats_d = fbeats_q + 16'd1;
+        fbeats_d = fbeats_q + 1'b1;
       end
       if (s_tlast_i) begin
         mpush  = 1'b1;
-        mentry = ftrunc_d ? {1'b1, 16'd0, 16'd0} : {1'b0, fbeats_d, flen_d};
+        mentry = ftrunc_d ? {1'b1, {(2 * FRAME_CNT_W){1'b0}}} : {1'b0, fbeats_d, flen_d};
         cm_d   = wr_d;
         flen_d = '0; fbeats_d = '0; ftrunc_d = 1'b0;
       end

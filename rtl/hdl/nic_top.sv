@@ -19,20 +19,20 @@ module nic_top
   input  wire logic                    rst_ni,
   output      logic                    irq_o,
   // AXI4-Lite slave
-  input  wire logic [11:0]             s_axil_awaddr_i,
+  input  wire logic [REG_ADDR_W-1:0]   s_axil_awaddr_i,
   input  wire logic                    s_axil_awvalid_i,
   output      logic                    s_axil_awready_o,
-  input  wire logic [31:0]             s_axil_wdata_i,
-  input  wire logic [3:0]              s_axil_wstrb_i,
+  input  wire logic [REG_DATA_W-1:0]   s_axil_wdata_i,
+  input  wire logic [REG_DATA_W/8-1:0] s_axil_wstrb_i,
   input  wire logic                    s_axil_wvalid_i,
   output      logic                    s_axil_wready_o,
   output      logic [1:0]              s_axil_bresp_o,
   output      logic                    s_axil_bvalid_o,
   input  wire logic                    s_axil_bready_i,
-  input  wire logic [11:0]             s_axil_araddr_i,
+  input  wire logic [REG_ADDR_W-1:0]   s_axil_araddr_i,
   input  wire logic                    s_axil_arvalid_i,
   output      logic                    s_axil_arready_o,
-  output      logic [31:0]             s_axil_rdata_o,
+  output      logic [REG_DATA_W-1:0]   s_axil_rdata_o,
   output      logic [1:0]              s_axil_rresp_o,
   output      logic                    s_axil_rvalid_o,
   input  wire logic                    s_axil_rready_i,
@@ -128,6 +128,16 @@ module nic_top
       CPL_STATUS_BYTES != 1 || CPL_FLAGS_BYTES != 1 || CPL_TS_BYTES != 4) begin : g_bad_cpl
     $fatal(1, "nic_top: completion field widths differ from what the RTL writes");
   end
+  if (REG_DATA_W != 32 || DMA_ADDR_W != 2 * REG_DATA_W || DESC_ADDR_W != DMA_ADDR_W ||
+      RING_IDX_W != CPL_DESC_IDX_W || RING_IDX_W > REG_DATA_W) begin : g_bad_addr_idx_w
+    $fatal(1, "nic_top: DMA addresses must be two registers wide, ring indices as DESC_IDX");
+  end
+  if (FRAME_LEN_W != $clog2(MAX_FRAME_CAP + 1) || FRAME_CNT_W <= FRAME_LEN_W ||
+      FRAME_CNT_W > CPL_LEN_W || FRAME_CNT_W > DESC_LEN_W ||
+      RING_SIZE_W != $clog2(MAX_RING_SIZE + 1) || RING_SIZE_W > RING_IDX_W ||
+      RX_HEADROOM_W != $clog2(MAX_RX_HEADROOM + 1)) begin : g_bad_len_w
+    $fatal(1, "nic_top: FRAME_LEN_W, FRAME_CNT_W, RING_SIZE_W or RX_HEADROOM_W does not fit its maximum");
+  end
 
   localparam int unsigned BW    = AXI_DATA_W / 8;
   localparam int unsigned ADV_W = $clog2(DESC_CACHE + 1);
@@ -146,25 +156,25 @@ module nic_top
 
   // ----- register file -----
   logic        ctrl_enable, ctrl_loopback;
-  logic [11:0] headroom;
-  logic [13:0] mfl;
-  logic [31:0] cycle;
-  logic [63:0] rx_ring_base, rx_cq_base, tx_ring_base, tx_cq_base;
-  logic [12:0] rx_ring_size, tx_ring_size;
-  logic [15:0] rx_prod, rx_cons, tx_prod, tx_cons;
+  logic [RX_HEADROOM_W-1:0] headroom;
+  logic [FRAME_LEN_W-1:0] mfl;
+  logic [CPL_TS_W-1:0] cycle;
+  logic [DMA_ADDR_W-1:0] rx_ring_base, rx_cq_base, tx_ring_base, tx_cq_base;
+  logic [RING_SIZE_W-1:0] rx_ring_size, tx_ring_size;
+  logic [RING_IDX_W-1:0] rx_prod, rx_cons, tx_prod, tx_cons;
   logic        rx_ring_reset, tx_ring_reset;
   logic        rx_stopped, tx_stopped;
   logic        rx_cons_adv, tx_cons_adv;
   logic [ADV_W-1:0] rx_cons_adv_n, tx_cons_adv_n;
   logic        rx_cpl_ack, tx_cpl_ack, tx_cpl_bad;
-  logic [15:0] rx_cpl_len;
+  logic [FRAME_CNT_W-1:0] rx_cpl_len;
   logic        tx_sent;
-  logic [15:0] tx_sent_len;
+  logic [FRAME_CNT_W-1:0] tx_sent_len;
   logic        drop_no_desc, drop_too_long, drop_off_eng, drop_off_mux;
   logic [1:0]  drop_dma_err;
   logic [NSRC-1:0]       err_valid;
-  logic [NSRC-1:0][1:0]  err_resp;
-  logic [NSRC-1:0][63:0] err_addr;
+  logic [NSRC-1:0][DMA_ERR_INFO_RESP_W-1:0] err_resp;
+  logic [NSRC-1:0][DMA_ADDR_W-1:0] err_addr;
   logic        dev_idle;
   logic        rx_halt, tx_halt;
 
@@ -202,13 +212,13 @@ module nic_top
 
   // ----- AXI arbiters -----
   logic [2:0]        rd_ar_valid, rd_ar_ready, rd_r_valid;
-  logic [2:0][63:0]  rd_ar_addr;
+  logic [2:0][DMA_ADDR_W-1:0] rd_ar_addr;
   logic [2:0][7:0]   rd_ar_len;
   logic [AXI_DATA_W-1:0] rd_r_data;
   logic [1:0]        rd_r_resp;
   logic              rd_r_last, rd_idle;
   logic [2:0]        wr_aw_valid, wr_aw_ready, wr_w_valid, wr_w_ready, wr_w_last, wr_b_valid;
-  logic [2:0][63:0]  wr_aw_addr;
+  logic [2:0][DMA_ADDR_W-1:0] wr_aw_addr;
   logic [2:0][7:0]   wr_aw_len;
   logic [2:0][AXI_DATA_W-1:0] wr_w_data;
   logic [2:0][BW-1:0] wr_w_strb;
@@ -245,13 +255,15 @@ module nic_top
 
   // ----- descriptor prefetch, one per queue -----
   logic        rxd_valid, rxd_pop, rxd_more, rxd_idle;
-  logic [63:0] rxd_addr;
-  logic [31:0] rxd_len, rxd_tag;
-  logic [15:0] rxd_idx;
+  logic [DESC_ADDR_W-1:0] rxd_addr;
+  logic [DESC_LEN_W-1:0] rxd_len;
+  logic [DESC_TAG_W-1:0] rxd_tag;
+  logic [RING_IDX_W-1:0] rxd_idx;
   logic        txd_valid, txd_pop, txd_more, txd_idle;
-  logic [63:0] txd_addr;
-  logic [31:0] txd_len, txd_tag;
-  logic [15:0] txd_idx;
+  logic [DESC_ADDR_W-1:0] txd_addr;
+  logic [DESC_LEN_W-1:0] txd_len;
+  logic [DESC_TAG_W-1:0] txd_tag;
+  logic [RING_IDX_W-1:0] txd_idx;
 
   nic_ring_fetch #(
     .AXI_DATA_W(AXI_DATA_W), .DESC_CACHE(DESC_CACHE), .MAX_BURST_BEATS(MAX_BURST_BEATS)
@@ -306,7 +318,7 @@ module nic_top
   );
 
   logic                  rxm_valid, rxm_too_long, rxm_pop, rxf_dvalid, rxf_dpop, rxf_empty;
-  logic [15:0]           rxm_len, rxm_beats;
+  logic [FRAME_CNT_W-1:0] rxm_len, rxm_beats;
   logic [AXI_DATA_W-1:0] rxf_data;
 
   nic_rx_fifo #(.DATA_W(AXI_DATA_W), .FIFO_BYTES(RX_FIFO_BYTES)) u_rx_fifo (
@@ -321,7 +333,7 @@ module nic_top
   logic                  txf_wr, txf_wlast, txf_commit, txf_rewind, txf_empty;
   logic [AXI_DATA_W-1:0] txf_wdata;
   logic [BW-1:0]         txf_wkeep;
-  logic [15:0]           txf_free;
+  logic [FRAME_CNT_W-1:0] txf_free;
 
   nic_tx_fifo #(.DATA_W(AXI_DATA_W), .FIFO_BYTES(TX_FIFO_BYTES)) u_tx_fifo (
     .clk_i, .rst_ni(eng_rst_n),

@@ -24,22 +24,22 @@ module nic_tx_engine
   input  wire logic                  run_i,       // CTRL.ENABLE && !TX stopped
   input  wire logic                  halt_i,      // TX stopped or a TX DMA error now
   input  wire logic                  quiesce_i,   // soft reset pending
-  input  wire logic [13:0]           max_frame_len_i,
-  input  wire logic [63:0]           cq_base_i,
-  input  wire logic [12:0]           ring_size_i,
+  input  wire logic [FRAME_LEN_W-1:0] max_frame_len_i,
+  input  wire logic [DMA_ADDR_W-1:0] cq_base_i,
+  input  wire logic [RING_SIZE_W-1:0] ring_size_i,
   input  wire logic                  ring_reset_i,
-  input  wire logic [31:0]           cycle_i,
+  input  wire logic [CPL_TS_W-1:0]   cycle_i,
   // descriptors
   input  wire logic                  dc_valid_i,
-  input  wire logic [63:0]           dc_addr_i,
-  input  wire logic [31:0]           dc_len_i,
-  input  wire logic [31:0]           dc_tag_i,
-  input  wire logic [15:0]           dc_idx_i,
+  input  wire logic [DESC_ADDR_W-1:0] dc_addr_i,
+  input  wire logic [DESC_LEN_W-1:0] dc_len_i,
+  input  wire logic [DESC_TAG_W-1:0] dc_tag_i,
+  input  wire logic [RING_IDX_W-1:0] dc_idx_i,
   output      logic                  dc_pop_o,
   // payload read source
   output      logic                  ar_valid_o,
   input  wire logic                  ar_ready_i,
-  output      logic [63:0]           ar_addr_o,
+  output      logic [DMA_ADDR_W-1:0] ar_addr_o,
   output      logic [7:0]            ar_len_o,
   input  wire logic                  r_valid_i,
   input  wire logic [AXI_DATA_W-1:0] r_data_i,
@@ -48,7 +48,7 @@ module nic_tx_engine
   // completion write source
   output      logic                  cw_aw_valid_o,
   input  wire logic                  cw_aw_ready_i,
-  output      logic [63:0]           cw_aw_addr_o,
+  output      logic [DMA_ADDR_W-1:0] cw_aw_addr_o,
   output      logic [7:0]            cw_aw_len_o,
   output      logic                  cw_w_valid_o,
   input  wire logic                  cw_w_ready_i,
@@ -58,7 +58,7 @@ module nic_tx_engine
   input  wire logic                  cw_b_valid_i,
   input  wire logic [1:0]            b_resp_i,
   // TX FIFO write side
-  input  wire logic [15:0]           f_free_i,
+  input  wire logic [FRAME_CNT_W-1:0] f_free_i,
   output      logic                  f_wr_o,
   output      logic [AXI_DATA_W-1:0] f_data_o,
   output      logic [BW-1:0]         f_keep_o,
@@ -70,16 +70,18 @@ module nic_tx_engine
   output      logic                  cpl_bad_o,
   output      logic                  err_pay_o,
   output      logic [1:0]            err_pay_resp_o,
-  output      logic [63:0]           err_pay_addr_o,
+  output      logic [DMA_ADDR_W-1:0] err_pay_addr_o,
   output      logic                  err_cpl_o,
   output      logic [1:0]            err_cpl_resp_o,
-  output      logic [63:0]           err_cpl_addr_o,
+  output      logic [DMA_ADDR_W-1:0] err_cpl_addr_o,
   output      logic                  axi_idle_o,
   output      logic                  idle_o
 );
 
   localparam int unsigned CPL_BEATS = (CPL_SIZE * 8) / AXI_DATA_W;
   localparam int unsigned QD = 16;
+  typedef logic [$clog2(QD)-1:0]     qptr_t;   // tracking queue pointer
+  typedef logic [$clog2(QD + 1)-1:0] outst_t;  // transactions outstanding (<= QD)
   localparam logic [1:0] RESP_OKAY = AXI_RESP_OKAY[1:0];
 
   if (CPL_BEATS < 1 || CPL_BEATS > 2) begin : g_bad_cpl
@@ -92,41 +94,41 @@ module nic_tx_engine
   typedef enum logic [2:0] {T_IDLE, T_RESV, T_READ, T_CPL, T_CPLW} state_e;
 
   state_e            st_q, st_d;
-  logic [15:0]       len_q, len_d;          // frame length (0 for BAD_LEN)
+  logic [FRAME_CNT_W-1:0] len_q, len_d;          // frame length (0 for BAD_LEN)
   logic              bad_q, bad_d;
-  logic [31:0]       tag_q, tag_d;
-  logic [15:0]       idx_q, idx_d;
+  logic [DESC_TAG_W-1:0] tag_q, tag_d;
+  logic [RING_IDX_W-1:0] idx_q, idx_d;
   logic [OFFW-1:0]   off_q, off_d;
-  logic [63:0]       src_q, src_d;          // aligned address of the next burst
-  logic [15:0]       rdl_q, rdl_d;          // read beats not yet requested
-  logic [15:0]       nrd_q, nrd_d;          // read beats of the frame
-  logic [15:0]       rcv_q, rcv_d;          // read beats received
-  logic [15:0]       nout_q, nout_d;        // FIFO beats of the frame
-  logic [15:0]       ocnt_q, ocnt_d;        // FIFO beats written
+  logic [DMA_ADDR_W-1:0] src_q, src_d;          // aligned address of the next burst
+  logic [FRAME_CNT_W-1:0] rdl_q, rdl_d;          // read beats not yet requested
+  logic [FRAME_CNT_W-1:0] nrd_q, nrd_d;          // read beats of the frame
+  logic [FRAME_CNT_W-1:0] rcv_q, rcv_d;          // read beats received
+  logic [FRAME_CNT_W-1:0] nout_q, nout_d;        // FIFO beats of the frame
+  logic [FRAME_CNT_W-1:0] ocnt_q, ocnt_d;        // FIFO beats written
   logic [AXI_DATA_W-1:0] prev_q, prev_d;
   logic              ferr_q, ferr_d;        // the frame saw an error response
   logic              berr_q, berr_d;        // the current burst saw an error response
   logic [1:0]        bresp_q, bresp_d;
   logic              arp_q, arp_d;          // AR pending
-  logic [63:0]       araddr_q, araddr_d;
+  logic [DMA_ADDR_W-1:0] araddr_q, araddr_d;
   logic [7:0]        arlen_q, arlen_d;
-  logic [4:0]        rout_q, rout_d;        // read bursts outstanding
-  logic [63:0]       rq_addr [QD];
-  logic [3:0]        rq_wr_q, rq_wr_d, rq_rd_q, rq_rd_d;
+  outst_t            rout_q, rout_d;        // read bursts outstanding
+  logic [DMA_ADDR_W-1:0] rq_addr [QD];
+  qptr_t             rq_wr_q, rq_wr_d, rq_rd_q, rq_rd_d;
   // completion
   logic [CPL_SIZE*8-1:0] cword_q, cword_d;
   logic              caw_q, caw_d;
-  logic [63:0]       caddr_q, caddr_d;
+  logic [DMA_ADDR_W-1:0] caddr_q, caddr_d;
   logic [1:0]        cwb_q, cwb_d;
-  logic [15:0]       cqn_q, cqn_d;
-  logic [4:0]        cout_q, cout_d;
+  logic [RING_IDX_W-1:0] cqn_q, cqn_d;
+  outst_t            cout_q, cout_d;
   logic              cq_bad [QD];
-  logic [63:0]       cq_addr [QD];
-  logic [3:0]        cq_wr_q, cq_wr_d, cq_rd_q, cq_rd_d;
+  logic [DMA_ADDR_W-1:0] cq_addr [QD];
+  qptr_t             cq_wr_q, cq_wr_d, cq_rd_q, cq_rd_d;
 
   logic [12:0]       to4k;
-  logic [15:0]       blen;
-  logic [15:0]       span, nout_n;
+  logic [FRAME_CNT_W-1:0] blen;
+  logic [FRAME_CNT_W-1:0] span, nout_n;
   logic              bad_now, quiet, push, flush, rq_push, cq_push, cphase;
   logic [AXI_DATA_W-1:0] shifted;
   logic [BW-1:0]     lastkeep;
@@ -152,12 +154,12 @@ module nic_tx_engine
   assign err_cpl_addr_o = cq_addr[cq_rd_q];
   assign cpl_ack_o      = cw_b_valid_i && (b_resp_i == RESP_OKAY);
   assign cpl_bad_o      = cq_bad[cq_rd_q];
-  assign axi_idle_o     = !arp_q && (rout_q == 5'd0) && !caw_q && (cwb_q == 2'd0) &&
-                          (cout_q == 5'd0);
+  assign axi_idle_o     = !arp_q && (rout_q == '0) && !caw_q && (cwb_q == 2'd0) &&
+                          (cout_q == '0);
   assign idle_o         = (st_q == T_IDLE) && axi_idle_o;
 
-  logic [15:0] cslot;
-  assign cslot = cqn_q & ({3'd0, ring_size_i} - 16'd1);
+  logic [RING_IDX_W-1:0] cslot;
+  assign cslot = cqn_q & (RING_IDX_W'(ring_size_i) - 1'b1);
 
   always_comb begin
     st_d = st_q; len_d = len_q; bad_d = bad_q; tag_d = tag_q; idx_d = idx_q; off_d = off_q;
@@ -172,14 +174,14 @@ module nic_tx_engine
 
     to4k = (13'd4096 - {1'b0, src_q[11:0]}) >> OFFW;
     blen = rdl_q;
-    if (blen > 16'(MAX_BURST_BEATS)) blen = 16'(MAX_BURST_BEATS);
-    if (blen > {3'd0, to4k})         blen = {3'd0, to4k};
-    span   = 16'(dc_addr_i[OFFW-1:0]) + dc_len_i[15:0] + 16'(BW - 1);
-    nout_n = (dc_len_i[15:0] + 16'(BW - 1)) >> OFFW;
-    cphase = (cqn_q & {3'd0, ring_size_i}) == 16'd0;
-    quiet   = (rout_q == 5'd0) && !arp_q && !r_valid_i;
+    if (blen > FRAME_CNT_W'(MAX_BURST_BEATS)) blen = FRAME_CNT_W'(MAX_BURST_BEATS);
+    if (blen > FRAME_CNT_W'(to4k))            blen = FRAME_CNT_W'(to4k);
+    span   = FRAME_CNT_W'(dc_addr_i[OFFW-1:0]) + dc_len_i[FRAME_CNT_W-1:0] + FRAME_CNT_W'(BW - 1);
+    nout_n = (dc_len_i[FRAME_CNT_W-1:0] + FRAME_CNT_W'(BW - 1)) >> OFFW;
+    cphase = (cqn_q & RING_IDX_W'(ring_size_i)) == '0;
+    quiet   = (rout_q == '0) && !arp_q && !r_valid_i;
 
-    rem = (OFFW + 1)'(len_q - ((nout_q - 16'd1) << OFFW));
+    rem = (OFFW + 1)'(len_q - ((nout_q - 1'b1) << OFFW));
     lastkeep = '0;
     for (int l = 0; l < BW; l++) lastkeep[l] = (32'(l) < 32'(rem));
 
@@ -189,15 +191,15 @@ module nic_tx_engine
           dc_pop_o = 1'b1;
           tag_d    = dc_tag_i;
           idx_d    = dc_idx_i;
-          if (dc_len_i == 32'd0 || dc_len_i > {18'd0, max_frame_len_i}) begin
+          if (dc_len_i == '0 || dc_len_i > DESC_LEN_W'(max_frame_len_i)) begin
             bad_d = 1'b1;
             len_d = '0;
             st_d  = T_CPL;
           end else begin
             bad_d  = 1'b0;
-            len_d  = dc_len_i[15:0];
+            len_d  = dc_len_i[FRAME_CNT_W-1:0];
             off_d  = dc_addr_i[OFFW-1:0];
-            src_d  = {dc_addr_i[63:OFFW], {OFFW{1'b0}}};
+            src_d  = {dc_addr_i[DESC_ADDR_W-1:OFFW], {OFFW{1'b0}}};
             nrd_d  = span >> OFFW;
             rdl_d  = span >> OFFW;
             nout_d = nout_n;
@@ -215,18 +217,18 @@ module nic_tx_engine
         else if (f_free_i >= nout_q) st_d = T_READ;
       end
       T_READ: begin
-        if (!arp_q && rdl_q != 16'd0 && 32'(rout_q) < MAX_OUTSTANDING && !halt_i && !ferr_q &&
+        if (!arp_q && rdl_q != '0 && 32'(rout_q) < MAX_OUTSTANDING && !halt_i && !ferr_q &&
             !quiesce_i) begin
           arp_d    = 1'b1;
           araddr_d = src_q;
-          arlen_d  = 8'(blen - 16'd1);
-          src_d    = src_q + 64'(blen) * 64'(BW);
+          arlen_d  = 8'(blen - 1'b1);
+          src_d    = src_q + DMA_ADDR_W'(blen) * DMA_ADDR_W'(BW);
           rdl_d    = rdl_q - blen;
         end
         if (quiet && (halt_i || ferr_q)) begin
           f_rewind_o = 1'b1;                      // discard the partial frame
           st_d = T_IDLE;
-        end else if (quiet && rdl_q == 16'd0 && rcv_q == nrd_q) begin
+        end else if (quiet && rdl_q == '0 && rcv_q == nrd_q) begin
           if (ocnt_q != nout_q) begin
             flush = 1'b1;                         // last FIFO beat from prev only
             push  = 1'b1;
@@ -240,13 +242,13 @@ module nic_tx_engine
           f_rewind_o = !bad_q;
           st_d = T_IDLE;
         end else if (32'(cout_q) < MAX_OUTSTANDING && !quiesce_i) begin
-          cword_d    = cpl_pack({16'd0, len_q}, tag_q, idx_q,
-                                 bad_q ? 8'(CPL_STATUS_BAD_LEN) : 8'(CPL_STATUS_OK),
-                                 cphase ? 8'(CPL_FLAG_PHASE) : 8'd0, cycle_i);
+          cword_d    = cpl_pack(CPL_LEN_W'(len_q), tag_q, idx_q,
+                                 bad_q ? CPL_STATUS_W'(CPL_STATUS_BAD_LEN) : CPL_STATUS_W'(CPL_STATUS_OK),
+                                 cphase ? CPL_FLAGS_W'(CPL_FLAG_PHASE) : '0, cycle_i);
           caw_d      = 1'b1;
-          caddr_d    = cq_base_i + 64'(cslot) * 64'(CPL_SIZE);
+          caddr_d    = cq_base_i + DMA_ADDR_W'(cslot) * DMA_ADDR_W'(CPL_SIZE);
           cwb_d      = 2'(CPL_BEATS);
-          cqn_d      = cqn_q + 16'd1;
+          cqn_d      = cqn_q + 1'b1;
           cq_push    = 1'b1;
           f_commit_o = !bad_q;                    // the frame may now be sent
           st_d       = T_CPLW;
@@ -261,9 +263,9 @@ module nic_tx_engine
       arp_d   = 1'b0;
       rq_push = 1'b1;
     end
-    if (rq_push) rq_wr_d = rq_wr_q + 4'd1;
+    if (rq_push) rq_wr_d = rq_wr_q + 1'b1;
     if (r_valid_i) begin
-      rcv_d  = rcv_q + 16'd1;
+      rcv_d  = rcv_q + 1'b1;
       prev_d = r_data_i;
       if (bad_now) begin
         ferr_d = 1'b1;
@@ -273,14 +275,14 @@ module nic_tx_engine
         end
       end
       if (off_q == '0) push = (rcv_q < nout_q);
-      else             push = (rcv_q != 16'd0) && (rcv_q <= nout_q);
+      else             push = (rcv_q != '0) && (rcv_q <= nout_q);
       if (r_last_i) begin
-        rq_rd_d = rq_rd_q + 4'd1;
+        rq_rd_d = rq_rd_q + 1'b1;
         berr_d  = 1'b0;
       end
     end
-    rout_d = rout_q + 5'(rq_push) - 5'(r_valid_i && r_last_i);
-    if (push) ocnt_d = ocnt_q + 16'd1;
+    rout_d = rout_q + outst_t'(rq_push) - outst_t'(r_valid_i && r_last_i);
+    if (push) ocnt_d = ocnt_q + 1'b1;
 
     // realigned FIFO beat: bytes [off, BW) of the previous read beat followed
     // by bytes [0, off) of the current one (or zeros when flushing)
@@ -288,15 +290,15 @@ module nic_tx_engine
               ((flush ? '0 : r_data_i) << (AXI_DATA_W - 8 * 32'(off_q)));
     f_wr_o   = push && !ferr_q && !bad_now;
     f_data_o = (off_q == '0) ? r_data_i : shifted;
-    f_last_o = (ocnt_q == nout_q - 16'd1);
+    f_last_o = (ocnt_q == nout_q - 1'b1);
     f_keep_o = f_last_o ? lastkeep : '1;
 
     // ----- completion channel bookkeeping -----
     if (caw_q && cw_aw_ready_i) caw_d = 1'b0;
     if (cw_w_valid_o && cw_w_ready_i) cwb_d = cwb_q - 2'd1;
-    if (cq_push) cq_wr_d = cq_wr_q + 4'd1;
-    if (cw_b_valid_i) cq_rd_d = cq_rd_q + 4'd1;
-    cout_d = cout_q + 5'(cq_push) - 5'(cw_b_valid_i);
+    if (cq_push) cq_wr_d = cq_wr_q + 1'b1;
+    if (cw_b_valid_i) cq_rd_d = cq_rd_q + 1'b1;
+    cout_d = cout_q + outst_t'(cq_push) - outst_t'(cw_b_valid_i);
     if (st_q == T_CPLW && !caw_d && cwb_d == 2'd0) st_d = T_IDLE;
     if (ring_reset_i) cqn_d = '0;
   end
@@ -330,10 +332,10 @@ module nic_tx_engine
 
   // ----- assertions -----
   a_tx_rout_under: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      (r_valid_i && r_last_i) |-> (rout_q != 5'd0))
+      (r_valid_i && r_last_i) |-> (rout_q != '0))
     else $error("nic_tx_engine: read data with no payload read outstanding (counter underflow)");
   a_tx_cout_under: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      cw_b_valid_i |-> (cout_q != 5'd0))
+      cw_b_valid_i |-> (cout_q != '0))
     else $error("nic_tx_engine: completion B with no completion write outstanding (counter underflow)");
   a_tx_out_max: assert property (@(posedge clk_i) disable iff (!rst_ni)
       (32'(rout_q) <= MAX_OUTSTANDING) && (32'(cout_q) <= MAX_OUTSTANDING))
@@ -342,7 +344,7 @@ module nic_tx_engine
       r_valid_i |-> (rcv_q < nrd_q))
     else $error("nic_tx_engine: more read beats than requested for the frame");
   a_tx_fifo_room: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      f_wr_o |-> (f_free_i != 16'd0))
+      f_wr_o |-> (f_free_i != '0))
     else $error("nic_tx_engine: TX FIFO write without room (overflow)");
   a_tx_wbeats: assert property (@(posedge clk_i) disable iff (!rst_ni)
       (st_q == T_CPL && !bad_q) |-> (ocnt_q == nout_q))

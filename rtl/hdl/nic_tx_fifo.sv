@@ -8,7 +8,9 @@
 // register in front of a synchronous-read memory.
 `default_nettype none
 
-module nic_tx_fifo #(
+module nic_tx_fifo
+  import nic_regs_pkg::*;
+#(
   parameter int unsigned DATA_W     = 64,
   parameter int unsigned FIFO_BYTES = 16384,
   localparam int unsigned KW    = DATA_W / 8,
@@ -25,7 +27,7 @@ module nic_tx_fifo #(
   input  wire logic              wlast_i,
   input  wire logic              commit_i,
   input  wire logic              rewind_i,
-  output      logic [15:0]       free_o,
+  output      logic [FRAME_CNT_W-1:0] free_o,
   // stream side
   input  wire logic              hold_i,
   output      logic [DATA_W-1:0] m_tdata_o,
@@ -34,7 +36,7 @@ module nic_tx_fifo #(
   output      logic              m_tvalid_o,
   input  wire logic              m_tready_i,
   output      logic              sent_o,
-  output      logic [15:0]       sent_len_o,
+  output      logic [FRAME_CNT_W-1:0] sent_len_o,
   output      logic              stream_idle_o,   // no beat presented, not inside a frame
   output      logic              empty_o
 );
@@ -50,9 +52,9 @@ module nic_tx_fifo #(
   logic          ll_q;                // the most recently loaded beat was a tlast beat
   logic          sof;                 // the next beat to load starts a frame
   logic          mid_q, mid_d;        // stream is inside a frame
-  logic [15:0]   acc_q, acc_d;        // bytes of the frame sent so far
+  logic [FRAME_CNT_W-1:0] acc_q, acc_d;        // bytes of the frame sent so far
   logic          load, hs;
-  logic [15:0]   nbytes;
+  logic [FRAME_CNT_W-1:0] nbytes;
 
   always_comb begin
     wr_d = wr_q; cm_d = cm_q; rd_d = rd_q; ov_d = ov_q; mid_d = mid_q; acc_d = acc_q;
@@ -64,7 +66,7 @@ module nic_tx_fifo #(
 
     hs = ov_q && m_tready_i;
     nbytes = '0;
-    for (int i = 0; i < KW; i++) nbytes = nbytes + 16'(m_tkeep_o[i]);
+    for (int i = 0; i < KW; i++) nbytes = nbytes + FRAME_CNT_W'(m_tkeep_o[i]);
     sent_len_o = acc_q + nbytes;
     if (hs) begin
       mid_d = !m_tlast_o;
@@ -91,7 +93,7 @@ module nic_tx_fifo #(
   assign m_tvalid_o    = ov_q;
   logic [AW:0] used;
   assign used          = wr_q - rd_q;
-  assign free_o        = 16'(DEPTH) - 16'(used);
+  assign free_o        = FRAME_CNT_W'(DEPTH) - FRAME_CNT_W'(used);
   assign stream_idle_o = !ov_q && !mid_q;
   assign empty_o       = !ov_q && (rd_q == wr_q);
 

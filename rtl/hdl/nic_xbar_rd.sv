@@ -21,7 +21,7 @@ module nic_xbar_rd
   // sources
   input  wire logic [N-1:0]            src_ar_valid_i,
   output      logic [N-1:0]            src_ar_ready_o,
-  input  wire logic [N-1:0][63:0]      src_ar_addr_i,
+  input  wire logic [N-1:0][DMA_ADDR_W-1:0] src_ar_addr_i,
   input  wire logic [N-1:0][7:0]       src_ar_len_i,
   output      logic [N-1:0]            src_r_valid_o,
   output      logic [AXI_DATA_W-1:0]   src_r_data_o,
@@ -45,7 +45,7 @@ module nic_xbar_rd
 );
 
   localparam int unsigned BW = AXI_DATA_W / 8;
-  if (AXI_ID_W < 2 || AXI_DATA_W % 64 != 0 || AXI_ADDR_W > 64 || MAX_BURST_BEATS > 256) begin : g_bad_param
+  if (AXI_ID_W < 2 || AXI_DATA_W % 64 != 0 || AXI_ADDR_W > DMA_ADDR_W || MAX_BURST_BEATS > 256) begin : g_bad_param
     $fatal(1, "nic_xbar_rd: bad AXI_ID_W/AXI_DATA_W/AXI_ADDR_W/MAX_BURST_BEATS");
   end
 
@@ -156,8 +156,8 @@ module nic_xbar_rd
   // Beat count check: per source, the lengths of outstanding bursts in order.
   localparam int unsigned QD = 16;
   logic [7:0] q_len  [N][QD];
-  logic [3:0] q_wr   [N];
-  logic [3:0] q_rd   [N];
+  logic [$clog2(QD)-1:0] q_wr [N];
+  logic [$clog2(QD)-1:0] q_rd [N];
   logic [8:0] q_beat [N];
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -168,11 +168,11 @@ module nic_xbar_rd
       for (int i = 0; i < N; i++) begin
         if (m_axi_arvalid_o && m_axi_arready_i && sel == 2'(i)) begin
           q_len[i][q_wr[i]] <= m_axi_arlen_o;
-          q_wr[i] <= q_wr[i] + 4'd1;
+          q_wr[i] <= q_wr[i] + 1'b1;
         end
         if (src_r_valid_o[i]) begin
           if (m_axi_rlast_i) begin
-            q_rd[i]   <= q_rd[i] + 4'd1;
+            q_rd[i]   <= q_rd[i] + 1'b1;
             q_beat[i] <= '0;
           end else begin
             q_beat[i] <= q_beat[i] + 9'd1;

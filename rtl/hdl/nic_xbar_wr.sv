@@ -22,7 +22,7 @@ module nic_xbar_wr
   // sources
   input  wire logic [N-1:0]            src_aw_valid_i,
   output      logic [N-1:0]            src_aw_ready_o,
-  input  wire logic [N-1:0][63:0]      src_aw_addr_i,
+  input  wire logic [N-1:0][DMA_ADDR_W-1:0] src_aw_addr_i,
   input  wire logic [N-1:0][7:0]       src_aw_len_i,
   input  wire logic [N-1:0]            src_w_valid_i,
   output      logic [N-1:0]            src_w_ready_o,
@@ -51,7 +51,7 @@ module nic_xbar_wr
   output      logic                    m_axi_bready_o
 );
 
-  if (AXI_ID_W < 2 || AXI_DATA_W % 64 != 0 || AXI_ADDR_W > 64 || MAX_BURST_BEATS > 256) begin : g_bad_param
+  if (AXI_ID_W < 2 || AXI_DATA_W % 64 != 0 || AXI_ADDR_W > DMA_ADDR_W || MAX_BURST_BEATS > 256) begin : g_bad_param
     $fatal(1, "nic_xbar_wr: bad AXI_ID_W/AXI_DATA_W/AXI_ADDR_W/MAX_BURST_BEATS");
   end
 
