@@ -1,6 +1,6 @@
-//! Issue 2 on the project's real host memory: the AXI slave's storage is
-//! `pool`'s simulated memory with IOMMU-like translation, so the NIC can
-//! only reach what the driver mapped.
+//! The NIC RTL end to end on the project's real host memory: the AXI
+//! slave's storage is `pool`'s simulated memory with IOMMU-like
+//! translation, so the NIC can only reach what the driver mapped.
 
 use cosim::bus::{Dir, Resp};
 use cosim::{PoolStorage, Sim, SimConfig, SplitMix64};

@@ -1,4 +1,4 @@
-//! Issue 2 end to end: the NIC RTL (Verilated) clocked from Rust with the
+//! End to end: the NIC RTL (Verilated) clocked from Rust with the
 //! cosim bus models. Rings and buffers live in a sparse memory; every test
 //! prints its seed and is deterministic.
 
