@@ -71,28 +71,7 @@ impl RegMap {
             }
             let _ = writeln!(s, "}}\n");
         }
-        let _ = writeln!(
-            s,
-            "/// Every register: name, offset, access, reset value, description."
-        );
-        let _ = writeln!(s, "pub static REGISTERS: &[crate::RegInfo] = &[");
-        for r in &self.regs {
-            let _ = writeln!(
-                s,
-                "    crate::RegInfo {{ name: {:?}, offset: {:#05x}, access: crate::RegAccess::{}, reset: {:#010x}, desc: {:?} }},",
-                r.name,
-                r.offset,
-                match r.access {
-                    Access::Ro => "ReadOnly",
-                    Access::Rw => "ReadWrite",
-                    Access::W1c => "WriteOneToClear",
-                    Access::Wo => "WriteOnly",
-                },
-                r.reset,
-                r.desc
-            );
-        }
-        let _ = writeln!(s, "];\n");
+        self.rust_register_table(&mut s);
         for l in &self.layouts {
             let _ = writeln!(
                 s,
@@ -119,5 +98,31 @@ impl RegMap {
             );
         }
         s
+    }
+
+    /// `REGISTERS`: every register's name, offset, access, reset and text.
+    fn rust_register_table(&self, s: &mut String) {
+        let _ = writeln!(
+            s,
+            "/// Every register: name, offset, access, reset value, description."
+        );
+        let _ = writeln!(s, "pub static REGISTERS: &[crate::RegInfo] = &[");
+        for r in &self.regs {
+            let _ = writeln!(
+                s,
+                "    crate::RegInfo {{ name: {:?}, offset: {:#05x}, access: crate::RegAccess::{}, reset: {:#010x}, desc: {:?} }},",
+                r.name,
+                r.offset,
+                match r.access {
+                    Access::Ro => "ReadOnly",
+                    Access::Rw => "ReadWrite",
+                    Access::W1c => "WriteOneToClear",
+                    Access::Wo => "WriteOnly",
+                },
+                r.reset,
+                r.desc
+            );
+        }
+        let _ = writeln!(s, "];\n");
     }
 }
