@@ -1,7 +1,7 @@
 //! Shared helpers of the model tests.
 #![allow(dead_code)]
 
-use hostdriver::model::{ModelConfig, ModelNic};
+use hostdriver::model::{ModelNicConfig, ModelNic};
 use hostdriver::{CloseReport, Driver, DriverConfig, NicDevice, SkBuff};
 use pool::{Coherence, DestroyOutcome, HostMemory, MemConfig};
 
@@ -14,7 +14,7 @@ pub fn memory(coherence: Coherence) -> HostMemory {
 }
 
 pub fn driver_on(mem: &HostMemory, name: &str, cfg: DriverConfig) -> Driver<ModelNic> {
-    let nic = ModelNic::new(mem, name, ModelConfig::default());
+    let nic = ModelNic::new(mem, name, ModelNicConfig::default());
     Driver::probe(nic, cfg).expect("probe")
 }
 
