@@ -7,7 +7,7 @@ use pool::{DmaDev, HostMemory, PagePoolHandle};
 use super::napi::{DmaErrorRecord, NapiEvent};
 use super::rings::OpenState;
 use super::Driver;
-use crate::config::{DriverConfig, TestSwitches};
+use crate::config::DriverConfig;
 use crate::skb::{SkBuff, SkbViolation};
 use crate::xdp::XdpFrame;
 use crate::NicDevice;
@@ -69,11 +69,6 @@ impl<D: NicDevice> Driver<D> {
         self.napi_scheduled
     }
 
-    /// Whether the interface is open.
-    pub fn is_open(&self) -> bool {
-        self.open.is_some()
-    }
-
     /// The interrupt/NAPI protocol so far.
     pub fn events(&self) -> &[NapiEvent] {
         &self.events
@@ -97,11 +92,6 @@ impl<D: NicDevice> Driver<D> {
     /// The configuration.
     pub fn config(&self) -> &DriverConfig {
         &self.cfg
-    }
-
-    /// Mutable configuration of the test-only switches (take effect at once).
-    pub fn test_switches_mut(&mut self) -> &mut TestSwitches {
-        &mut self.cfg.test
     }
 
     /// The device.

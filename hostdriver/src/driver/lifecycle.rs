@@ -120,19 +120,6 @@ impl<D: NicDevice> Driver<D> {
         self.rx_handler = h;
     }
 
-    /// Changes the configuration (only while closed).
-    pub fn reconfigure(&mut self, cfg: DriverConfig) -> Result<(), DriverError> {
-        if self.open.is_some() {
-            return Err(DriverError::AlreadyOpen { op: "reconfigure" });
-        }
-        cfg.validate()?;
-        if self.xdp.is_some() && cfg.rx_mode != RxMode::Page {
-            return Err(DriverError::XdpNeedsPageMode);
-        }
-        self.cfg = cfg;
-        Ok(())
-    }
-
     /// Open: soft reset, pools, rings, RX buffers, registers, interrupts,
     /// CTRL.ENABLE.
     pub fn open(&mut self) -> Result<(), DriverError> {
@@ -405,15 +392,5 @@ impl<D: NicDevice> Driver<D> {
             hw: HwStats::default(),
             live_mappings: self.dma.live_mappings().len(),
         })
-    }
-
-    /// Gives the device back (closing first if open).
-    pub fn into_device(mut self) -> Result<D, DriverError> {
-        if self.open.is_some() {
-            self.close()?;
-        }
-        // Fields with Drop impls are dropped here; the device moves out.
-        let Driver { dev, .. } = self;
-        Ok(dev)
     }
 }
