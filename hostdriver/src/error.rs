@@ -87,7 +87,7 @@ pub enum DriverError {
     BadVersion {
         /// Value read.
         got: u32,
-        /// Supported major (VERSION[31:16]).
+        /// Supported major (`VERSION[31:16]`).
         expected_major: u32,
     },
     /// A register field did not reach the expected value in time.

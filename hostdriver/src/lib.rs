@@ -23,6 +23,9 @@
 //! * [`DriverStats`] / [`Driver::ethtool_stats`]: `ethtool -S`-like counters
 //!   plus the pool's `rx_pp_*` stats with the kernel's names.
 //!
+//! * `test_utils` (feature `test-utils`): helpers for driver tests, on the
+//!   model and on any other [`NicDevice`].
+//!
 //! Register offsets come from [`nic_hw::regs`], descriptors and completions
 //! from [`nic_hw::wire`]; nothing here hard-codes the hardware contract.
 //! Logs go through `tracing`, every event stamped with the device cycle.
@@ -33,6 +36,8 @@ pub mod error;
 pub mod model;
 pub mod skb;
 pub mod stats;
+#[cfg(feature = "test-utils")]
+pub mod test_utils;
 pub mod xdp;
 
 pub use config::{DriverConfig, RxMode, TestSwitches, MAX_RX_PAGE_ORDER};

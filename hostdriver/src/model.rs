@@ -10,7 +10,7 @@
 //! the queue stops) and soft reset.
 //!
 //! Time is in cycles: a frame takes a fixed overhead plus one cycle per bus
-//! beat; an MMIO access takes [`ModelConfig::mmio_cycles`].
+//! beat; an MMIO access takes [`ModelNicConfig::mmio_cycles`].
 
 use std::collections::VecDeque;
 
@@ -24,7 +24,7 @@ use crate::NicDevice;
 
 /// Timing and sizes of the model.
 #[derive(Clone, Debug)]
-pub struct ModelConfig {
+pub struct ModelNicConfig {
     /// Cycles one MMIO access takes.
     pub mmio_cycles: u64,
     /// RX FIFO bytes (`RX_FIFO_BYTES`).
@@ -39,7 +39,7 @@ pub struct ModelConfig {
     pub reset_cycles: u64,
 }
 
-impl Default for ModelConfig {
+impl Default for ModelNicConfig {
     fn default() -> Self {
         Self {
             mmio_cycles: 4,
@@ -139,7 +139,7 @@ impl Regs {
 
 /// The model NIC.
 pub struct ModelNic {
-    cfg: ModelConfig,
+    cfg: ModelNicConfig,
     mem: HostMemory,
     dma: DmaDev,
     cycle: u64,
@@ -180,7 +180,7 @@ const TX: usize = 1;
 
 impl ModelNic {
     /// A NIC mastering `mem` through a new DMA device called `name`.
-    pub fn new(mem: &HostMemory, name: &str, cfg: ModelConfig) -> Self {
+    pub fn new(mem: &HostMemory, name: &str, cfg: ModelNicConfig) -> Self {
         Self {
             dma: mem.dma_device(name),
             mem: mem.clone(),

@@ -1,40 +1,10 @@
 //! Interrupt discipline, NAPI budget, coalescing, refill failure.
 
-mod common;
-
-use common::*;
 use hostdriver::model::ModelNic;
+use hostdriver::test_utils::*;
 use hostdriver::{Driver, DriverConfig, MmioOp, NapiEvent, NicDevice};
 use nic_hw::regs;
 use pool::{Coherence, FailureInjection};
-
-/// Checks the protocol: an interrupt is taken only while unmasked, polls
-/// run only while masked, and every unmask comes right after a
-/// napi_complete.
-fn assert_irq_discipline(events: &[NapiEvent]) {
-    let mut masked = false;
-    let mut prev: Option<NapiEvent> = None;
-    for e in events {
-        match e {
-            NapiEvent::Irq { .. } => {
-                assert!(!masked, "interrupt taken while masked: {events:?}");
-                masked = true;
-            }
-            NapiEvent::Poll { .. } | NapiEvent::Complete { .. } | NapiEvent::Repoll { .. } => {
-                assert!(masked, "poll while the interrupt is unmasked: {e:?}");
-            }
-            NapiEvent::Unmask { .. } => {
-                assert!(masked);
-                assert!(
-                    matches!(prev, Some(NapiEvent::Complete { .. })),
-                    "unmask not right after napi_complete: {prev:?} -> {e:?}"
-                );
-                masked = false;
-            }
-        }
-        prev = Some(*e);
-    }
-}
 
 /// In the NIC's own log: between an IRQ_MASK = all write and the next
 /// unmask write, the driver acknowledged IRQ_STATUS (W1C) first.

@@ -1,10 +1,8 @@
 //! RX path against the model NIC: every verdict, page and frag mode,
 //! exact sync ranges, conservation.
 
-mod common;
-
-use common::*;
 use hostdriver::config::XDP_PACKET_HEADROOM;
+use hostdriver::test_utils::*;
 use hostdriver::{DriverConfig, RedirectTarget, RxMode, XdpAction, XdpBuff};
 use nic_hw::regs;
 use pool::{
@@ -12,11 +10,11 @@ use pool::{
 };
 
 fn send_all(drv: &mut hostdriver::Driver<hostdriver::model::ModelNic>, n: u32) -> Vec<Vec<u8>> {
-    let frames: Vec<Vec<u8>> = (0..n).map(|i| frame(i, len_for(i))).collect();
-    for f in &frames {
+    let fs = frames(n);
+    for f in &fs {
         drv.dev_mut().send_frame(f.clone());
     }
-    frames
+    fs
 }
 
 #[test]

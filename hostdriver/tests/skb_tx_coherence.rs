@@ -1,10 +1,8 @@
 //! skb return-hook rules, the TX path, loopback, and non-coherent memory
 //! with the deliberately broken syncs.
 
-mod common;
-
-use common::*;
 use hostdriver::model::ModelNic;
+use hostdriver::test_utils::*;
 use hostdriver::{
     CoalesceError, CoalescePolicy, Driver, DriverConfig, RxMode, SkBuff, SkbViolationKind, TxError,
     XdpAction, XdpBuff,

@@ -1,4 +1,4 @@
-//! Issue 4 end to end: the host driver (`hostdriver`) against the Verilated
+//! End to end: the host driver (`hostdriver`) against the Verilated
 //! NIC (`cosim::Sim` over `PoolStorage`, so every NIC access goes through the
 //! pool's IOMMU-like checks). Every test ends with conservation: frames in =
 //! delivered + dropped by reason, pool in-flight 0 after close, no DMA-API
@@ -6,24 +6,20 @@
 
 use cosim::bus::Backpressure;
 use cosim::{PoolStorage, Sim, SimConfig};
+use hostdriver::test_utils::{
+    self, assert_irq_discipline, assert_rx_accounting, bytes, frame, frames, len_for, memory,
+    run_until_rx, settle_until,
+};
 use hostdriver::{
-    Driver, DriverConfig, NapiEvent, NicDevice, RedirectTarget, RxMode, SkBuff, XdpAction, XdpBuff,
+    Driver, DriverConfig, NicDevice, RedirectTarget, RxMode, SkBuff, XdpAction, XdpBuff,
 };
 use nic_hw::regs;
 use pool::{
-    Coherence, DestroyOutcome, DmaDirection, DmaViolation, FailureInjection, HostMemory, IfIndex,
-    LedgerOp, MemConfig, NapiCtx, NapiId, PAGE_SIZE,
+    Coherence, DmaDirection, DmaViolation, FailureInjection, HostMemory, IfIndex, LedgerOp,
+    NapiCtx, NapiId, PAGE_SIZE,
 };
 
 type Drv = Driver<Sim<PoolStorage>>;
-
-fn memory(coherence: Coherence) -> HostMemory {
-    HostMemory::new(MemConfig {
-        pages_per_node: 8192,
-        coherence,
-        ..MemConfig::default()
-    })
-}
 
 fn sim_cfg(name: &str, seed: u64, stress: bool) -> SimConfig {
     let mut cfg = SimConfig {
@@ -62,33 +58,10 @@ fn small() -> DriverConfig {
     }
 }
 
-fn frame(seq: u32, len: usize) -> Vec<u8> {
-    let mut f = Vec::with_capacity(len);
-    f.extend_from_slice(&[0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02, 0x88, 0xb5]);
-    f.extend_from_slice(&seq.to_le_bytes());
-    for i in f.len()..len {
-        f.push((seq as usize * 31 + i * 7) as u8);
-    }
-    f
-}
-
-fn len_for(seq: u32) -> usize {
-    const L: [usize; 8] = [60, 64, 65, 127, 300, 513, 1024, 1518];
-    L[seq as usize % L.len()]
-}
-
-fn frames(n: u32) -> Vec<Vec<u8>> {
-    (0..n).map(|i| frame(i, len_for(i))).collect()
-}
-
 fn send(drv: &mut Drv, fs: &[Vec<u8>]) {
     for f in fs {
         drv.dev_mut().send_frame(f.clone()).expect("send");
     }
-}
-
-fn bytes(skbs: &[SkBuff]) -> Vec<Vec<u8>> {
-    skbs.iter().map(|s| s.to_vec().expect("read skb")).collect()
 }
 
 fn wire_out(drv: &mut Drv) -> Vec<Vec<u8>> {
@@ -99,101 +72,27 @@ fn wire_out(drv: &mut Drv) -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn run_until_rx(drv: &mut Drv, n: usize, max_cycles: u64) {
-    let ok = drv
-        .run_until(max_cycles, 32, |d| d.rx_queued() >= n)
-        .expect("run");
-    assert!(
-        ok,
-        "only {} of {n} frames in {max_cycles} cycles: {:?}",
-        drv.rx_queued(),
-        drv.stats()
-    );
-}
-
 /// Runs until the wire source is drained, TX is empty and NAPI is idle,
 /// then a quiet period.
 fn settle(drv: &mut Drv) {
-    let ok = drv
-        .run_until(2_000_000, 64, |d| {
-            d.dev().rx().is_idle()
-                && !d.napi_scheduled()
-                && d.tx_in_flight() == 0
-                && d.tx_backlog_len() == 0
-                && !d.dev().irq_asserted()
-        })
-        .expect("run");
-    assert!(ok, "did not settle: {:?}", drv.stats());
-    drv.run_for(5_000, 64).expect("run");
+    settle_until(drv, 5_000, |sim| sim.rx().is_idle());
 }
 
-/// Frames in = written + dropped by reason; written = completions the
-/// driver processed = sum of verdicts.
+/// The wire delivered all `offered` frames, and the NIC and the driver
+/// account for each ([`assert_rx_accounting`]).
 fn assert_conservation(drv: &mut Drv, offered: u64, looped: u64) {
-    let hw = drv.hw_stats().expect("hw stats");
-    let s = drv.stats();
     assert_eq!(
         drv.dev().rx().sent(),
         offered,
         "the wire delivered every frame"
     );
-    assert_eq!(
-        hw.rx_frames_in(),
-        offered + looped,
-        "frames in != written + dropped by reason: {hw:?}"
-    );
-    assert_eq!(
-        s.rx_packets, hw.hw_rx_frames,
-        "completions != frames written"
-    );
-    assert_eq!(
-        s.rx_packets,
-        s.rx_pass
-            + s.rx_xdp_drop
-            + s.rx_xdp_aborted
-            + s.rx_xdp_tx
-            + s.rx_xdp_redirect
-            + s.rx_len_errors,
-        "verdicts do not add up: {s:?}"
-    );
+    assert_rx_accounting(drv, offered, looped);
 }
 
+/// [`test_utils::close_clean`], and the NIC saw no DMA fault.
 fn close_clean(drv: &mut Drv) {
-    let rep = drv.close().expect("close");
-    assert_eq!(rep.rx_inflight, 0, "{rep:?}");
-    assert_eq!(rep.tx_inflight, 0, "{rep:?}");
-    assert_eq!(rep.rx_pool, DestroyOutcome::Freed);
-    assert_eq!(rep.tx_pool, DestroyOutcome::Freed);
-    assert_eq!(rep.live_mappings, 0, "{:?}", drv.dma_dev().live_mappings());
-    let v = drv.dma_dev().violations();
-    assert!(v.is_empty(), "DMA-API violations: {v:#?}");
+    test_utils::close_clean(drv);
     assert!(drv.dev().storage().faults().is_empty(), "NIC DMA faults");
-    drv.dma_dev().check_teardown().expect("teardown");
-    assert!(drv.rx_pool().unwrap().violations().is_empty());
-    assert!(drv.tx_pool().unwrap().violations().is_empty());
-    assert!(drv.skb_violations().is_empty());
-}
-
-fn assert_irq_discipline(events: &[NapiEvent]) {
-    let mut masked = false;
-    let mut prev = None;
-    for e in events {
-        match e {
-            NapiEvent::Irq { .. } => {
-                assert!(!masked, "interrupt taken while masked");
-                masked = true;
-            }
-            NapiEvent::Unmask { .. } => {
-                assert!(
-                    matches!(prev, Some(NapiEvent::Complete { .. })),
-                    "unmask not right after napi_complete: {prev:?}"
-                );
-                masked = false;
-            }
-            _ => assert!(masked, "poll while unmasked: {e:?}"),
-        }
-        prev = Some(*e);
-    }
 }
 
 #[test]

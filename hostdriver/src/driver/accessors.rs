@@ -1,0 +1,116 @@
+//! What an open (or closed) driver lets its user see and take: the socket
+//! queue, redirected frames, queue state, the NAPI protocol record, the
+//! configuration, the device and its memory.
+
+use pool::{DmaDev, HostMemory, PagePoolHandle};
+
+use super::napi::{DmaErrorRecord, NapiEvent};
+use super::rings::OpenState;
+use super::Driver;
+use crate::config::DriverConfig;
+use crate::skb::{SkBuff, SkbViolation};
+use crate::xdp::XdpFrame;
+use crate::NicDevice;
+
+impl<D: NicDevice> Driver<D> {
+    /// Frames REDIRECTed to other interfaces since the last call
+    /// (`xdp_do_flush`): pass them to the target's [`Self::xdp_xmit`].
+    pub fn take_redirects(&mut self) -> Vec<XdpFrame> {
+        std::mem::take(&mut self.redirects)
+    }
+
+    /// The next skb on the socket queue (PASS frames not consumed by the rx
+    /// handler).
+    pub fn recv(&mut self) -> Option<SkBuff> {
+        self.socket.pop_front()
+    }
+
+    /// Every queued skb.
+    pub fn drain_rx(&mut self) -> Vec<SkBuff> {
+        self.socket.drain(..).collect()
+    }
+
+    /// Skbs waiting on the socket queue.
+    pub fn rx_queued(&self) -> usize {
+        self.socket.len()
+    }
+
+    /// The RX pool (also after close, to watch a detached pool).
+    pub fn rx_pool(&self) -> Option<&PagePoolHandle> {
+        self.rx_pool_h.as_ref()
+    }
+
+    /// The TX pool.
+    pub fn tx_pool(&self) -> Option<&PagePoolHandle> {
+        self.tx_pool_h.as_ref()
+    }
+
+    pub fn rx_posted(&self) -> u16 {
+        self.open.as_ref().map_or(0, OpenState::rx_posted)
+    }
+
+    /// TX descriptors in flight.
+    pub fn tx_in_flight(&self) -> u16 {
+        self.open.as_ref().map_or(0, OpenState::tx_in_flight)
+    }
+
+    /// Frames waiting in the TX backlog.
+    pub fn tx_backlog_len(&self) -> usize {
+        self.open.as_ref().map_or(0, |o| o.tx_backlog.len())
+    }
+
+    /// Whether the TX queue is stopped (ring full).
+    pub fn tx_queue_stopped(&self) -> bool {
+        self.open.as_ref().is_some_and(|o| o.tx_stopped)
+    }
+
+    /// Whether NAPI is scheduled (interrupt masked).
+    pub fn napi_scheduled(&self) -> bool {
+        self.napi_scheduled
+    }
+
+    /// The interrupt/NAPI protocol so far.
+    pub fn events(&self) -> &[NapiEvent] {
+        &self.events
+    }
+
+    /// Takes the recorded protocol events.
+    pub fn take_events(&mut self) -> Vec<NapiEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// What the skb return hook caught.
+    pub fn skb_violations(&self) -> Vec<SkbViolation> {
+        self.skb_log.list()
+    }
+
+    /// The first DMA error the NIC reported since open.
+    pub fn dma_error(&self) -> Option<DmaErrorRecord> {
+        self.dma_error
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &DriverConfig {
+        &self.cfg
+    }
+
+    /// The device.
+    pub fn dev(&self) -> &D {
+        &self.dev
+    }
+
+    /// The device, mutably (to feed the wire, advance time, read registers).
+    pub fn dev_mut(&mut self) -> &mut D {
+        &mut self.dev
+    }
+
+    /// The device's DMA domain.
+    pub fn dma_dev(&self) -> &DmaDev {
+        &self.dma
+    }
+
+    /// Host memory.
+    pub fn host_mem(&self) -> &HostMemory {
+        &self.mem
+    }
+}
