@@ -83,13 +83,8 @@ fn run() -> Result<(), Box<dyn Error>> {
         rtl_dir.join("verilator_trace.f"),
     ];
 
-    for var in [
-        "VERILATOR",
-        "COSIM_VERILATOR_CACHE",
-        "COSIM_RTL_HDL_DIR",
-        "CXX",
-        "PATH",
-    ] {
+    let own_env = ["COSIM_VERILATOR_CACHE", "COSIM_RTL_HDL_DIR"];
+    for var in vlbuild::TOOLCHAIN_ENV.iter().chain(&own_env) {
         println!("cargo:rerun-if-env-changed={var}");
     }
     for path in [&hdl_dir, &tb_dir, &csrc].into_iter().chain(&option_files) {

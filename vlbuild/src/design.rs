@@ -4,71 +4,15 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::built::{Built, Model};
 use crate::cache::{Entry, Key};
 use crate::error::{Error, Result};
 use crate::header::parse_ports;
 use crate::makefile::{mk_list, mk_value};
+use crate::options::{Hooks, OptLevels, Variant};
 use crate::ports::PortTable;
 use crate::toolchain::Toolchain;
-use crate::verilate::{build_runtime, verilate_variant};
-
-/// One verilated build of the design, under its own class prefix.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Variant {
-    /// Verilator `--prefix`: the model's C++ class name.
-    pub prefix: String,
-    /// Top-level parameters, as `-G<name>=<value>`.
-    pub params: Vec<(String, String)>,
-    /// Whether the SystemVerilog assertions are compiled in (`--assert`).
-    pub assertions: bool,
-    /// Says what the variant is in build messages ("64-bit data, assertions on").
-    pub description: String,
-}
-
-impl Variant {
-    /// The Verilator flags that make this variant (after the design's).
-    pub fn flags(&self) -> Vec<String> {
-        let mut f = Vec::new();
-        if self.assertions {
-            f.push("--assert".to_string());
-        }
-        f.extend(self.params.iter().map(|(k, v)| format!("-G{k}={v}")));
-        f.push("--prefix".into());
-        f.push(self.prefix.clone());
-        f
-    }
-}
-
-/// A header forced into every translation unit of the models and of the
-/// runtime (`-include`), with the defines that need it (Verilator's
-/// `VL_USER_*` and `VL_PRINTF` hooks).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hooks {
-    pub header: PathBuf,
-    /// Compiler flags, e.g. `-DVL_USER_FINISH`.
-    pub defines: Vec<String>,
-}
-
-/// The C++ optimisation levels of Verilator's makefiles.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OptLevels {
-    /// `OPT_FAST`: the model's fast-path code.
-    pub fast: String,
-    /// `OPT_SLOW`: the model's slow-path code.
-    pub slow: String,
-    /// `OPT_GLOBAL`: Verilator's runtime.
-    pub global: String,
-}
-
-impl Default for OptLevels {
-    fn default() -> Self {
-        Self {
-            fast: "-O3".into(),
-            slow: "-O1".into(),
-            global: "-O2".into(),
-        }
-    }
-}
+use crate::verilate::{build_runtime, verilate_variant, ModelJob};
 
 /// A design to verilate in several variants, cached by content.
 #[derive(Debug, Clone)]
@@ -93,55 +37,6 @@ pub struct Design {
     pub cache_dir: PathBuf,
     /// The caller's cache format: change it to invalidate its entries.
     pub cache_format: String,
-}
-
-/// One verilated variant, compiled.
-#[derive(Debug, Clone)]
-pub struct Model {
-    pub variant: Variant,
-    /// The cache entry holding the generated C++ and `<prefix>__ALL.o`.
-    pub dir: PathBuf,
-}
-
-impl Model {
-    /// The compiled model (`<prefix>__ALL.o`).
-    pub fn object(&self) -> PathBuf {
-        self.dir.join(format!("{}__ALL.o", self.variant.prefix))
-    }
-
-    /// The root class (`<prefix>___024root`), whose header has the model's internals.
-    pub fn root_class(&self) -> String {
-        format!("{}___024root", self.variant.prefix)
-    }
-
-    /// Whether the root class declares a member `name` (a Verilator
-    /// internal that differs between versions).
-    pub fn root_has_member(&self, name: &str) -> Result<bool> {
-        let h = self.dir.join(format!("{}.h", self.root_class()));
-        let text = read(&h)?;
-        Ok(text.contains(&format!(" {name};")))
-    }
-
-    /// The output ports computed in the input-combinational region.
-    pub fn ico_outputs(&self, outputs: &[&str]) -> Result<Vec<String>> {
-        crate::ico::ico_outputs_in_dir(&self.dir, &self.variant.prefix, outputs)
-    }
-}
-
-/// Everything a build script links and generates from.
-#[derive(Debug, Clone)]
-pub struct Built {
-    /// One per variant, in [`Design::variants`] order.
-    pub models: Vec<Model>,
-    /// Verilator's runtime objects (`verilated.o`, ...).
-    pub runtime_objects: Vec<PathBuf>,
-    /// Verilator's include directories (`include/`, `include/vltstd/`).
-    pub include_dirs: Vec<PathBuf>,
-    /// The `VM_*` defines the models were generated for (`VM_TRACE`, ...),
-    /// to compile code that includes their headers with.
-    pub defines: Vec<(String, String)>,
-    /// The ports of every variant, aligned by name.
-    pub ports: PortTable,
 }
 
 impl Design {
@@ -285,8 +180,21 @@ impl Design {
                 .zip(entries)
                 .filter(|(_, e)| !e.is_done())
                 .map(|(v, e)| {
-                    let hook_flags = &hook_flags;
-                    scope.spawn(move || verilate_variant(tc, self, v, e, hook_flags))
+                    let job = ModelJob {
+                        design: &self.name,
+                        top: &self.top,
+                        flags: self
+                            .verilator_flags()
+                            .into_iter()
+                            .chain(v.flags())
+                            .collect(),
+                        include_dirs: &self.include_dirs,
+                        sources: &self.sources,
+                        opt: &self.opt,
+                        hook_flags: &hook_flags,
+                        variant: v,
+                    };
+                    scope.spawn(move || verilate_variant(tc, &job, e))
                 })
                 .collect();
             jobs.into_iter()

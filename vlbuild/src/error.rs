@@ -40,6 +40,9 @@ pub enum Error {
     /// The variants of one design disagree on their ports.
     #[error("{variant}: {reason}")]
     Ports { variant: String, reason: String },
+    /// A port the tables cannot describe.
+    #[error("port {port}: {reason}")]
+    Port { port: String, reason: String },
     /// The design description itself is unusable.
     #[error("{0}")]
     Config(String),

@@ -19,6 +19,7 @@
 //! See README.md for a build script using it.
 #![deny(unsafe_code)]
 
+mod built;
 pub mod cache;
 mod command;
 mod design;
@@ -26,13 +27,21 @@ mod error;
 pub mod header;
 pub mod ico;
 pub mod makefile;
+mod options;
 mod ports;
 mod toolchain;
 mod verilate;
 pub mod writer;
 
-pub use design::{Built, Design, Hooks, Model, OptLevels, Variant};
+pub use built::{Built, Model};
+pub use design::Design;
 pub use error::{Error, Result};
 pub use header::{Dir, Port, Storage};
+pub use options::{Hooks, OptLevels, Variant};
 pub use ports::{PortRow, PortTable};
 pub use toolchain::{Toolchain, TOOLCHAIN_ENV};
+
+/// The build script of README.md, compiled as a doc-test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeBuildScript;

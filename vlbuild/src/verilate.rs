@@ -2,47 +2,55 @@
 //! then its makefile for `<prefix>__ALL.o`) and Verilator's runtime objects,
 //! each into a fresh cache entry.
 
+use std::path::PathBuf;
 use std::process::Command;
 
 use crate::cache::Entry;
 use crate::command::{run_capture, spawn_captured, wait_checked};
-use crate::design::{Design, Variant};
 use crate::error::Result;
+use crate::options::{OptLevels, Variant};
 use crate::toolchain::Toolchain;
 
-/// Verilates `v` of `design` and compiles the model into `entry`.
-pub(crate) fn verilate_variant(
-    tc: &Toolchain,
-    design: &Design,
-    v: &Variant,
-    entry: &Entry,
-    hook_flags: &[String],
-) -> Result<()> {
-    let prefix = &v.prefix;
+/// What [`verilate_variant`] needs of a design for one variant.
+pub(crate) struct ModelJob<'a> {
+    /// The design's name, for the build message.
+    pub(crate) design: &'a str,
+    pub(crate) top: &'a str,
+    /// The design's flags, then the variant's.
+    pub(crate) flags: Vec<String>,
+    pub(crate) include_dirs: &'a [PathBuf],
+    pub(crate) sources: &'a [PathBuf],
+    pub(crate) opt: &'a OptLevels,
+    /// The hook defines and forced include, for the model's C++.
+    pub(crate) hook_flags: &'a [String],
+    pub(crate) variant: &'a Variant,
+}
+
+/// Verilates one variant and compiles the model into `entry`.
+pub(crate) fn verilate_variant(tc: &Toolchain, job: &ModelJob, entry: &Entry) -> Result<()> {
+    let prefix = &job.variant.prefix;
     println!(
         "cargo:warning={}: verilating {} ({} files, {}) into {}",
-        design.name,
-        design.top,
-        design.sources.len(),
-        v.description,
+        job.design,
+        job.top,
+        job.sources.len(),
+        job.variant.description,
         entry.dir.display()
     );
     let tmp = entry.fresh_tmp()?;
     let mut cmd = Command::new(&tc.verilator);
-    cmd.args(design.verilator_flags())
-        .args(v.flags())
+    cmd.args(&job.flags)
         .arg("-Mdir")
         .arg(&tmp)
         .args(
-            design
-                .include_dirs
+            job.include_dirs
                 .iter()
                 .map(|d| format!("-I{}", d.display())),
         )
-        .args(&design.sources);
+        .args(job.sources);
     run_capture(
         &mut cmd,
-        &format!("verilator (verilating {} as {prefix})", design.top),
+        &format!("verilator (verilating {} as {prefix})", job.top),
     )?;
     let mut make = Command::new("make");
     make.current_dir(&tmp)
@@ -51,10 +59,10 @@ pub(crate) fn verilate_variant(
         .arg("-o")
         .arg(format!("{prefix}.mk"))
         .arg(format!("VERILATOR_ROOT={}", tc.root.display()))
-        .arg(format!("OPT_FAST={}", design.opt.fast))
-        .arg(format!("OPT_SLOW={}", design.opt.slow))
-        .arg(format!("OPT_GLOBAL={}", design.opt.global))
-        .arg(format!("USER_CPPFLAGS={}", hook_flags.join(" ")))
+        .arg(format!("OPT_FAST={}", job.opt.fast))
+        .arg(format!("OPT_SLOW={}", job.opt.slow))
+        .arg(format!("OPT_GLOBAL={}", job.opt.global))
+        .arg(format!("USER_CPPFLAGS={}", job.hook_flags.join(" ")))
         .arg(format!("{prefix}__ALL.o"));
     run_capture(
         &mut make,

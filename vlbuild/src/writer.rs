@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::design::Model;
+use crate::built::Model;
 use crate::error::{Error, Result};
 use crate::header::{Dir, Storage};
 use crate::ports::{PortRow, PortTable};
@@ -87,8 +87,8 @@ fn varying_slots(row: &PortRow) -> Result<String> {
 }
 
 fn port_error(row: &PortRow, reason: &str) -> Error {
-    Error::Ports {
-        variant: format!("port {}", row.name),
+    Error::Port {
+        port: row.name.clone(),
         reason: reason.to_string(),
     }
 }
