@@ -6,8 +6,9 @@
 //! or store; only [`Model::eval`], tracing and context calls cross the
 //! language boundary.
 //!
-//! This module and the generated port table are the only places with
-//! `unsafe` code in the crate.
+//! This module is the only place with `unsafe` code in the crate: the port
+//! table is generated as data (`OUT_DIR/ports.rs`) and turned into
+//! accessors by the hand-written macros of [`ports`].
 #![allow(unsafe_code)]
 
 use std::path::Path;
@@ -54,9 +55,12 @@ mod ffi {
 // not shared between threads (`Model` is not `Sync`: it holds raw pointers).
 unsafe impl Send for ffi::Model {}
 
+/// The port table: `OUT_DIR/ports.rs` holds one `port_table!` row per port
+/// (written by `vlbuild` from the Verilated headers of every variant: name,
+/// accessor names, direction, storage and width); the macros below turn the
+/// rows into [`Ports`], its accessors and [`port_info`]'s table. Every
+/// `unsafe` block of the port table is here.
 mod ports {
-    include!(concat!(env!("OUT_DIR"), "/ports.rs"));
-
     /// Storage of a port whose width differs between variants.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub(crate) enum SlotKind {
@@ -138,6 +142,21 @@ mod ports {
         }
     }
 
+    /// The slot of a varying port in variant `variant`.
+    fn slot_of(slots: &[Slot], variant: usize) -> Slot {
+        *slots
+            .get(variant)
+            .unwrap_or_else(|| panic!("no model variant {variant}"))
+    }
+
+    /// A port whose storage differs between variants: the field's address
+    /// and its storage in this model's variant.
+    #[derive(Debug, Clone, Copy)]
+    pub(crate) struct VaryingPort<P> {
+        ptr: P,
+        slot: Slot,
+    }
+
     /// Name, direction and width of one port of the model.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub struct PortInfo {
@@ -145,12 +164,267 @@ mod ports {
         pub input: bool,
         pub width: u32,
     }
+
+    /// One port's name, direction and width in each of `V` variants.
+    struct PortRow<const V: usize> {
+        name: &'static str,
+        input: bool,
+        widths: [u32; V],
+    }
+
+    /// The rows per variant: `[variant][port]`.
+    const fn variant_ports<const P: usize, const V: usize>(
+        rows: &[PortRow<V>; P],
+    ) -> [[PortInfo; P]; V] {
+        let blank = PortInfo {
+            name: "",
+            input: false,
+            width: 0,
+        };
+        let mut out = [[blank; P]; V];
+        let mut v = 0;
+        while v < V {
+            let mut p = 0;
+            while p < P {
+                out[v][p] = PortInfo {
+                    name: rows[p].name,
+                    input: rows[p].input,
+                    width: rows[p].widths[v],
+                };
+                p += 1;
+            }
+            v += 1;
+        }
+        out
+    }
+
+    /// The pointer to a port field of C++ type `$t`: `*mut` for inputs.
+    macro_rules! port_ptr {
+        (in $t:ty) => { *mut $t };
+        (out $t:ty) => { *const $t };
+    }
+
+    /// The `Ports` field of a row.
+    macro_rules! port_field {
+        ($dir:tt fixed(bit, $w:literal)) => { port_ptr!($dir u8) };
+        ($dir:tt fixed(wide $words:literal, $w:literal)) => { port_ptr!($dir u32) };
+        ($dir:tt fixed(words $words:literal, $w:literal)) => { port_ptr!($dir u32) };
+        ($dir:tt fixed($t:ident, $w:literal)) => { port_ptr!($dir $t) };
+        ($dir:tt varying $slots:tt) => { VaryingPort<port_ptr!($dir u8)> };
+    }
+
+    /// The `Ports` field of a row from the field's address.
+    macro_rules! port_init {
+        ($dir:tt fixed $spec:tt, $addr:expr, $variant:expr) => {
+            $addr as port_field!($dir fixed $spec)
+        };
+        ($dir:tt varying [$( ($kind:ident $(($words:literal))?, $w:literal) ),*], $addr:expr, $variant:expr) => {
+            VaryingPort {
+                ptr: $addr as port_ptr!($dir u8),
+                slot: slot_of(
+                    &[$( Slot { kind: SlotKind::$kind $(($words))?, width: $w } ),*],
+                    $variant,
+                ),
+            }
+        };
+    }
+
+    /// A row's width in each of `$variants` variants.
+    macro_rules! port_widths {
+        (fixed($($kind:ident)* $($words:literal)?, $w:literal); $variants:expr) => { [$w; $variants] };
+        (varying [$( ($kind:ident $(($words:literal))?, $w:literal) ),*]; $variants:expr) => { [$($w),*] };
+    }
+
+    macro_rules! port_is_input {
+        (in) => {
+            true
+        };
+        (out) => {
+            false
+        };
+    }
+
+    /// Every accessor of a row: the getters, and the setters of an input.
+    macro_rules! port_accessors {
+        ($n:ident $names:tt in $($spec:tt)*) => {
+            port_getters!($n $names $($spec)*);
+            port_setters!($n $names $($spec)*);
+        };
+        ($n:ident $names:tt out $($spec:tt)*) => {
+            port_getters!($n $names $($spec)*);
+        };
+    }
+
+    // The SAFETY argument of every accessor: each pointer addresses a live
+    // port field of the model, of the C++ type its row names (see
+    // `Ports::from_addrs`); the model only changes in `eval`, which takes
+    // `&mut`; a setter's `&mut self` excludes other borrows of the port.
+    macro_rules! port_getters {
+        ($n:ident { $bits:ident, $set:ident, $set_bits:ident, $width:ident } fixed(bit, $w:literal)) => {
+            #[doc = concat!("`", stringify!($n), "` (1 bit).")]
+            #[inline(always)]
+            pub fn $n(&self) -> bool {
+                // SAFETY: see above.
+                unsafe { *self.$n & 1 != 0 }
+            }
+            #[inline(always)]
+            pub fn $bits(&self) -> u128 {
+                // SAFETY: see above.
+                u128::from(unsafe { *self.$n })
+            }
+        };
+        ($n:ident { $bits:ident, $set:ident, $set_bits:ident, $width:ident } fixed(wide $words:literal, $w:literal)) => {
+            port_getters!($n { $bits, $set, $set_bits, $width } fixed(words $words, $w));
+            #[inline(always)]
+            pub fn $bits(&self) -> u128 {
+                let mut v = 0u128;
+                for (i, x) in self.$n().iter().enumerate() {
+                    v |= u128::from(*x) << (32 * i);
+                }
+                v
+            }
+        };
+        ($n:ident { $bits:ident, $set:ident, $set_bits:ident, $width:ident } fixed(words $words:literal, $w:literal)) => {
+            #[doc = concat!("`", stringify!($n), "` (", stringify!($w), " bits) as ", stringify!($words), " little-endian 32-bit words.")]
+            #[inline(always)]
+            pub fn $n(&self) -> &[u32] {
+                // SAFETY: see above (a `VlWide` of this many words); the
+                // slice borrows `self`.
+                unsafe { std::slice::from_raw_parts(self.$n, $words) }
+            }
+        };
+        ($n:ident { $bits:ident, $set:ident, $set_bits:ident, $width:ident } fixed($t:ident, $w:literal)) => {
+            #[doc = concat!("`", stringify!($n), "` (", stringify!($w), " bits).")]
+            #[inline(always)]
+            pub fn $n(&self) -> $t {
+                // SAFETY: see above.
+                unsafe { *self.$n }
+            }
+            #[inline(always)]
+            pub fn $bits(&self) -> u128 {
+                // SAFETY: see above.
+                u128::from(unsafe { *self.$n })
+            }
+        };
+        ($n:ident { $bits:ident, $set:ident, $set_bits:ident, $width:ident } varying $slots:tt) => {
+            #[doc = concat!("`", stringify!($n), "`: its width in bits in this variant.")]
+            #[inline(always)]
+            pub fn $width(&self) -> u32 {
+                self.$n.slot.width
+            }
+            #[doc = concat!("`", stringify!($n), "` (width per variant, zero-extended).")]
+            #[inline(always)]
+            pub fn $bits(&self) -> u128 {
+                // SAFETY: see above; the slot names the field's storage.
+                unsafe { self.$n.slot.read(self.$n.ptr) }
+            }
+        };
+    }
+
+    macro_rules! port_setters {
+        ($n:ident { $bits:ident, $set:ident, $set_bits:ident, $width:ident } fixed(bit, $w:literal)) => {
+            #[inline(always)]
+            pub fn $set(&mut self, v: bool) {
+                // SAFETY: see above.
+                unsafe { *self.$n = u8::from(v) }
+            }
+            #[inline(always)]
+            pub fn $set_bits(&mut self, v: u128) {
+                // SAFETY: see above.
+                unsafe { *self.$n = (v & 1) as u8 }
+            }
+        };
+        ($n:ident { $bits:ident, $set:ident, $set_bits:ident, $width:ident } fixed(wide $words:literal, $w:literal)) => {
+            port_setters!($n { $bits, $set, $set_bits, $width } fixed(words $words, $w));
+            #[inline(always)]
+            pub fn $set_bits(&mut self, v: u128) {
+                let mut w = [0u32; $words];
+                for (i, x) in w.iter_mut().enumerate() {
+                    *x = (v >> (32 * i)) as u32;
+                }
+                self.$set(&w);
+            }
+        };
+        ($n:ident { $bits:ident, $set:ident, $set_bits:ident, $width:ident } fixed(words $words:literal, $w:literal)) => {
+            #[inline(always)]
+            pub fn $set(&mut self, v: &[u32]) {
+                assert_eq!(v.len(), $words, concat!(stringify!($n), " takes ", stringify!($words), " words"));
+                // SAFETY: see above; `v` has as many words as the field.
+                unsafe { std::ptr::copy_nonoverlapping(v.as_ptr(), self.$n, $words) }
+            }
+        };
+        ($n:ident { $bits:ident, $set:ident, $set_bits:ident, $width:ident } fixed($t:ident, $w:literal)) => {
+            #[inline(always)]
+            pub fn $set(&mut self, v: $t) {
+                // SAFETY: see above.
+                unsafe { *self.$n = v & (<$t>::MAX >> (<$t>::BITS - $w)) }
+            }
+            #[inline(always)]
+            pub fn $set_bits(&mut self, v: u128) {
+                // SAFETY: see above.
+                unsafe { *self.$n = (v as $t) & (<$t>::MAX >> (<$t>::BITS - $w)) }
+            }
+        };
+        ($n:ident { $bits:ident, $set:ident, $set_bits:ident, $width:ident } varying $slots:tt) => {
+            #[doc = concat!("Sets `", stringify!($n), "`; bits above its width in this variant are dropped.")]
+            #[inline(always)]
+            pub fn $set_bits(&mut self, v: u128) {
+                // SAFETY: see above; the slot names the field's storage.
+                unsafe { self.$n.slot.write(self.$n.ptr, v) }
+            }
+        };
+    }
+
+    /// The port table from the generated rows: [`Ports`], its accessors and
+    /// [`VARIANT_PORTS`].
+    macro_rules! port_table {
+        (
+            variants: $variants:literal;
+            $( $n:ident $names:tt $dir:tt $storage:ident $spec:tt; )*
+        ) => {
+            const PORT_COUNT: usize = [$( stringify!($n) ),*].len();
+            const _: () = assert!($variants == crate::variant::VARIANTS.len(), "one slot per variant");
+
+            /// Raw pointers to the model's port fields, in port order. Ports
+            /// whose width differs between variants (the data paths) carry
+            /// their storage [`Slot`], set from the variant at construction.
+            pub struct Ports {
+                $( $n: port_field!($dir $storage $spec), )*
+            }
+
+            /// Every port of each variant (in `VARIANTS` order): name,
+            /// direction, width in bits.
+            pub(crate) static VARIANT_PORTS: [[PortInfo; PORT_COUNT]; $variants] =
+                variant_ports(&[$( PortRow {
+                    name: stringify!($n),
+                    input: port_is_input!($dir),
+                    widths: port_widths!($storage $spec; $variants),
+                } ),*]);
+
+            impl Ports {
+                /// # Safety
+                /// `addrs` are the addresses the shim's `port_addrs` returned
+                /// for a model of variant `variant` that outlives the
+                /// returned value, in port order.
+                pub(crate) unsafe fn from_addrs(addrs: &[usize], variant: usize) -> Self {
+                    let [$( $n ),*] = <[usize; PORT_COUNT]>::try_from(addrs).expect("port table size");
+                    Self {
+                        $( $n: port_init!($dir $storage $spec, $n, variant), )*
+                    }
+                }
+
+                $( port_accessors!($n $names $dir $storage $spec); )*
+            }
+        };
+    }
+
+    include!(concat!(env!("OUT_DIR"), "/ports.rs"));
 }
 pub use ports::{PortInfo, Ports};
 
 /// The ports of a model variant: name, direction, width.
 pub fn port_info(cfg: ModelConfig) -> Result<&'static [PortInfo], UnknownModel> {
-    Ok(ports::VARIANT_PORTS[cfg.variant()?])
+    Ok(&ports::VARIANT_PORTS[cfg.variant()?])
 }
 
 // SAFETY: the pointers address fields of the C++ model owned by the same

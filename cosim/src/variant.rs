@@ -37,6 +37,28 @@ impl VariantInfo {
     }
 }
 
+/// Turns the generated rows (`OUT_DIR/variants.rs`, one per verilated
+/// variant, written by `vlbuild` for `cosim/build.rs`) into [`VARIANTS`].
+macro_rules! variant_table {
+    ($(
+        $class:ident {
+            params: { AXI_DATA_W: $data_width:literal },
+            assertions: $assertions:literal,
+            ico_outputs: [$( $output:literal ),*]
+        };
+    )*) => {
+        /// The model variants built into this library, by index.
+        pub const VARIANTS: &[VariantInfo] = &[$(
+            VariantInfo {
+                class: stringify!($class),
+                data_width: $data_width,
+                assertions: $assertions,
+                comb_outputs: &[$( $output ),*],
+            },
+        )*];
+    };
+}
+
 include!(concat!(env!("OUT_DIR"), "/variants.rs"));
 
 /// The NIC build to simulate. Default: 64-bit data path, assertions on.
