@@ -182,7 +182,7 @@ impl ModelNic {
     /// A NIC mastering `mem` through a new DMA device called `name`.
     pub fn new(mem: &HostMemory, name: &str, cfg: ModelNicConfig) -> Self {
         Self {
-            dma: mem.dma_device(name),
+            dma: DmaDev::new(mem, name),
             mem: mem.clone(),
             cfg,
             cycle: 0,

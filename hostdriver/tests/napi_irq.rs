@@ -275,7 +275,7 @@ fn close_waits_for_idle_releases_pages_and_reports_inflight() {
     );
     // The stack lets go; the detached pool is released on its next retry.
     drop(held);
-    let reg = drv.host_mem().pool_registry();
+    let reg = pool::PoolRegistry::of(drv.host_mem());
     let hz = drv.host_mem().config().clock_hz;
     let ev = reg.service(drv.dev().cycle() + 2 * hz);
     assert!(

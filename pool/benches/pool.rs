@@ -18,7 +18,7 @@ fn setup(pool_size: usize) -> (HostMemory, DmaDev, PagePool) {
         pages_per_node: 16384,
         ..MemConfig::default()
     });
-    let dev = mem.dma_device("bench");
+    let dev = DmaDev::new(&mem, "bench");
     dev.set_ledger_enabled(false);
     let pool = PagePool::create(PagePoolParams {
         flags: PP_FLAG_DMA_MAP,

@@ -9,20 +9,32 @@
 //!
 //! ## Layers
 //!
+//! Each layer imports only the ones below it: `page_pool` uses `registry`,
+//! `dma` and `ring`; `registry` and `dma` use `mem`; `mem` uses the leaves
+//! (`addr`, `layout`, `inject`). Memory knows nothing of devices or pools.
+//!
 //! * [`addr`]: [`HostAddr`] and [`DmaAddr`] newtypes (checked arithmetic,
 //!   hex display); mixing them does not compile.
+//! * [`layout`]: [`PAGE_SIZE`], [`PAGE_SHIFT`], [`DMA_CACHE_ALIGN`].
+//! * [`inject`]: [`FailureInjection`], for the allocator, mappings and pools.
+//! * [`netdev`]: [`NapiId`], [`IfIndex`], [`LOOPBACK_IFINDEX`].
 //! * [`mem`]: [`HostMemory`], page frames on NUMA nodes, CPU reads/writes,
 //!   page allocation with failure injection, the current simulated cycle.
 //!   In [`Coherence::NonCoherent`] mode the CPU and the device each see their
 //!   own copy of every 64-byte line until a DMA sync moves it.
-//! * [`dma`]: [`DmaDev`], one IOMMU-like domain per device: map/unmap/sync
-//!   with the checks of the kernel's DMA-API debug mode (typed [`DmaError`]s
+//! * [`dma`]: [`DmaDev`] (made with [`DmaDev::new`] on a memory), one
+//!   IOMMU-like domain per device: map/unmap/sync of any [`DmaPage`] with
+//!   the checks of the kernel's DMA-API debug mode (typed [`DmaError`]s
 //!   that are also recorded as [`DmaViolation`]s), a [`LedgerEntry`] for
 //!   every map/unmap/sync, cache-line ownership, and `device_read` /
 //!   `device_write` for the bus models, which fault ([`DmaFault`], with the
 //!   page's mapping history) outside live mappings, against their direction
 //!   or into lines the CPU owns.
 //! * [`ring`]: the lock-free many-producer single-consumer recycle ring.
+//! * [`registry`]: [`PoolRegistry`] (one per memory, [`PoolRegistry::of`]),
+//!   every pool with the netdev netlink attribute names (struct, JSON,
+//!   text), and deferred release of destroyed pools
+//!   ([`PoolRegistry::service`]).
 //! * [`page_pool`]: [`PagePool`] with the kernel's API (`dev_alloc_pages`,
 //!   `dev_alloc_frag`, `dev_alloc`, `dev_alloc_va`, `put_page`,
 //!   `put_full_page`, `recycle_direct`, `free_va`, `put_page_bulk`,
@@ -31,9 +43,6 @@
 //!   slow path (bulk of 64 order-0 pages or one high-order page), fragments
 //!   with the bias reference count, in-flight accounting, and every
 //!   `page_pool_stats` counter incremented where the kernel does.
-//! * [`registry`]: [`PoolRegistry`], every pool with the netdev netlink
-//!   attribute names (struct, JSON, text), and deferred release of destroyed
-//!   pools ([`PoolRegistry::service`]).
 //!
 //! ## Beyond recycling
 //!
@@ -62,7 +71,7 @@
 //! ```
 //! use pool::*;
 //! let mem = HostMemory::new(MemConfig::default());
-//! let dev = mem.dma_device("nic0");
+//! let dev = DmaDev::new(&mem, "nic0");
 //! let mut pp = PagePool::create(PagePoolParams {
 //!     flags: PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV,
 //!     dev: Some(dev.clone()),
@@ -93,31 +102,28 @@
 pub mod addr;
 pub mod dma;
 pub mod inject;
+pub mod layout;
+mod lock;
 pub mod mem;
+pub mod netdev;
 pub mod page_pool;
 pub mod registry;
 pub mod ring;
 
 pub use addr::{DmaAddr, HostAddr};
 pub use dma::{
-    Access, CoherentBuf, DmaAttrs, DmaDev, DmaDirection, DmaError, DmaFault, DmaViolation,
+    Access, CoherentBuf, DmaAttrs, DmaDev, DmaDirection, DmaError, DmaFault, DmaPage, DmaViolation,
     FaultKind, LedgerEntry, LedgerOp, MappingInfo, TeardownError,
 };
 pub use inject::FailureInjection;
+pub use layout::{DMA_CACHE_ALIGN, PAGE_SHIFT, PAGE_SIZE};
 pub use mem::{Coherence, HostMemory, MemConfig, MemError, Page, PageRef, MAX_PAGE_ORDER};
+pub use netdev::{IfIndex, NapiId, LOOPBACK_IFINDEX};
 pub use page_pool::{
-    DestroyOutcome, IfIndex, NapiCtx, NapiId, PagePool, PagePoolAllocStats, PagePoolHandle,
-    PagePoolParams, PagePoolRecycleStats, PagePoolStats, PoolAllocError, PoolError, PoolViolation,
-    PoolViolationKind, PpPage, PpVa, PutContext, LOOPBACK_IFINDEX, PP_ALLOC_CACHE_REFILL,
-    PP_ALLOC_CACHE_SIZE, PP_FLAG_ALL, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, PP_FLAG_SYSTEM_POOL,
-    PP_RING_DEFAULT, PP_RING_MAX,
+    DestroyOutcome, NapiCtx, PagePool, PagePoolAllocStats, PagePoolHandle, PagePoolParams,
+    PagePoolRecycleStats, PagePoolStats, PoolAllocError, PoolError, PoolViolation,
+    PoolViolationKind, PpPage, PpVa, PutContext, PP_ALLOC_CACHE_REFILL, PP_ALLOC_CACHE_SIZE,
+    PP_FLAG_ALL, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, PP_FLAG_SYSTEM_POOL, PP_RING_DEFAULT,
+    PP_RING_MAX,
 };
 pub use registry::{PagePoolInfo, PagePoolStatsAttrs, PoolRegistry, ServiceEvent};
-
-/// Bytes per page frame.
-pub const PAGE_SIZE: usize = 4096;
-/// `log2(PAGE_SIZE)`.
-pub const PAGE_SHIFT: u32 = 12;
-/// DMA cache alignment: the cache line size, the unit of ownership tracking
-/// and of fragment rounding.
-pub const DMA_CACHE_ALIGN: usize = 64;

@@ -1,18 +1,22 @@
-//! Every page pool of a [`crate::HostMemory`], as the netdev netlink family
+//! Every page pool of a [`HostMemory`], as the netdev netlink family
 //! shows them (`page-pool-get`, `page-pool-stats-get`), and the deferred
 //! release of destroyed pools that still have pages in flight.
+//!
+//! The registry knows a pool only through `ListedPool`, what it asks of
+//! one; the page pool implements it (and adds [`PoolRegistry::handle`],
+//! which hands out its own handle type). A memory's registry lives in the
+//! memory's untyped layer state, found with [`PoolRegistry::of`].
 
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::any::Any;
+use std::fmt::{self, Write as _};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use serde::Serialize;
 
-use crate::mem::lock;
-use crate::page_pool::{
-    IfIndex, PagePoolHandle, PagePoolStats, PoolShared, SystemRecycle, LOOPBACK_IFINDEX,
-    NETDEV_LINKED, NETDEV_ORPHANED, NETDEV_WIPED,
-};
+use crate::lock::lock;
+use crate::mem::HostMemory;
+use crate::netdev::IfIndex;
 
 /// `page-pool-stats-get` attributes, with the kernel's names in JSON.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -40,25 +44,6 @@ pub struct PagePoolStatsAttrs {
     pub recycle_ring_full: u64,
     /// `recycle-released-refcnt`.
     pub recycle_released_refcnt: u64,
-}
-
-impl From<PagePoolStats> for PagePoolStatsAttrs {
-    fn from(s: PagePoolStats) -> Self {
-        let (a, r) = (s.alloc_stats, s.recycle_stats);
-        Self {
-            alloc_fast: a.fast,
-            alloc_slow: a.slow,
-            alloc_slow_high_order: a.slow_high_order,
-            alloc_empty: a.empty,
-            alloc_refill: a.refill,
-            alloc_waive: a.waive,
-            recycle_cached: r.cached,
-            recycle_cache_full: r.cache_full,
-            recycle_ring: r.ring,
-            recycle_ring_full: r.ring_full,
-            recycle_released_refcnt: r.released_refcnt,
-        }
-    }
 }
 
 impl PagePoolStatsAttrs {
@@ -154,12 +139,12 @@ pub enum ServiceEvent {
     },
 }
 
-impl std::fmt::Display for ServiceEvent {
+impl fmt::Display for ServiceEvent {
     /// The kernel's log lines: `page_pool_release_retry()`'s `pr_warn`
     /// line, in the form the project spec pins (page-pool-semantics.md):
     /// "stalled pool shutdown: id N, K inflight, S sec". (The kernel's `pr_warn`
     /// format has no comma after "inflight"; the spec's text wins here.)
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ServiceEvent::Freed { id } => write!(f, "page pool {id} released after detach"),
             ServiceEvent::Stalled { id, inflight, secs } => write!(
@@ -170,12 +155,40 @@ impl std::fmt::Display for ServiceEvent {
     }
 }
 
+/// The recycle counters of every [`PP_FLAG_SYSTEM_POOL`](crate::PP_FLAG_SYSTEM_POOL) pool of a
+/// [`HostMemory`]: the kernel gives system pools one shared
+/// `pp_system_recycle_stats` instead of a per-pool percpu object, so each
+/// system pool's `recycle_stats` are those of all of them.
+#[derive(Debug, Default)]
+pub(crate) struct SystemRecycle {
+    pub(crate) cached: AtomicU64,
+    pub(crate) cache_full: AtomicU64,
+    pub(crate) ring: AtomicU64,
+    pub(crate) ring_full: AtomicU64,
+    pub(crate) released_refcnt: AtomicU64,
+}
+
+/// What the registry asks of a listed pool.
+pub(crate) trait ListedPool: fmt::Debug + Send + Sync {
+    /// The pool's id.
+    fn id(&self) -> u32;
+    /// The netlink view of the pool.
+    fn info(&self) -> PagePoolInfo;
+    /// One retry of a detached pool's release (`page_pool_release_retry`)
+    /// at `cycle`: what happened, if it is worth reporting.
+    fn release_retry(&self, cycle: u64) -> Option<ServiceEvent>;
+    /// `NETDEV_UNREGISTER` of `ifindex` (`page_pool_netdevice_event`).
+    fn netdev_unregistered(&self, ifindex: IfIndex);
+    /// The pool as `Any`, for the layer that knows its type.
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+}
+
 #[derive(Debug)]
 struct Entry {
     id: u32,
-    weak: Weak<PoolShared>,
+    weak: Weak<dyn ListedPool>,
     /// Kept alive by the registry once detached (the owner is gone).
-    detached: Option<Arc<PoolShared>>,
+    detached: Option<Arc<dyn ListedPool>>,
 }
 
 #[derive(Debug, Default)]
@@ -186,7 +199,7 @@ struct RegInner {
     system_recycle: Arc<SystemRecycle>,
 }
 
-/// The list of page pools (`page_pools` xarray), per [`crate::HostMemory`].
+/// The list of page pools (`page_pools` xarray), per [`HostMemory`].
 /// A cheap handle.
 #[derive(Clone, Debug, Default)]
 pub struct PoolRegistry {
@@ -194,8 +207,9 @@ pub struct PoolRegistry {
 }
 
 impl PoolRegistry {
-    pub(crate) fn new() -> Self {
-        Self::default()
+    /// The registry of every page pool created on `mem`.
+    pub fn of(mem: &HostMemory) -> Self {
+        mem.layer_state::<PoolRegistry>()
     }
 
     pub(crate) fn system_recycle(&self) -> Arc<SystemRecycle> {
@@ -206,9 +220,9 @@ impl PoolRegistry {
         self.inner.next_id.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    pub(crate) fn list(&self, pool: &Arc<PoolShared>) {
+    pub(crate) fn list(&self, pool: &Arc<dyn ListedPool>) {
         lock(&self.inner.pools).push(Entry {
-            id: pool.id,
+            id: pool.id(),
             weak: Arc::downgrade(pool),
             detached: None,
         });
@@ -218,14 +232,22 @@ impl PoolRegistry {
         lock(&self.inner.pools).retain(|e| e.id != id);
     }
 
-    pub(crate) fn detach(&self, pool: &Arc<PoolShared>) {
+    pub(crate) fn detach(&self, pool: &Arc<dyn ListedPool>) {
         let mut pools = lock(&self.inner.pools);
-        if let Some(e) = pools.iter_mut().find(|e| e.id == pool.id) {
+        if let Some(e) = pools.iter_mut().find(|e| e.id == pool.id()) {
             e.detached = Some(pool.clone());
         }
     }
 
-    fn live(&self) -> Vec<Arc<PoolShared>> {
+    /// The listed pool `id` (alive or detached).
+    pub(crate) fn find(&self, id: u32) -> Option<Arc<dyn ListedPool>> {
+        lock(&self.inner.pools)
+            .iter()
+            .find(|e| e.id == id)
+            .and_then(|e| e.weak.upgrade())
+    }
+
+    fn live(&self) -> Vec<Arc<dyn ListedPool>> {
         lock(&self.inner.pools)
             .iter()
             .filter_map(|e| e.weak.upgrade())
@@ -237,16 +259,6 @@ impl PoolRegistry {
         let mut v: Vec<u32> = lock(&self.inner.pools).iter().map(|e| e.id).collect();
         v.sort_unstable();
         v
-    }
-
-    /// A handle on the listed pool `id` (alive or detached), e.g. the owner
-    /// [`crate::HostMemory::page_pool_of`] named (the kernel's `page->pp`).
-    pub fn handle(&self, id: u32) -> Option<PagePoolHandle> {
-        lock(&self.inner.pools)
-            .iter()
-            .find(|e| e.id == id)
-            .and_then(|e| e.weak.upgrade())
-            .map(PagePoolHandle::from_shared)
     }
 
     /// Number of listed pools.
@@ -280,24 +292,13 @@ impl PoolRegistry {
     /// `NETDEV_UNREGISTER` of `ifindex` (`page_pool_netdevice_event`).
     /// A real netdev's pools are moved to loopback: still listed, but
     /// without an `ifindex`, and (still visible) never warned about.
-    /// Unregistering loopback ([`LOOPBACK_IFINDEX`], the namespace going
-    /// away) wipes the pools hanging off it (`NET_PTR_POISON`): the user
-    /// can no longer see them, so their stalled shutdowns are warned about.
+    /// Unregistering loopback ([`LOOPBACK_IFINDEX`](crate::LOOPBACK_IFINDEX),
+    /// the namespace going away) wipes the pools hanging off it
+    /// (`NET_PTR_POISON`): the user can no longer see them, so their stalled
+    /// shutdowns are warned about.
     pub fn unregister_netdev(&self, ifindex: IfIndex) {
         for p in self.live() {
-            let st = &p.netdev_state;
-            let on_lo = match st.load(Ordering::Relaxed) {
-                NETDEV_LINKED => p.netdev == Some(LOOPBACK_IFINDEX),
-                NETDEV_ORPHANED => true,
-                _ => false,
-            };
-            if ifindex == LOOPBACK_IFINDEX {
-                if on_lo {
-                    st.store(NETDEV_WIPED, Ordering::Relaxed);
-                }
-            } else if p.netdev == Some(ifindex) && st.load(Ordering::Relaxed) == NETDEV_LINKED {
-                st.store(NETDEV_ORPHANED, Ordering::Relaxed);
-            }
+            p.netdev_unregistered(ifindex);
         }
     }
 
@@ -307,13 +308,13 @@ impl PoolRegistry {
     /// 60 s. Call it with the current cycle (e.g. once per simulated
     /// millisecond).
     pub fn service(&self, cycle: u64) -> Vec<ServiceEvent> {
-        let detached: Vec<Arc<PoolShared>> = lock(&self.inner.pools)
+        let detached: Vec<Arc<dyn ListedPool>> = lock(&self.inner.pools)
             .iter()
             .filter_map(|e| e.detached.clone())
             .collect();
         let mut events = Vec::new();
         for p in detached {
-            if let Some(ev) = p.service(cycle) {
+            if let Some(ev) = p.release_retry(cycle) {
                 if let ServiceEvent::Freed { id } = ev {
                     self.unlist(id);
                 }

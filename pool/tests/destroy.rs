@@ -37,7 +37,7 @@ fn capture_logs<R>(f: impl FnOnce() -> R) -> (R, String) {
 #[test]
 fn destroy_without_inflight_frees_everything_at_once() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |_| {});
     let stack = pool.handle();
     let mut off = 0;
@@ -47,11 +47,11 @@ fn destroy_without_inflight_frees_everything_at_once() {
     for p in pages {
         stack.put_full_page(p, false);
     }
-    assert_eq!(mem.pool_registry().ids(), [pool.id()]);
+    assert_eq!(PoolRegistry::of(&mem).ids(), [pool.id()]);
     assert_eq!(pool.destroy(), DestroyOutcome::Freed);
     assert_eq!(stack.inflight(), 0);
     assert!(stack.is_freed());
-    assert!(mem.pool_registry().is_empty());
+    assert!(PoolRegistry::of(&mem).is_empty());
     assert_eq!(mem.allocated_pages(0).unwrap(), 0);
     dev.check_teardown().unwrap();
 }
@@ -59,8 +59,8 @@ fn destroy_without_inflight_frees_everything_at_once() {
 #[test]
 fn destroy_with_pages_in_flight_detaches_and_retries_every_second() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
-    let registry = mem.pool_registry();
+    let dev = DmaDev::new(&mem, "nic");
+    let registry = PoolRegistry::of(&mem);
     let mut pool = mapped_pool(&mem, &dev, |p| {
         p.flags |= PP_FLAG_DMA_SYNC_DEV;
         p.max_len = 4096;
@@ -158,8 +158,8 @@ fn destroy_with_pages_in_flight_detaches_and_retries_every_second() {
 #[test]
 fn pools_visible_through_their_netdev_warn_only_once_it_is_gone() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
-    let registry = mem.pool_registry();
+    let dev = DmaDev::new(&mem, "nic");
+    let registry = PoolRegistry::of(&mem);
     let mut pool = mapped_pool(&mem, &dev, |p| p.netdev = Some(IfIndex(4)));
     let stack = pool.handle();
     let a = pool.dev_alloc_pages().unwrap();
@@ -195,18 +195,18 @@ fn pools_visible_through_their_netdev_warn_only_once_it_is_gone() {
 #[test]
 fn dropping_the_owner_destroys_the_pool() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let pool = mapped_pool(&mem, &dev, |_| {});
     let stack = pool.handle();
     drop(pool);
     assert!(stack.is_freed());
-    assert!(mem.pool_registry().is_empty());
+    assert!(PoolRegistry::of(&mem).is_empty());
 }
 
 #[test]
 fn destroy_drops_the_current_fragment_page() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |_| {});
     let stack = pool.handle();
     let mut off = 0;
@@ -214,7 +214,7 @@ fn destroy_drops_the_current_fragment_page() {
     assert_eq!(pool.destroy(), DestroyOutcome::Detached { inflight: 1 });
     stack.put_page(f, -1, false); // the last user: released at the retry
     assert_eq!(
-        mem.pool_registry().service(HZ),
+        PoolRegistry::of(&mem).service(HZ),
         [ServiceEvent::Freed { id: stack.id() }]
     );
     assert_eq!(mem.allocated_pages(0).unwrap(), 0);
@@ -223,8 +223,8 @@ fn destroy_drops_the_current_fragment_page() {
 #[test]
 fn registry_dump_as_struct_json_and_text() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
-    let registry = mem.pool_registry();
+    let dev = DmaDev::new(&mem, "nic");
+    let registry = PoolRegistry::of(&mem);
     let mut rx = mapped_pool(&mem, &dev, |p| {
         p.netdev = Some(IfIndex(2));
         p.flags |= PP_FLAG_DMA_SYNC_DEV;

@@ -6,7 +6,7 @@ use pool::*;
 
 fn setup(coherence: Coherence) -> (HostMemory, DmaDev, Page) {
     let mem = mem_with(1, 64, coherence);
-    let dev = mem.dma_device("nic0");
+    let dev = DmaDev::new(&mem, "nic0");
     let page = mem.alloc_pages(0, 0).unwrap();
     (mem, dev, page)
 }
@@ -279,7 +279,7 @@ fn a_burst_may_span_adjacent_mappings_when_every_byte_is_mapped() {
 #[test]
 fn bursts_across_compound_page_frames_translate_per_frame() {
     let mem = mem_with(1, 64, Coherence::NonCoherent);
-    let dev = mem.dma_device("nic0");
+    let dev = DmaDev::new(&mem, "nic0");
     let page = mem.alloc_pages(1, 0).unwrap();
     let a = dev
         .map_page(&page, 0, 8192, DmaDirection::Bidirectional)
@@ -409,7 +409,7 @@ fn coherent_mode_shares_data_but_still_tracks_ownership() {
 #[test]
 fn coherent_buffers_are_shared_in_non_coherent_mode() {
     let mem = mem_with(1, 64, Coherence::NonCoherent);
-    let dev = mem.dma_device("nic0");
+    let dev = DmaDev::new(&mem, "nic0");
     let ring = dev.alloc_coherent(6000).unwrap();
     assert_eq!(ring.len, 6000);
     dev.device_write(ring.dma.checked_add(5000).unwrap(), &[0xcc; 16])
@@ -450,7 +450,7 @@ fn coherent_buffers_are_shared_in_non_coherent_mode() {
 #[test]
 fn devices_have_separate_domains() {
     let (mem, dev, page) = setup(Coherence::Coherent);
-    let other = mem.dma_device("nic1");
+    let other = DmaDev::new(&mem, "nic1");
     let a = dev
         .map_page(&page, 0, 64, DmaDirection::Bidirectional)
         .unwrap();

@@ -138,7 +138,7 @@ proptest! {
         ops in prop::collection::vec(op(), 1..250),
     ) {
         let mem = mem_with(1, 4096, Coherence::Coherent);
-        let dev = mem.dma_device("nic");
+        let dev = DmaDev::new(&mem, "nic");
         let mut pool = mapped_pool(&mem, &dev, |p| p.pool_size = ring_cap);
         let stack = pool.handle();
         let mut m = Model { ring_cap, ..Model::default() };

@@ -14,7 +14,7 @@ const HZ: u64 = 1_000_000; // common::mem clock
 #[test]
 fn sync_area_beyond_the_page_is_accepted_and_each_sync_reported() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |p| {
         p.flags |= PP_FLAG_DMA_SYNC_DEV;
         p.offset = 256;
@@ -46,18 +46,18 @@ fn sync_area_beyond_the_page_is_accepted_and_each_sync_reported() {
 #[test]
 fn detached_pool_reports_no_napi_id() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |p| p.netdev = Some(IfIndex(3)));
     let stack = pool.handle();
-    assert_eq!(mem.pool_registry().dump()[0].napi_id, Some(NAPI.0));
+    assert_eq!(PoolRegistry::of(&mem).dump()[0].napi_id, Some(NAPI.0));
     let page = pool.dev_alloc_pages().unwrap();
     assert!(matches!(pool.destroy(), DestroyOutcome::Detached { .. }));
-    let info = &mem.pool_registry().dump()[0];
+    let info = &PoolRegistry::of(&mem).dump()[0];
     assert_eq!((info.ifindex, info.napi_id), (Some(3), None));
-    assert!(!mem.pool_registry().dump_json().contains("napi-id"));
+    assert!(!PoolRegistry::of(&mem).dump_json().contains("napi-id"));
     stack.put_full_page(page, false);
     assert!(matches!(
-        mem.pool_registry().service(HZ)[..],
+        PoolRegistry::of(&mem).service(HZ)[..],
         [ServiceEvent::Freed { .. }]
     ));
 }
@@ -68,9 +68,9 @@ fn detached_pool_reports_no_napi_id() {
 #[test]
 fn loopback_pools_are_wiped_with_it() {
     let mem = mem();
-    let dev = mem.dma_device("lo");
+    let dev = DmaDev::new(&mem, "lo");
     let mut pool = mapped_pool(&mem, &dev, |p| p.netdev = Some(LOOPBACK_IFINDEX));
-    let registry = mem.pool_registry();
+    let registry = PoolRegistry::of(&mem);
     // page_pool_nl_fill() puts no ifindex for a pool on loopback.
     assert_eq!(registry.dump()[0].ifindex, None);
     assert!(!registry.dump_json().contains("\"ifindex\""));
@@ -105,7 +105,7 @@ fn loopback_pools_are_wiped_with_it() {
 #[test]
 fn partial_line_sync_for_cpu_cleans_the_edge_lines_first() {
     let mem = mem_with(1, 64, Coherence::NonCoherent);
-    let dev = mem.dma_device("nic0");
+    let dev = DmaDev::new(&mem, "nic0");
     let page = mem.alloc_pages(0, 0).unwrap();
     let host = page.host_addr();
     let dma = dev
@@ -143,7 +143,7 @@ fn partial_line_sync_for_cpu_cleans_the_edge_lines_first() {
 #[test]
 fn release_page_disconnects_a_page_from_its_pool() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |p| {
         p.flags |= PP_FLAG_DMA_SYNC_DEV;
         p.max_len = PAGE_SIZE as u32;
@@ -206,8 +206,8 @@ fn release_page_disconnects_a_page_from_its_pool() {
 #[test]
 fn a_pool_page_can_be_mapped_on_a_second_device() {
     let mem = mem();
-    let rx_dev = mem.dma_device("rx-nic");
-    let tx_dev = mem.dma_device("tx-nic");
+    let rx_dev = DmaDev::new(&mem, "rx-nic");
+    let tx_dev = DmaDev::new(&mem, "tx-nic");
     let mut pool = mapped_pool(&mem, &rx_dev, |p| p.dma_dir = DmaDirection::Bidirectional);
     let page = pool.dev_alloc_pages().unwrap();
     let rx_dma = page.dma_addr().unwrap();
@@ -256,7 +256,7 @@ fn a_pool_page_can_be_mapped_on_a_second_device() {
 #[test]
 fn which_pool_owns_a_host_page() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut small = mapped_pool(&mem, &dev, |_| {});
     let mut big = mapped_pool(&mem, &dev, |p| p.order = 2);
     let a = small.dev_alloc_pages().unwrap();
@@ -277,10 +277,10 @@ fn which_pool_owns_a_host_page() {
     small.napi_ctx(NAPI).recycle_direct(a);
     assert_eq!(mem.page_pool_of(addr), Some(small.id()));
     // the registry turns the id into a handle (the kernel's page->pp)
-    let owner = mem.pool_registry().handle(big.id()).unwrap();
+    let owner = PoolRegistry::of(&mem).handle(big.id()).unwrap();
     assert_eq!(owner.id(), big.id());
     owner.put_full_page(b, false);
-    assert_eq!(mem.pool_registry().handle(9999).map(|h| h.id()), None);
+    assert_eq!(PoolRegistry::of(&mem).handle(9999).map(|h| h.id()), None);
     // released to the page allocator: no longer a pp page
     assert_eq!(small.destroy(), DestroyOutcome::Freed);
     assert_eq!(mem.page_pool_of(addr), None);
@@ -335,7 +335,7 @@ fn system_pools_share_their_recycle_stats() {
     let s = own.get_stats().recycle_stats;
     assert_eq!((s.cached, s.ring, s.released_refcnt), (0, 1, 0));
     assert_eq!(
-        mem.pool_registry().dump()[0].stats.recycle_ring,
+        PoolRegistry::of(&mem).dump()[0].stats.recycle_ring,
         3,
         "netlink too"
     );
@@ -347,7 +347,7 @@ fn system_pools_share_their_recycle_stats() {
 #[test]
 fn free_coherent_of_a_streaming_mapping_is_a_type_mismatch() {
     let mem = mem_with(1, 64, Coherence::Coherent);
-    let dev = mem.dma_device("nic0");
+    let dev = DmaDev::new(&mem, "nic0");
     let page = mem.alloc_pages(0, 0).unwrap();
     let dma = dev
         .map_page(&page, 0, PAGE_SIZE, DmaDirection::Bidirectional)

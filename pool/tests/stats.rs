@@ -11,7 +11,7 @@ fn alloc_n(pool: &mut PagePool, n: usize) -> Vec<PpPage> {
 #[test]
 fn first_alloc_is_empty_then_slow_bulk_of_64() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |_| {});
     let p = pool.dev_alloc_pages().unwrap();
     let (a, _) = stats(&pool);
@@ -35,7 +35,7 @@ fn first_alloc_is_empty_then_slow_bulk_of_64() {
 #[test]
 fn fast_path_counts_each_cache_hit() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |_| {});
     let pages = alloc_n(&mut pool, 64);
     let (a, _) = stats(&pool);
@@ -53,7 +53,7 @@ fn fast_path_counts_each_cache_hit() {
 #[test]
 fn slow_high_order_one_compound_page_per_alloc() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |p| p.order = 2);
     let a1 = pool.dev_alloc_pages().unwrap();
     let a2 = pool.dev_alloc_pages().unwrap();
@@ -76,7 +76,7 @@ fn slow_high_order_one_compound_page_per_alloc() {
 #[test]
 fn refill_moves_up_to_64_from_the_ring_and_counts_once() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |_| {});
     let stack = pool.handle();
     let pages = alloc_n(&mut pool, 128); // two bulks, cache now empty
@@ -98,7 +98,7 @@ fn refill_moves_up_to_64_from_the_ring_and_counts_once() {
 #[test]
 fn waive_releases_a_wrong_node_page_and_falls_to_the_slow_path() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |_| {});
     let stack = pool.handle();
     let pages = alloc_n(&mut pool, 3);
@@ -128,7 +128,7 @@ impl NidOf for HostMemory {
 #[test]
 fn waive_after_some_pages_moved_still_counts_refill() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |p| p.nid = None); // NUMA_NO_NODE: local node
     let stack = pool.handle();
     let node0 = alloc_n(&mut pool, 64);
@@ -153,7 +153,7 @@ fn waive_after_some_pages_moved_still_counts_refill() {
 #[test]
 fn cached_and_cache_full() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |_| {});
     let pages = alloc_n(&mut pool, 200); // 4 bulks, 56 left in the cache
     assert_eq!(pool.cached_pages(), 56);
@@ -172,7 +172,7 @@ fn cached_and_cache_full() {
 #[test]
 fn own_napi_recycles_directly_even_without_claim() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |_| {});
     let p = pool.dev_alloc_pages().unwrap();
     pool.napi_ctx(NAPI).put_full_page(p, false);
@@ -184,7 +184,7 @@ fn own_napi_recycles_directly_even_without_claim() {
 #[test]
 fn ring_and_ring_full() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |p| p.pool_size = 4);
     let stack = pool.handle();
     let pages = alloc_n(&mut pool, 6);
@@ -205,7 +205,7 @@ fn ring_and_ring_full() {
 #[test]
 fn released_refcnt_when_someone_else_holds_the_page() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |_| {});
     let p = pool.dev_alloc_pages().unwrap();
     let addr = p.host_addr();
@@ -231,7 +231,7 @@ fn released_refcnt_when_someone_else_holds_the_page() {
 #[test]
 fn pp_references_recycle_on_the_last_put_only() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |_| {});
     let p = pool.dev_alloc_pages().unwrap();
     let clone = pool.handle().ref_page(&p); // skb clone
@@ -245,7 +245,7 @@ fn pp_references_recycle_on_the_last_put_only() {
 #[test]
 fn frag_drain_reuses_the_page_counting_cached_and_fast() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |_| {});
     let mut off = 0;
     let a = pool.dev_alloc_frag(&mut off, 2000).unwrap();
@@ -272,7 +272,7 @@ fn frag_drain_reuses_the_page_counting_cached_and_fast() {
 #[test]
 fn frag_drain_with_fragments_out_takes_a_new_page() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |_| {});
     let mut off = 0;
     let a = pool.dev_alloc_frag(&mut off, 2048).unwrap();
@@ -292,7 +292,7 @@ fn frag_drain_with_fragments_out_takes_a_new_page() {
 #[test]
 fn frag_too_large_is_an_error() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |_| {});
     let mut off = 0;
     assert_eq!(
@@ -308,7 +308,7 @@ fn frag_too_large_is_an_error() {
 #[test]
 fn dev_alloc_picks_page_or_fragment_and_fixes_truesize() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |_| {});
     let (mut off, mut size) = (99, 2049);
     let whole = pool.dev_alloc(&mut off, &mut size).unwrap();
@@ -348,7 +348,7 @@ fn dev_alloc_picks_page_or_fragment_and_fixes_truesize() {
 #[test]
 fn direct_claims_from_the_wrong_context_are_reported_and_go_to_the_ring() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |_| {});
     let stack = pool.handle();
     let pages = alloc_n(&mut pool, 3);
@@ -382,7 +382,7 @@ fn direct_claims_from_the_wrong_context_are_reported_and_go_to_the_ring() {
 #[test]
 fn pool_without_napi_trusts_claims_in_a_napi_context_only() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |p| p.napi = None);
     let a = pool.dev_alloc_pages().unwrap();
     let b = pool.dev_alloc_pages().unwrap();
@@ -397,7 +397,7 @@ fn pool_without_napi_trusts_claims_in_a_napi_context_only() {
 #[test]
 fn bulk_put_fills_the_ring_then_releases_and_overwrites_the_array() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |p| p.pool_size = 4);
     let pages = alloc_n(&mut pool, 7);
     let held = pool.get_page(&pages[6]);
@@ -413,7 +413,7 @@ fn bulk_put_fills_the_ring_then_releases_and_overwrites_the_array() {
 #[test]
 fn inflight_is_hold_minus_release() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |p| p.pool_size = 1);
     let pages = alloc_n(&mut pool, 3);
     assert_eq!(pool.info().inflight, 64);
@@ -428,7 +428,7 @@ fn inflight_is_hold_minus_release() {
 #[test]
 fn pool_level_failure_injection_touches_no_counter() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |_| {});
     let p = pool.dev_alloc_pages().unwrap();
     pool.inject_alloc_failures(FailureInjection::NextN(2));
@@ -457,7 +457,7 @@ fn pool_level_failure_injection_touches_no_counter() {
 fn seeded_probability_injection_is_reproducible() {
     let run = || {
         let mem = mem();
-        let dev = mem.dma_device("nic");
+        let dev = DmaDev::new(&mem, "nic");
         let mut pool = mapped_pool(&mem, &dev, |_| {});
         pool.inject_alloc_failures(FailureInjection::Probability { p: 0.3, seed: 42 });
         let mut pattern = Vec::new();
@@ -481,7 +481,7 @@ fn seeded_probability_injection_is_reproducible() {
 #[test]
 fn page_allocator_exhaustion_and_map_failures() {
     let mem = mem_with(1, 100, Coherence::Coherent);
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |_| {});
     dev.inject_map_failures(FailureInjection::NextN(3));
     let p = pool.dev_alloc_pages().unwrap();
@@ -514,7 +514,7 @@ fn page_allocator_exhaustion_and_map_failures() {
 #[test]
 fn create_validates_like_the_kernel() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let base = || PagePoolParams {
         flags: PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV,
         dev: Some(dev.clone()),
@@ -573,7 +573,7 @@ fn create_validates_like_the_kernel() {
         }),
         PoolError::BadNode { nid: 5, nodes: 2 }
     );
-    let other = common::mem().dma_device("other");
+    let other = DmaDev::new(&common::mem(), "other");
     assert!(matches!(
         err(PagePoolParams {
             dev: Some(other),
@@ -639,7 +639,7 @@ fn ring_size_is_capped_at_16384() {
 #[test]
 fn a_page_put_into_the_wrong_pool_is_reported() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut a = mapped_pool(&mem, &dev, |_| {});
     let mut b = mapped_pool(&mem, &dev, |_| {});
     let p = a.dev_alloc_pages().unwrap();

@@ -19,7 +19,7 @@ const DEV: LedgerOp = LedgerOp::SyncForDevice;
 #[test]
 fn fresh_pages_are_mapped_then_synced_over_max_len_at_offset() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |p| {
         p.flags |= PP_FLAG_DMA_SYNC_DEV;
         p.offset = 256;
@@ -48,7 +48,7 @@ fn fresh_pages_are_mapped_then_synced_over_max_len_at_offset() {
 #[test]
 fn recycle_syncs_min_of_size_and_max_len_at_offset() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |p| {
         p.flags |= PP_FLAG_DMA_SYNC_DEV;
         p.offset = 256;
@@ -82,7 +82,7 @@ fn recycle_syncs_min_of_size_and_max_len_at_offset() {
 #[test]
 fn full_page_pool_with_defaults_syncs_the_whole_page() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |p| {
         p.flags |= PP_FLAG_DMA_SYNC_DEV;
         p.max_len = 4096;
@@ -96,7 +96,7 @@ fn full_page_pool_with_defaults_syncs_the_whole_page() {
 #[test]
 fn high_order_pool_syncs_max_len_of_the_compound_page() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |p| {
         p.flags |= PP_FLAG_DMA_SYNC_DEV;
         p.order = 1;
@@ -112,7 +112,7 @@ fn high_order_pool_syncs_max_len_of_the_compound_page() {
 #[test]
 fn without_sync_dev_the_pool_never_syncs() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |_| {});
     let p = pool.dev_alloc_pages().unwrap();
     pool.napi_ctx(NAPI).recycle_direct(p);
@@ -124,7 +124,7 @@ fn without_sync_dev_the_pool_never_syncs() {
 fn fragments_sync_once_for_the_whole_page_on_the_last_put() {
     for (offset, max_len) in [(0u32, 4096u32), (64, 2048)] {
         let mem = mem();
-        let dev = mem.dma_device("nic");
+        let dev = DmaDev::new(&mem, "nic");
         let mut pool = mapped_pool(&mem, &dev, |p| {
             p.flags |= PP_FLAG_DMA_SYNC_DEV;
             p.offset = offset;
@@ -162,7 +162,7 @@ fn fragments_sync_once_for_the_whole_page_on_the_last_put() {
 #[test]
 fn frag_drain_syncs_the_page_before_reusing_it() {
     let mem = mem();
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |p| {
         p.flags |= PP_FLAG_DMA_SYNC_DEV;
         p.offset = 64;
@@ -181,7 +181,7 @@ fn frag_drain_syncs_the_page_before_reusing_it() {
 #[test]
 fn driver_sync_for_cpu_then_pool_sync_for_device_moves_ownership() {
     let mem = mem_with(1, 256, Coherence::NonCoherent);
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     let mut pool = mapped_pool(&mem, &dev, |p| {
         p.flags |= PP_FLAG_DMA_SYNC_DEV;
         p.offset = 256;

@@ -14,7 +14,7 @@ fn remote_puts_race_with_napi_allocation() {
     const PRODUCERS: usize = 3;
     const ROUNDS: u64 = 30_000;
     let mem = mem_with(1, 8192, Coherence::Coherent);
-    let dev = mem.dma_device("nic");
+    let dev = DmaDev::new(&mem, "nic");
     dev.set_ledger_enabled(false);
     let mut pool = mapped_pool(&mem, &dev, |p| p.pool_size = 256);
     let total_frames = mem.config().pages_per_node;

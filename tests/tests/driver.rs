@@ -40,7 +40,7 @@ fn driver_on(mem: &HostMemory, name: &str, seed: u64, stress: bool, cfg: DriverC
     eprintln!("{name}: seed {seed} stress {stress}");
     let sim = Sim::new(
         sim_cfg(name, seed, stress),
-        PoolStorage::new(mem.dma_device(name)),
+        PoolStorage::new(pool::DmaDev::new(mem, name)),
     )
     .expect("sim");
     Driver::probe(sim, cfg).expect("probe")

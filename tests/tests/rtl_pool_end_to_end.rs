@@ -21,7 +21,7 @@ fn rx_into_mapped_pool_pages_and_unmapped_dma_is_refused() {
     let seed = 91;
     eprintln!("seed {seed}");
     let mem = HostMemory::new(MemConfig::default());
-    let dev = mem.dma_device("nic0");
+    let dev = pool::DmaDev::new(&mem, "nic0");
     let size = 8u16;
     let ring = dev.alloc_coherent(16 * usize::from(size)).unwrap();
     let cq = dev.alloc_coherent(16 * usize::from(size)).unwrap();

@@ -434,7 +434,7 @@ fn unmapped_ring_run(waves: Option<&WaveSpec>) -> Result<(), cosim::replay::AtCy
     let mem = HostMemory::new(MemConfig::default());
     let mut sim = Sim::new(
         SimConfig::default(),
-        PoolStorage::new(mem.dma_device("nic0")),
+        PoolStorage::new(pool::DmaDev::new(&mem, "nic0")),
     )?;
     if let Some(spec) = waves {
         sim.waves_spec(spec)?;
@@ -506,7 +506,7 @@ fn driver_markers_appear_next_to_the_hardware() {
     });
     let sim = Sim::new(
         SimConfig::default(),
-        PoolStorage::new(mem.dma_device("nic0")),
+        PoolStorage::new(pool::DmaDev::new(&mem, "nic0")),
     )
     .expect("sim");
     let cfg = DriverConfig {

@@ -65,7 +65,7 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
         pages_per_node: 16384,
         ..MemConfig::default()
     });
-    let dma = mem.dma_device("nic0");
+    let dma = pool::DmaDev::new(&mem, "nic0");
     let mut sim = Sim::new(
         SimConfig {
             name: "nic0".into(),

@@ -216,7 +216,7 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
         ..MemConfig::default()
     })
     .map_err(setup("host memory"))?;
-    let dma = mem.dma_device(&sc.name);
+    let dma = pool::DmaDev::new(&mem, &sc.name);
     if opts.no_ledger {
         dma.set_ledger_enabled(false);
     }
@@ -530,7 +530,7 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
         None
     };
     // `page-pool-get` dump while the interface is up.
-    let pool_dump = mem.pool_registry().dump();
+    let pool_dump = pool::PoolRegistry::of(&mem).dump();
     // The stack lets go of everything it held, then the interface goes down.
     stack.borrow_mut().release_all();
     let close = drv.close();

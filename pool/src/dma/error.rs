@@ -1,0 +1,310 @@
+//! What goes wrong with DMA: driver-side API errors, refused device
+//! accesses (faults), the violations a device records, and mappings left at
+//! teardown.
+
+use std::fmt;
+
+use serde::Serialize;
+use thiserror::Error;
+
+use super::direction::DmaDirection;
+use super::ledger::LedgerEntry;
+use super::mapping::MappingInfo;
+use crate::addr::{DmaAddr, HostAddr};
+use crate::mem::MemError;
+
+/// Errors of the driver-side DMA API (`dma_map_page` & co). Each one is also
+/// recorded as a [`DmaViolation`] except [`DmaError::MapFailed`] and
+/// [`DmaError::Mem`].
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum DmaError {
+    /// Sync/unmap/free of an address that is not mapped.
+    #[error("{device}: {op} of DMA address {addr} that is not mapped (cycle {cycle})")]
+    NotMapped {
+        /// Device.
+        device: String,
+        /// Operation name.
+        op: &'static str,
+        /// Address.
+        addr: DmaAddr,
+        /// Cycle.
+        cycle: u64,
+    },
+    /// Unmap with a size other than the mapped one.
+    #[error("{device}: unmap of {addr} with size {requested:#x}, mapped with size {mapped:#x}")]
+    UnmapSizeMismatch {
+        /// Device.
+        device: String,
+        /// Address.
+        addr: DmaAddr,
+        /// Mapped size.
+        mapped: u64,
+        /// Size given to unmap.
+        requested: u64,
+    },
+    /// Unmap/sync with a direction other than the mapped one.
+    #[error("{device}: {op} of {addr} with direction {requested}, mapped as {mapped}")]
+    DirectionMismatch {
+        /// Device.
+        device: String,
+        /// Operation name.
+        op: &'static str,
+        /// Address.
+        addr: DmaAddr,
+        /// Mapped direction.
+        mapped: DmaDirection,
+        /// Direction given.
+        requested: DmaDirection,
+    },
+    /// Streaming unmap of a coherent buffer or the reverse.
+    #[error("{device}: {op} of {addr}, which was mapped as {mapped_as}")]
+    TypeMismatch {
+        /// Device.
+        device: String,
+        /// Operation name.
+        op: &'static str,
+        /// Address.
+        addr: DmaAddr,
+        /// "coherent" or "streaming".
+        mapped_as: &'static str,
+    },
+    /// Sync range outside its mapping.
+    #[error("{device}: {op} of {addr}+{offset:#x} len {len:#x} outside the mapping {mapping_start} len {mapping_len:#x}")]
+    SyncOutOfRange {
+        /// Device.
+        device: String,
+        /// Operation name.
+        op: &'static str,
+        /// Address given.
+        addr: DmaAddr,
+        /// Offset given.
+        offset: u64,
+        /// Length given.
+        len: u64,
+        /// The mapping containing `addr`.
+        mapping_start: DmaAddr,
+        /// Its length.
+        mapping_len: u64,
+    },
+    /// Sync for the CPU of memory the device only reads (DMA_TO_DEVICE).
+    #[error(
+        "{device}: sync_for_cpu({requested}) of device read-only (DMA_TO_DEVICE) memory at {addr}"
+    )]
+    SyncForCpuOfDeviceReadOnly {
+        /// Device.
+        device: String,
+        /// Address.
+        addr: DmaAddr,
+        /// Direction given.
+        requested: DmaDirection,
+    },
+    /// Sync for the device of memory the device only writes (DMA_FROM_DEVICE).
+    #[error("{device}: sync_for_device({requested}) of device write-only (DMA_FROM_DEVICE) memory at {addr}")]
+    SyncForDeviceOfDeviceWriteOnly {
+        /// Device.
+        device: String,
+        /// Address.
+        addr: DmaAddr,
+        /// Direction given.
+        requested: DmaDirection,
+    },
+    /// Map range outside the page, or of length 0.
+    #[error("{device}: map of page {page} offset {offset:#x} len {len:#x}: outside the {page_len:#x}-byte page or empty")]
+    BadMapRange {
+        /// Device.
+        device: String,
+        /// Page.
+        page: HostAddr,
+        /// Offset.
+        offset: u64,
+        /// Length.
+        len: u64,
+        /// Page length.
+        page_len: u64,
+    },
+    /// `dma_mapping_error()`: the mapping could not be created (injected).
+    #[error("{device}: dma_map of page {page} failed (injected mapping failure)")]
+    MapFailed {
+        /// Device.
+        device: String,
+        /// Page.
+        page: HostAddr,
+    },
+    /// The underlying memory refused.
+    #[error("{device}: {source}")]
+    Mem {
+        /// Device.
+        device: String,
+        /// Cause.
+        source: MemError,
+    },
+}
+
+/// Which side of the bus a device access is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Access {
+    /// Device reads memory (AXI AR/R).
+    Read,
+    /// Device writes memory (AXI AW/W).
+    Write,
+}
+
+/// Why a device access faulted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum FaultKind {
+    /// Some byte is not covered by any live mapping.
+    NotMapped {
+        /// First uncovered byte.
+        first: DmaAddr,
+    },
+    /// Covered, but only by mappings whose direction forbids the access.
+    WrongDirection {
+        /// First byte not covered by a mapping allowing the access.
+        first: DmaAddr,
+        /// Direction of the mapping there.
+        dir: DmaDirection,
+    },
+    /// A write into cache lines the CPU currently owns (synced for the CPU
+    /// and not yet back for the device).
+    CpuOwnedLines {
+        /// First byte of the first such line.
+        first: DmaAddr,
+    },
+    /// The address is outside the device's DMA window.
+    OutsideWindow,
+}
+
+/// A device access the IOMMU-like domain refused. Nothing was transferred.
+#[derive(Clone, Debug, PartialEq, Eq, Error, Serialize)]
+pub struct DmaFault {
+    /// Device.
+    pub device: String,
+    /// Simulated cycle.
+    pub cycle: u64,
+    /// First byte of the access.
+    pub addr: DmaAddr,
+    /// Length of the access.
+    pub len: usize,
+    /// Read or write.
+    pub access: Access,
+    /// Cause.
+    pub kind: FaultKind,
+    /// Host page of the offending byte, if it is inside memory.
+    pub page: Option<HostAddr>,
+    /// The mapping history (map/unmap/sync) of that page, oldest first.
+    pub history: Vec<LedgerEntry>,
+}
+
+impl fmt::Display for DmaFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.access {
+            Access::Read => "read",
+            Access::Write => "write",
+        };
+        write!(
+            f,
+            "DMA fault: {} {} of {} bytes at {} (cycle {}): ",
+            self.device, what, self.len, self.addr, self.cycle
+        )?;
+        match &self.kind {
+            FaultKind::NotMapped { first } => write!(f, "{first} is not mapped")?,
+            FaultKind::WrongDirection { first, dir } => {
+                write!(f, "{first} is mapped {dir}, which forbids a device {what}")?
+            }
+            FaultKind::CpuOwnedLines { first } => write!(
+                f,
+                "cache line at {first} is owned by the CPU (synced for cpu, not back for device)"
+            )?,
+            FaultKind::OutsideWindow => write!(f, "address outside the device's DMA window")?,
+        }
+        match self.page {
+            Some(p) if self.history.is_empty() => write!(f, "\n  page {p}: never mapped"),
+            Some(p) => {
+                write!(f, "\n  mapping history of page {p}:")?;
+                for e in &self.history {
+                    write!(f, "\n    {e}")?;
+                }
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+/// A DMA-API-debug style violation recorded on a device.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DmaViolation {
+    /// A driver-side API misuse (also returned as the error).
+    Api {
+        /// Cycle.
+        cycle: u64,
+        /// The error.
+        error: DmaError,
+    },
+    /// A refused device access (also returned as the fault).
+    Fault(Box<DmaFault>),
+    /// A device read of lines the CPU owns (not refused: in non-coherent mode
+    /// the device reads stale RAM).
+    DeviceReadCpuOwned {
+        /// Cycle.
+        cycle: u64,
+        /// Device.
+        device: String,
+        /// First byte of the first such line.
+        addr: DmaAddr,
+        /// Access length.
+        len: usize,
+    },
+    /// A mapping still alive at [`DmaDev::check_teardown`](crate::DmaDev::check_teardown).
+    LeakedMapping {
+        /// Cycle.
+        cycle: u64,
+        /// Device.
+        device: String,
+        /// The mapping.
+        mapping: MappingInfo,
+    },
+}
+
+impl fmt::Display for DmaViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DmaViolation::Api { cycle, error } => write!(f, "cycle {cycle}: DMA-API: {error}"),
+            DmaViolation::Fault(fault) => write!(f, "{fault}"),
+            DmaViolation::DeviceReadCpuOwned {
+                cycle,
+                device,
+                addr,
+                len,
+            } => write!(
+                f,
+                "cycle {cycle}: {device}: device read of {len} bytes reads CPU-owned cache line at {addr} (missing sync_for_device?)"
+            ),
+            DmaViolation::LeakedMapping {
+                cycle,
+                device,
+                mapping,
+            } => write!(
+                f,
+                "cycle {cycle}: {device}: device driver has pending DMA mapping at teardown: {mapping}"
+            ),
+        }
+    }
+}
+
+/// Mappings still alive at teardown.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[error("{device}: {} DMA mapping(s) still alive at teardown: {}", .mappings.len(), list(.mappings))]
+pub struct TeardownError {
+    /// Device.
+    pub device: String,
+    /// The live mappings.
+    pub mappings: Vec<MappingInfo>,
+}
+
+fn list(m: &[MappingInfo]) -> String {
+    m.iter()
+        .map(|m| m.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,259 @@
+//! The put paths: a page's last reference comes back and the page is
+//! recycled into the alloc cache (direct, from the pool's NAPI poll) or the
+//! ring, or released to the page allocator, each with its named counter.
+
+use std::sync::atomic::Ordering;
+
+use super::error::{PoolViolationKind, PutContext};
+use super::page::{PpPage, PpVa};
+use super::params::PP_ALLOC_CACHE_SIZE;
+use super::pool::PagePool;
+use super::shared::PoolShared;
+use super::stats::inc1;
+use crate::addr::DmaAddr;
+use crate::dma::DmaAttrs;
+use crate::layout::PAGE_SIZE;
+use crate::mem::PageRef;
+
+impl PagePool {
+    /// `page_pool_put_page` from the owner outside a NAPI poll (process
+    /// context): goes to the ring; claiming `allow_direct` here is reported.
+    pub fn put_page(&mut self, page: PpPage, dma_sync_size: i64, allow_direct: bool) {
+        self.shared
+            .put_remote(page, dma_sync_size, allow_direct, PutContext::Process);
+    }
+
+    /// `page_pool_put_full_page` from process context.
+    pub fn put_full_page(&mut self, page: PpPage, allow_direct: bool) {
+        self.put_page(page, -1, allow_direct);
+    }
+
+    /// `page_pool_free_va` from process context.
+    pub fn free_va(&mut self, va: PpVa, allow_direct: bool) {
+        self.put_page(va.page, -1, allow_direct);
+    }
+
+    /// `page_pool_put_page_bulk`: every entry is taken (the slice is left
+    /// all `None`); recyclable pages go to the ring under one pass.
+    pub fn put_page_bulk(&mut self, data: &mut [Option<PpPage>]) {
+        self.shared.put_bulk(data);
+    }
+
+    /// `page_pool_put_unrefed_page` with the direct decision already made.
+    #[inline]
+    pub(super) fn put_unrefed(&mut self, pfn: u64, dma: u64, dma_sync_size: i64, direct: bool) {
+        if !self.shared.recycle_prepare(pfn, dma, dma_sync_size) {
+            return;
+        }
+        if direct {
+            if self.cache.len() < PP_ALLOC_CACHE_SIZE {
+                self.cache.push(pfn);
+                self.shared.stat_cached();
+                return;
+            }
+            self.shared.stat_cache_full();
+        }
+        self.shared.recycle_in_ring(pfn, dma);
+    }
+}
+
+impl PoolShared {
+    /// `page_pool_dma_sync_for_device`: `min(size, max_len)` bytes at `offset`.
+    #[inline]
+    pub(super) fn sync_for_device(&self, dma: u64, dma_sync_size: i64) {
+        if !self.dma_sync.load(Ordering::Relaxed) {
+            return;
+        }
+        self.sync_for_device_slow(dma, dma_sync_size);
+    }
+
+    #[cold]
+    pub(super) fn sync_for_device_slow(&self, dma: u64, dma_sync_size: i64) {
+        let size = u32::try_from(dma_sync_size)
+            .unwrap_or(u32::MAX)
+            .min(self.max_len);
+        if let Some(dev) = &self.dev {
+            if let Err(e) = dev.sync_single_range_for_device(
+                DmaAddr::new(dma),
+                self.offset as usize,
+                size as usize,
+                self.dma_dir,
+            ) {
+                tracing::error!(pool = self.id, "sync_for_device on recycle failed: {e}");
+            }
+        }
+    }
+
+    /// `__page_pool_put_page` minus the cache: returns whether the page may
+    /// be recycled (synced), or releases it (`released_refcnt`).
+    #[inline]
+    pub(super) fn recycle_prepare(&self, pfn: u64, dma: u64, dma_sync_size: i64) -> bool {
+        if self.meta(pfn).page_ref.load(Ordering::Acquire) == 1 {
+            self.sync_for_device(dma, dma_sync_size);
+            return true;
+        }
+        match &self.system {
+            None => &self.stats.released_refcnt,
+            Some(sys) => &sys.released_refcnt,
+        }
+        .fetch_add(1, Ordering::Relaxed);
+        self.return_page(pfn, dma);
+        false
+    }
+
+    /// `recycle_stat_inc(pool, cached)` (owner only).
+    #[inline]
+    pub(super) fn stat_cached(&self) {
+        match &self.system {
+            None => inc1(&self.stats.cached),
+            Some(sys) => _ = sys.cached.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// `recycle_stat_inc(pool, cache_full)` (owner only).
+    #[inline]
+    pub(super) fn stat_cache_full(&self) {
+        match &self.system {
+            None => inc1(&self.stats.cache_full),
+            Some(sys) => _ = sys.cache_full.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// `recycle_stat_inc(pool, ring_full)`.
+    #[inline]
+    pub(super) fn stat_ring_full(&self) {
+        match &self.system {
+            None => &self.stats.ring_full,
+            Some(sys) => &sys.ring_full,
+        }
+        .fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `recycle_stat_add(pool, ring, n)`: a pool's own count is read off its
+    /// ring's push count; the shared system count is kept explicitly.
+    #[inline]
+    pub(super) fn stat_ring(&self, n: u64) {
+        if let Some(sys) = &self.system {
+            sys.ring.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    /// `page_pool_recycle_in_ring` + the ring-full fallback.
+    #[inline]
+    pub(super) fn recycle_in_ring(&self, pfn: u64, dma: u64) {
+        if self.producer.push(pfn).is_ok() {
+            self.stat_ring(1);
+        } else {
+            self.stat_ring_full();
+            self.return_page(pfn, dma);
+        }
+    }
+
+    /// `page_pool_return_netmem`: unmap, count the release, drop our page
+    /// reference (other holders keep the page alive).
+    #[cold]
+    pub(super) fn return_page(&self, pfn: u64, dma: u64) {
+        self.release_state(pfn, dma);
+        self.mem.inner.put_page_ref(pfn, self.order);
+    }
+
+    /// `page_pool_release_page`: unmap, count the release, clear the pp
+    /// info; the page reference the pool held is left to the caller.
+    #[cold]
+    pub(super) fn release_state(&self, pfn: u64, dma: u64) {
+        if self.dma_map {
+            if let Some(dev) = &self.dev {
+                let len = PAGE_SIZE << self.order;
+                if let Err(e) = dev.unmap_page_attrs(
+                    DmaAddr::new(dma),
+                    len,
+                    self.dma_dir,
+                    DmaAttrs {
+                        skip_cpu_sync: true,
+                    },
+                ) {
+                    tracing::error!(pool = self.id, "unmap on release failed: {e}");
+                }
+            }
+        }
+        self.release_cnt.fetch_add(1, Ordering::AcqRel);
+        let meta = self.meta(pfn);
+        meta.pp_id.store(0, Ordering::Relaxed);
+        meta.dma.store(0, Ordering::Relaxed);
+        meta.pp_ref.store(0, Ordering::Relaxed);
+    }
+
+    /// See [`PagePoolHandle::release_page`].
+    pub(super) fn release_page(&self, page: PpPage) -> Result<PageRef, PpPage> {
+        if !self.owns(page.pfn) {
+            return Err(page);
+        }
+        if self.meta(page.pfn).pp_ref.load(Ordering::Acquire) != 1 {
+            return Err(page);
+        }
+        let order = page.order;
+        let (pfn, dma) = page.into_raw();
+        self.release_state(pfn, dma);
+        Ok(PageRef::adopt(&self.mem, pfn, order))
+    }
+
+    /// A put from a context that may not recycle directly.
+    #[inline]
+    pub(super) fn put_remote(
+        &self,
+        page: PpPage,
+        dma_sync_size: i64,
+        allow_direct: bool,
+        ctx: PutContext,
+    ) {
+        if allow_direct {
+            self.violation(PoolViolationKind::DirectRecycleOutsideNapi { context: ctx });
+        }
+        let (pfn, dma) = page.into_raw();
+        if !self.owns(pfn) || self.unref(pfn, 1) != 0 {
+            return;
+        }
+        if self.recycle_prepare(pfn, dma, dma_sync_size) {
+            self.recycle_in_ring(pfn, dma);
+        }
+    }
+
+    /// `page_pool_put_page_bulk`: every recyclable page goes to the ring.
+    pub(super) fn put_bulk(&self, data: &mut [Option<PpPage>]) {
+        let mut bulk: Vec<(u64, u64)> = Vec::with_capacity(data.len());
+        for slot in data.iter_mut() {
+            let Some(page) = slot.take() else { continue };
+            let (pfn, dma) = page.into_raw();
+            if !self.owns(pfn) || self.unref(pfn, 1) != 0 {
+                continue;
+            }
+            if self.recycle_prepare(pfn, dma, -1) {
+                bulk.push((pfn, dma));
+            }
+        }
+        let mut rest = bulk.iter();
+        let mut pushed = 0;
+        for &(pfn, dma) in rest.by_ref() {
+            if self.producer.push(pfn).is_err() {
+                self.stat_ring_full();
+                self.return_page(pfn, dma);
+                break;
+            }
+            pushed += 1;
+        }
+        self.stat_ring(pushed);
+        for &(pfn, dma) in rest {
+            self.return_page(pfn, dma);
+        }
+    }
+
+    pub(super) fn ref_page(&self, page: &PpPage) -> PpPage {
+        self.meta(page.pfn).pp_ref.fetch_add(1, Ordering::AcqRel);
+        PpPage {
+            pfn: page.pfn,
+            dma: page.dma,
+            order: page.order,
+            pool: page.pool,
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! [`PoolShared`]: the state a pool's owner, its handles and the registry
+//! share, with the bookkeeping every path uses (reference counts, owner
+//! checks, violations, the netlink view).
+
+use std::any::Any;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::error::{PoolViolation, PoolViolationKind};
+use super::stats::{Counters, PagePoolAllocStats, PagePoolRecycleStats, PagePoolStats};
+use crate::dma::{DmaDev, DmaDirection};
+use crate::layout::PAGE_SIZE;
+use crate::lock::lock;
+use crate::mem::{pfn_to_host, FrameMeta, HostMemory};
+use crate::netdev::{IfIndex, NapiId, LOOPBACK_IFINDEX};
+use crate::registry::{ListedPool, PagePoolInfo, PagePoolStatsAttrs, ServiceEvent, SystemRecycle};
+use crate::ring::{Consumer, Producer};
+
+/// `pool->slow.netdev` is the netdev given at creation.
+pub(super) const NETDEV_LINKED: u8 = 0;
+/// The netdev was unregistered: the pool now hangs off loopback (orphaned,
+/// still visible to netlink, without an `ifindex`).
+pub(super) const NETDEV_ORPHANED: u8 = 1;
+/// Loopback (its namespace) went away too: `NET_PTR_POISON`, invisible.
+pub(super) const NETDEV_WIPED: u8 = 2;
+
+/// Deferred release state, from destroy on.
+#[derive(Debug, Default)]
+pub(crate) struct Shutdown {
+    /// The ring's consumer, handed over by the owner at destroy.
+    pub(super) consumer: Option<Consumer>,
+    pub(super) detach_cycle: Option<u64>,
+    pub(super) next_retry: u64,
+    pub(super) defer_warn: u64,
+    pub(super) freed: bool,
+    /// In-flight went negative at a retry: never retried again.
+    pub(super) abandoned: bool,
+}
+
+/// State shared by the owner, its handles and the registry.
+pub(crate) struct PoolShared {
+    pub(super) id: u32,
+    pub(super) mem: HostMemory,
+    pub(super) dev: Option<DmaDev>,
+    pub(super) order: u32,
+    pub(super) napi: Option<NapiId>,
+    pub(super) dma_dir: DmaDirection,
+    pub(super) max_len: u32,
+    pub(super) offset: u32,
+    pub(super) netdev: Option<IfIndex>,
+    /// [`NETDEV_LINKED`], [`NETDEV_ORPHANED`] or [`NETDEV_WIPED`].
+    pub(super) netdev_state: AtomicU8,
+    pub(super) dma_map: bool,
+    pub(super) dma_sync: AtomicBool,
+    pub(super) destroyed: AtomicBool,
+    pub(super) producer: Producer,
+    pub(super) hold_cnt: AtomicU32,
+    pub(super) release_cnt: AtomicU32,
+    pub(super) stats: Counters,
+    /// `Some` for a [`PP_FLAG_SYSTEM_POOL`] pool: its recycle counters.
+    pub(super) system: Option<Arc<SystemRecycle>>,
+    pub(super) violations: Mutex<Vec<PoolViolation>>,
+    pub(super) shutdown: Mutex<Shutdown>,
+}
+
+impl fmt::Debug for PoolShared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PagePool")
+            .field("id", &self.id)
+            .field("order", &self.order)
+            .field("napi", &self.napi)
+            .field("inflight", &self.inflight())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PoolShared {
+    #[inline]
+    pub(super) fn meta(&self, pfn: u64) -> &FrameMeta {
+        &self.mem.inner.meta[pfn as usize]
+    }
+
+    pub(super) fn inflight(&self) -> i32 {
+        let hold = self.hold_cnt.load(Ordering::Acquire);
+        let release = self.release_cnt.load(Ordering::Acquire);
+        hold.wrapping_sub(release) as i32
+    }
+
+    pub(super) fn stats(&self) -> PagePoolStats {
+        let s = &self.stats;
+        let r = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        PagePoolStats {
+            alloc_stats: PagePoolAllocStats {
+                fast: r(&s.fast),
+                slow: r(&s.slow),
+                slow_high_order: r(&s.slow_high_order),
+                empty: r(&s.empty),
+                refill: r(&s.refill),
+                waive: r(&s.waive),
+            },
+            recycle_stats: match &self.system {
+                None => PagePoolRecycleStats {
+                    cached: r(&s.cached),
+                    cache_full: r(&s.cache_full),
+                    ring: self.producer.pushed(),
+                    ring_full: r(&s.ring_full),
+                    released_refcnt: r(&s.released_refcnt),
+                },
+                Some(sys) => PagePoolRecycleStats {
+                    cached: r(&sys.cached),
+                    cache_full: r(&sys.cache_full),
+                    ring: r(&sys.ring),
+                    ring_full: r(&sys.ring_full),
+                    released_refcnt: r(&sys.released_refcnt),
+                },
+            },
+        }
+    }
+
+    pub(super) fn info(&self) -> PagePoolInfo {
+        let inflight = self.inflight().max(0) as u32;
+        let detach = lock(&self.shutdown).detach_cycle;
+        PagePoolInfo {
+            id: self.id,
+            ifindex: self.visible_ifindex().map(|i| i.0),
+            // `pool->p.napi` is cleared by page_pool_disable_direct_recycling()
+            // at destroy, so a destroyed pool reports no napi-id.
+            napi_id: self
+                .napi
+                .filter(|_| !self.destroyed.load(Ordering::Acquire))
+                .map(|n| n.0),
+            inflight,
+            inflight_mem: u64::from(inflight) * ((PAGE_SIZE as u64) << self.order),
+            detach_time: detach.map(|c| self.mem.cycles_to_secs(c)),
+            stats: PagePoolStatsAttrs::from(self.stats()),
+        }
+    }
+
+    /// The `ifindex` netlink reports: the netdev's, unless the pool hangs
+    /// off loopback (created on [`LOOPBACK_IFINDEX`], or moved there when
+    /// its netdev went away): the kernel omits loopback's.
+    pub(super) fn visible_ifindex(&self) -> Option<IfIndex> {
+        let netdev = self.netdev?;
+        if self.netdev_state.load(Ordering::Relaxed) != NETDEV_LINKED || netdev == LOOPBACK_IFINDEX
+        {
+            return None;
+        }
+        Some(netdev)
+    }
+
+    #[cold]
+    pub(super) fn violation(&self, kind: PoolViolationKind) {
+        let v = PoolViolation {
+            cycle: self.mem.cycle(),
+            pool: self.id,
+            kind,
+        };
+        tracing::warn!("{v}");
+        lock(&self.violations).push(v);
+    }
+
+    /// `page_pool_unref_netmem`: drops `nr` references; 0 = we were last.
+    #[inline]
+    pub(super) fn unref(&self, pfn: u64, nr: i64) -> i64 {
+        let pp_ref = &self.meta(pfn).pp_ref;
+        if pp_ref.load(Ordering::Acquire) == nr {
+            if nr != 1 {
+                pp_ref.store(1, Ordering::Release);
+            }
+            return 0;
+        }
+        let ret = pp_ref.fetch_sub(nr, Ordering::AcqRel) - nr;
+        if ret < 0 {
+            self.violation(PoolViolationKind::NegativePpRef {
+                page: pfn_to_host(pfn),
+                count: ret,
+            });
+        }
+        if ret == 0 {
+            pp_ref.store(1, Ordering::Release);
+        }
+        ret
+    }
+
+    /// Checks the page is ours; leaks it with a violation otherwise.
+    #[inline]
+    pub(super) fn owns(&self, pfn: u64) -> bool {
+        let owner = self.meta(pfn).pp_id.load(Ordering::Relaxed);
+        if owner == self.id {
+            return true;
+        }
+        self.violation(PoolViolationKind::WrongPool {
+            page: pfn_to_host(pfn),
+            owner,
+        });
+        false
+    }
+
+    pub(super) fn violations(&self) -> Vec<PoolViolation> {
+        lock(&self.violations).clone()
+    }
+}
+
+impl ListedPool for PoolShared {
+    fn id(&self) -> u32 {
+        self.id
+    }
+
+    fn info(&self) -> PagePoolInfo {
+        PoolShared::info(self)
+    }
+
+    fn release_retry(&self, cycle: u64) -> Option<ServiceEvent> {
+        PoolShared::release_retry(self, cycle)
+    }
+
+    /// A real netdev's pools are moved to loopback (orphaned); unregistering
+    /// loopback wipes the pools hanging off it.
+    fn netdev_unregistered(&self, ifindex: IfIndex) {
+        let st = &self.netdev_state;
+        let on_lo = match st.load(Ordering::Relaxed) {
+            NETDEV_LINKED => self.netdev == Some(LOOPBACK_IFINDEX),
+            NETDEV_ORPHANED => true,
+            _ => false,
+        };
+        if ifindex == LOOPBACK_IFINDEX {
+            if on_lo {
+                st.store(NETDEV_WIPED, Ordering::Relaxed);
+            }
+        } else if self.netdev == Some(ifindex) && st.load(Ordering::Relaxed) == NETDEV_LINKED {
+            st.store(NETDEV_ORPHANED, Ordering::Relaxed);
+        }
+    }
+
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+}
