@@ -308,7 +308,7 @@ impl<S: DmaStorage> Sim<S> {
         }
         self.irq.update(o.irq, cycle);
         self.cycle = cycle + 1;
-        self.mem.storage_mut().on_cycle(self.cycle);
+        self.mem.on_cycle(self.cycle);
         Ok(())
     }
 

@@ -2,7 +2,7 @@
 //! [`crate::Sim::read_reg`] / [`crate::Sim::write_reg`] start an access and
 //! clock the model until the response (or a timeout).
 
-use super::axi::Resp;
+use ::axi::Resp;
 
 /// What the master drives.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -179,8 +179,8 @@ fn crossing_4k_is_rejected_with_cycle_and_txn() {
         AxiError::Crosses4k { cycle, txn, bytes } => {
             assert_eq!(cycle, 0);
             assert_eq!(
-                (txn.dir, txn.id, txn.addr, txn.len),
-                (Dir::Write, 1, 0x1ff8, 1)
+                (txn.dir, txn.id, txn.addr, txn.beats),
+                (Dir::Write, 1, 0x1ff8, 2)
             );
             assert_eq!(bytes, 16);
         }
@@ -438,7 +438,7 @@ fn injected_errors_and_storage_faults_answer_the_burst() {
         ],
         ..Default::default()
     });
-    mem.storage_mut().deny(0x5000..0x5008, Resp::SlvErr);
+    mem.faults_mut().deny(0x5000..0x5008, Resp::SlvErr);
     mem.storage_mut().poke(0x3000, &[7; 16]);
     let mut c = 0;
     // Injected write error: nothing written.
