@@ -31,6 +31,3 @@ pub use axis::{
 pub use fault::{ErrorInjection, ErrorMatch, FaultInjector};
 pub use irq::IrqMonitor;
 pub use storage::{DmaStorage, SparseMem, StorageFault};
-
-#[cfg(test)]
-mod tests;

@@ -239,6 +239,9 @@ fn check_config(cfg: &AxiMemConfig) -> Result<(), AxiError> {
     Ok(())
 }
 
+#[cfg(test)]
+mod tests;
+
 impl<S> std::fmt::Debug for AxiMem<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AxiMem")
