@@ -1,7 +1,8 @@
 //! Driver-side markers in waveforms, observed from the co-simulation side
 //! (the driver itself has no marker hook).
 //!
-//! [`crate::Sim`] sets the doorbell and NAPI markers from the register
+//! [`crate::Sim`]'s marker layer (`sim::driver_markers`) drives the
+//! `drv_*` inputs and sets the doorbell and NAPI markers from the register
 //! writes it carries out (`RX_PROD`/`TX_PROD`; `IRQ_MASK` all-masked = NAPI
 //! polling, unmasked or CTRL without ENABLE = not). [`PoolProbe`] adds the
 //! page pools' in-flight count and a strobe per DMA sync, read from the

@@ -14,11 +14,12 @@
 //!
 //! [`Sim`]: crate::Sim
 
-use std::cell::Cell;
 use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
+use crate::sim::take_last_dropped_cycle;
+pub use crate::sim::{WaveFormat, WaveSpec};
 use crate::SimError;
 
 /// Environment variable naming the directory for failure waveforms (CI
@@ -27,99 +28,6 @@ pub const FAIL_WAVES_DIR_ENV: &str = "COSIM_FAIL_WAVES_DIR";
 
 /// Cycles traced after the failure cycle (the failure is inside the file).
 pub const CYCLES_AFTER: u64 = 4;
-
-/// Waveform format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum WaveFormat {
-    /// Verilator's FST writer (the default).
-    #[default]
-    Fst,
-    /// VCD: the FST written by Verilator, converted when the file closes
-    /// (see [`waves::vcd`] for why).
-    Vcd,
-}
-
-/// What to dump and where; [`crate::Sim::waves_spec`] applies it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WaveSpec {
-    pub path: PathBuf,
-    /// Cycles to dump (`None`: from now until closed).
-    pub window: Option<Range<u64>>,
-    pub format: WaveFormat,
-    /// A cycle to put GTKWave's marker on (e.g. the failure).
-    pub marker_cycle: Option<u64>,
-    /// Write the `.gtkw` save file next to the waveform.
-    pub save_file: bool,
-}
-
-impl WaveSpec {
-    /// A spec for `path`: VCD if it ends in `.vcd`, else FST; no window;
-    /// with a save file.
-    pub fn new(path: impl AsRef<Path>) -> Self {
-        let path = path.as_ref().to_path_buf();
-        let format = if path.extension().is_some_and(|e| e == "vcd") {
-            WaveFormat::Vcd
-        } else {
-            WaveFormat::Fst
-        };
-        WaveSpec {
-            path,
-            window: None,
-            format,
-            marker_cycle: None,
-            save_file: true,
-        }
-    }
-
-    /// The file Verilator writes: the path itself for FST, a temporary FST
-    /// next to it for VCD.
-    pub fn trace_path(&self) -> PathBuf {
-        match self.format {
-            WaveFormat::Fst => self.path.clone(),
-            WaveFormat::Vcd => self.path.with_extension("vcd.tmp.fst"),
-        }
-    }
-
-    /// The save file's path (`<stem>.gtkw`).
-    pub fn save_file_path(&self) -> PathBuf {
-        self.path.with_extension("gtkw")
-    }
-
-    /// After the trace closed: converts to VCD if asked, writes the save
-    /// file.
-    pub fn finish(&self) -> Result<(), waves::WaveError> {
-        if self.format == WaveFormat::Vcd {
-            let tmp = self.trace_path();
-            let mut w = waves::open(&tmp)?;
-            waves::vcd::write_vcd(&mut w, &self.path)?;
-            drop(w);
-            if let Err(e) = std::fs::remove_file(&tmp) {
-                tracing::warn!(path = %tmp.display(), "cosim: cannot remove the temporary FST: {e}");
-            }
-        }
-        if self.save_file {
-            let w = waves::open(&self.path)?;
-            // The marker on the rising edge of the cycle (time 2c + 1).
-            let marker = self.marker_cycle.map(|c| 2 * c + 1);
-            let (gtkw, layout) = waves::gtkw::write_for(&w, marker)?;
-            tracing::info!(path = %gtkw.display(), missing = layout.missing.len(), "cosim: GTKWave save file written");
-        }
-        Ok(())
-    }
-}
-
-thread_local! {
-    static LAST_SIM_CYCLE: Cell<Option<u64>> = const { Cell::new(None) };
-}
-
-/// Called by every [`crate::Sim`] when it is dropped.
-pub(crate) fn note_sim_dropped(cycle: u64) {
-    LAST_SIM_CYCLE.with(|c| c.set(Some(cycle)));
-}
-
-fn take_last_sim_cycle() -> Option<u64> {
-    LAST_SIM_CYCLE.with(|c| c.take())
-}
 
 /// The cycle an error names, if it names one.
 pub trait FailureCycle {
@@ -290,14 +198,14 @@ fn run_once<T, E>(
 where
     E: FailureCycle,
 {
-    let _ = take_last_sim_cycle();
+    let _ = take_last_dropped_cycle();
     match catch_unwind(AssertUnwindSafe(|| f(spec))) {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => {
-            let c = e.failure_cycle().or_else(take_last_sim_cycle);
+            let c = e.failure_cycle().or_else(take_last_dropped_cycle);
             Err((Failure::Error(e), c))
         }
-        Err(p) => Err((Failure::Panic(panic_message(&p)), take_last_sim_cycle())),
+        Err(p) => Err((Failure::Panic(panic_message(&p)), take_last_dropped_cycle())),
     }
 }
 

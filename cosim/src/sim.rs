@@ -1,16 +1,35 @@
 //! The testbench: the Verilated NIC plus every bus model, clocked together.
+//!
+//! The core is [`Sim::step`]: drive, eval, sample, update. Around it, as
+//! layers beside the model that the step consults with one comparison
+//! each: the waveform window ([`waveform`]) and the driver-marker inputs
+//! ([`driver_markers`]). Imports point from here to the layers, the bus
+//! models and the bridge; [`crate::replay`] and [`crate::markers`] build on
+//! this module.
 
+mod driver_markers;
+mod error;
+mod ports;
+mod waveform;
+
+use std::cell::Cell;
 use std::ops::Range;
 use std::path::Path;
 
-use crate::bridge::{Model, RtlStop, RtlStopKind};
+pub use driver_markers::{DriverMarkers, MarkerProbe};
+pub use error::SimError;
+pub use waveform::{WaveFormat, WaveSpec};
+
+use crate::bridge::Model;
 use crate::bus::{
-    AddrBeat, AxiError, AxiMasterSignals, AxiMem, AxiMemConfig, AxilError, AxilMaster,
-    AxilSlaveSignals, AxisBeat, AxisError, AxisSink, AxisSinkConfig, AxisSource, AxisSourceConfig,
-    DmaStorage, IrqMonitor, RxFrame, WBeat,
+    AxiMem, AxiMemConfig, AxilError, AxilMaster, AxisSink, AxisSinkConfig, AxisSource,
+    AxisSourceConfig, DmaStorage, IrqMonitor, RxFrame,
 };
 use crate::rng::SplitMix64;
-use crate::variant::{ModelConfig, UnknownModel};
+use crate::variant::ModelConfig;
+use driver_markers::MarkerInputs;
+use ports::{drive, sample, NicInputs, NicOutputs};
+use waveform::WaveWindow;
 
 /// Configuration of a [`Sim`]. The per-model seeds are derived from `seed`
 /// and the data widths from `model` (the ones inside `mem`, `rx` and `tx`
@@ -60,101 +79,6 @@ impl Default for SimConfig {
     }
 }
 
-/// Why a simulation step or a testbench operation failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SimError {
-    #[error("cycle {cycle}: RTL {stop}")]
-    Rtl { cycle: u64, stop: RtlStop },
-    #[error("AXI memory model: {0}")]
-    Axi(#[from] AxiError),
-    #[error("AXI-Stream: {0}")]
-    Stream(#[from] AxisError),
-    #[error("cycle {cycle}: register access: {source}")]
-    Axil { cycle: u64, source: AxilError },
-    #[error("cycle {cycle}: timed out after {waited} cycles waiting for {what}")]
-    Timeout {
-        cycle: u64,
-        what: String,
-        waited: u64,
-    },
-    #[error("waveform: {0}")]
-    Wave(String),
-    #[error("{0}")]
-    Model(#[from] UnknownModel),
-    #[error("cycle {cycle}: NIC output(s) {outputs} changed with the inputs before the clock edge: the RTL has a combinational path from an input to an output, which the single-eval models (assertions off) cannot simulate")]
-    CombPath { cycle: u64, outputs: String },
-}
-
-impl SimError {
-    /// The RTL stop (assertion, `$fatal`, ...) behind this error, if any.
-    pub fn rtl_stop(&self) -> Option<&RtlStop> {
-        match self {
-            SimError::Rtl { stop, .. } => Some(stop),
-            _ => None,
-        }
-    }
-    pub fn is_assertion(&self) -> bool {
-        self.rtl_stop()
-            .is_some_and(|s| s.kind == RtlStopKind::Assertion)
-    }
-}
-
-/// Everything the NIC drives that a model samples, in one cycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct NicOutputs {
-    m: AxiMasterSignals,
-    l: AxilSlaveSignals,
-    txb: AxisBeat,
-    rx_ready: bool,
-    irq: bool,
-}
-
-impl NicOutputs {
-    /// The port groups that differ.
-    fn changed(&self, o: &NicOutputs) -> Vec<&'static str> {
-        let mut v = Vec::new();
-        let mut diff = |c: bool, name: &'static str| {
-            if c {
-                v.push(name);
-            }
-        };
-        diff(self.m.aw != o.m.aw, "m_axi_aw*");
-        diff(self.m.w != o.m.w, "m_axi_w*");
-        diff(self.m.bready != o.m.bready, "m_axi_bready_o");
-        diff(self.m.ar != o.m.ar, "m_axi_ar*");
-        diff(self.m.rready != o.m.rready, "m_axi_rready_o");
-        diff(self.l != o.l, "s_axil_*");
-        diff(self.txb != o.txb, "m_axis_tx_*");
-        diff(self.rx_ready != o.rx_ready, "s_axis_rx_tready_o");
-        diff(self.irq != o.irq, "irq_o");
-        v
-    }
-}
-
-/// Values of the `drv_*` marker inputs: ignored by the NIC, shown in
-/// waveforms next to the hardware.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DriverMarkers {
-    pub napi_active: bool,
-    pub pool_inflight: u32,
-    pub rx_doorbell: u16,
-    pub tx_doorbell: u16,
-    pub sync_dir: u8,
-    pub sync_len: u16,
-    pub sync_strobe: bool,
-}
-
-/// A marker probe: called while a waveform is open, whenever the
-/// testbench is entered from outside (register access, `step_n`), to update
-/// the driver-side markers (see [`crate::markers`]).
-pub type MarkerProbe = Box<dyn FnMut(&mut DriverMarkers) + Send>;
-
-#[derive(Debug)]
-struct Waves {
-    spec: crate::replay::WaveSpec,
-    window: Range<u64>,
-}
-
 /// The NIC testbench: the model, the host memory (AXI4 slave over `S`), the
 /// register master, the RX frame source, the TX frame sink and the
 /// interrupt observer, all advanced by [`Sim::step`].
@@ -169,15 +93,11 @@ pub struct Sim<S: DmaStorage> {
     irq: IrqMonitor,
     axil_timeout: u64,
     seed: u64,
-    waves: Option<Waves>,
-    /// `cycle` at which the waveform window opens or closes; u64::MAX if none.
-    wave_event: u64,
+    /// The waveform layer.
+    waves: WaveWindow,
     halted: Option<SimError>,
-    markers: DriverMarkers,
-    marker_probe: Option<MarkerProbe>,
-    /// The cycle at whose start a raised sync strobe marker is lowered
-    /// (u64::MAX: not raised).
-    strobe_until: u64,
+    /// The driver-marker layer.
+    markers: MarkerInputs,
     /// Clock each cycle with one eval (models without assertions).
     single_eval: bool,
     /// The outputs right after the last clock edge (two-eval scheme).
@@ -210,8 +130,10 @@ impl<S: DmaStorage> Sim<S> {
         cfg.rx.data_bytes = bytes;
         cfg.tx.data_bytes = bytes;
         tracing::info!(seed = cfg.seed, name = %cfg.name, model = %cfg.model, "cosim: new NIC testbench");
+        let mut model = Model::new(&cfg.name, cfg.model)?;
+        let markers = MarkerInputs::new(model.ports_mut());
         let mut sim = Sim {
-            model: Model::new(&cfg.name, cfg.model)?,
+            model,
             cycle: 0,
             rst_n: false,
             mem: AxiMem::new(cfg.mem, storage)?,
@@ -221,19 +143,15 @@ impl<S: DmaStorage> Sim<S> {
             irq: IrqMonitor::new(),
             axil_timeout: cfg.axil_timeout,
             seed: cfg.seed,
-            waves: None,
-            wave_event: u64::MAX,
+            waves: WaveWindow::new(),
             halted: None,
-            markers: DriverMarkers::default(),
-            marker_probe: None,
-            strobe_until: u64::MAX,
+            markers,
             single_eval,
             after_edge: None,
             check_outputs: !single_eval
                 && info.registered_outputs()
                 && cfg.check_registered_outputs,
         };
-        sim.set_markers(&DriverMarkers::default());
         sim.step_n(cfg.reset_cycles)?;
         sim.rst_n = true;
         Ok(sim)
@@ -267,11 +185,12 @@ impl<S: DmaStorage> Sim<S> {
         if let Some(e) = &self.halted {
             return Err(e.clone());
         }
-        if self.cycle >= self.wave_event {
+        if self.waves.due(self.cycle) {
             self.wave_tick()?;
         }
-        if self.cycle >= self.strobe_until {
-            self.lower_strobe();
+        if self.markers.strobe_due(self.cycle) {
+            self.markers
+                .lower_strobe(self.model.ports_mut(), self.cycle);
         }
         let cycle = self.cycle;
         self.drive_inputs(cycle);
@@ -308,99 +227,27 @@ impl<S: DmaStorage> Sim<S> {
         }
         self.irq.update(o.irq, cycle);
         self.cycle = cycle + 1;
-        self.mem.storage_mut().on_cycle(self.cycle);
+        self.mem.on_cycle(self.cycle);
         Ok(())
     }
 
     /// Every model drives its signals onto the NIC's inputs (`clk_i` aside).
     #[inline(always)]
     fn drive_inputs(&mut self, cycle: u64) {
-        let mo = self.mem.drive(cycle);
-        let lo = self.axil.drive();
-        let so = self.rx.drive();
-        let tready = self.tx.drive();
-        let p = self.model.ports_mut();
-        p.set_rst_ni(self.rst_n);
-        p.set_m_axi_awready_i(mo.awready);
-        p.set_m_axi_wready_i(mo.wready);
-        p.set_m_axi_arready_i(mo.arready);
-        p.set_m_axi_bvalid_i(mo.b.valid);
-        p.set_m_axi_bid_i_bits(u128::from(mo.b.id));
-        p.set_m_axi_bresp_i(mo.b.resp.bits());
-        p.set_m_axi_rvalid_i(mo.r.valid);
-        p.set_m_axi_rid_i_bits(u128::from(mo.r.id));
-        p.set_m_axi_rdata_i_bits(mo.r.data);
-        p.set_m_axi_rresp_i(mo.r.resp.bits());
-        p.set_m_axi_rlast_i(mo.r.last);
-        p.set_s_axil_awvalid_i(lo.awvalid);
-        p.set_s_axil_awaddr_i(lo.awaddr);
-        p.set_s_axil_wvalid_i(lo.wvalid);
-        p.set_s_axil_wdata_i(lo.wdata);
-        p.set_s_axil_wstrb_i(lo.wstrb);
-        p.set_s_axil_bready_i(lo.bready);
-        p.set_s_axil_arvalid_i(lo.arvalid);
-        p.set_s_axil_araddr_i(lo.araddr);
-        p.set_s_axil_rready_i(lo.rready);
-        p.set_s_axis_rx_tvalid_i(so.valid);
-        p.set_s_axis_rx_tdata_i_bits(so.data);
-        p.set_s_axis_rx_tkeep_i_bits(u128::from(so.keep));
-        p.set_s_axis_rx_tlast_i(so.last);
-        p.set_m_axis_tx_tready_i(tready);
+        let inputs = NicInputs {
+            rst_n: self.rst_n,
+            mem: self.mem.drive(cycle),
+            axil: self.axil.drive(),
+            rx: self.rx.drive(),
+            tx_ready: self.tx.drive(),
+        };
+        drive(self.model.ports_mut(), &inputs);
     }
 
     /// The NIC's outputs as the models see them before the edge.
     #[inline(always)]
     fn sample(&self) -> NicOutputs {
-        let p = self.model.ports();
-        let m = AxiMasterSignals {
-            aw: AddrBeat {
-                valid: p.m_axi_awvalid_o(),
-                id: p.m_axi_awid_o_bits() as u8,
-                addr: p.m_axi_awaddr_o_bits() as u64,
-                len: p.m_axi_awlen_o(),
-                size: p.m_axi_awsize_o(),
-                burst: p.m_axi_awburst_o(),
-            },
-            w: WBeat {
-                valid: p.m_axi_wvalid_o(),
-                data: p.m_axi_wdata_o_bits(),
-                strb: p.m_axi_wstrb_o_bits() as u16,
-                last: p.m_axi_wlast_o(),
-            },
-            bready: p.m_axi_bready_o(),
-            ar: AddrBeat {
-                valid: p.m_axi_arvalid_o(),
-                id: p.m_axi_arid_o_bits() as u8,
-                addr: p.m_axi_araddr_o_bits() as u64,
-                len: p.m_axi_arlen_o(),
-                size: p.m_axi_arsize_o(),
-                burst: p.m_axi_arburst_o(),
-            },
-            rready: p.m_axi_rready_o(),
-        };
-        let l = AxilSlaveSignals {
-            awready: p.s_axil_awready_o(),
-            wready: p.s_axil_wready_o(),
-            bvalid: p.s_axil_bvalid_o(),
-            bresp: p.s_axil_bresp_o(),
-            arready: p.s_axil_arready_o(),
-            rvalid: p.s_axil_rvalid_o(),
-            rdata: p.s_axil_rdata_o(),
-            rresp: p.s_axil_rresp_o(),
-        };
-        let txb = AxisBeat {
-            valid: p.m_axis_tx_tvalid_o(),
-            data: p.m_axis_tx_tdata_o_bits(),
-            keep: p.m_axis_tx_tkeep_o_bits() as u16,
-            last: p.m_axis_tx_tlast_o(),
-        };
-        NicOutputs {
-            m,
-            l,
-            txb,
-            rx_ready: p.s_axis_rx_tready_o(),
-            irq: p.irq_o(),
-        }
+        sample(self.model.ports())
     }
 
     #[inline]
@@ -460,7 +307,7 @@ impl<S: DmaStorage> Sim<S> {
 
     /// Steps `n` cycles.
     pub fn step_n(&mut self, n: u64) -> Result<(), SimError> {
-        self.probe_markers();
+        self.markers.probe_if_tracing(&mut self.model, self.cycle);
         for _ in 0..n {
             self.step()?;
         }
@@ -527,7 +374,7 @@ impl<S: DmaStorage> Sim<S> {
     /// clocking the model until the response.
     pub fn read_reg(&mut self, reg: u32) -> Result<u32, SimError> {
         self.check_halted()?;
-        self.probe_markers();
+        self.markers.probe_if_tracing(&mut self.model, self.cycle);
         self.axil.start_read(reg).map_err(|source| SimError::Axil {
             cycle: self.cycle,
             source,
@@ -538,8 +385,9 @@ impl<S: DmaStorage> Sim<S> {
     /// Writes `value` to the register at byte offset `reg`.
     pub fn write_reg(&mut self, reg: u32, value: u32) -> Result<(), SimError> {
         self.check_halted()?;
-        self.probe_markers();
-        self.note_register_write(reg, value);
+        self.markers.probe_if_tracing(&mut self.model, self.cycle);
+        self.markers
+            .note_register_write(self.model.ports_mut(), reg, value, self.cycle);
         self.axil
             .start_write(reg, value)
             .map_err(|source| SimError::Axil {
@@ -600,20 +448,7 @@ impl<S: DmaStorage> Sim<S> {
     /// Sets the `drv_*` marker inputs shown in waveforms. A raised
     /// `sync_strobe` is lowered again after one cycle.
     pub fn set_markers(&mut self, m: &DriverMarkers) {
-        self.markers = *m;
-        self.strobe_until = if m.sync_strobe {
-            self.cycle + 1
-        } else {
-            u64::MAX
-        };
-        let p = self.model.ports_mut();
-        p.set_drv_napi_active_i(m.napi_active);
-        p.set_drv_pool_inflight_i(m.pool_inflight);
-        p.set_drv_rx_doorbell_i(m.rx_doorbell);
-        p.set_drv_tx_doorbell_i(m.tx_doorbell);
-        p.set_drv_sync_dir_i(m.sync_dir);
-        p.set_drv_sync_len_i(m.sync_len);
-        p.set_drv_sync_strobe_i(m.sync_strobe);
+        self.markers.set(self.model.ports_mut(), m, self.cycle);
     }
 
     /// Holds the NIC in reset (`false`) or releases it.
@@ -623,59 +458,13 @@ impl<S: DmaStorage> Sim<S> {
 
     /// The driver-side markers as last set.
     pub fn markers(&self) -> &DriverMarkers {
-        &self.markers
+        self.markers.current()
     }
 
     /// Installs (or removes) the probe that updates the driver markers
     /// while a waveform is open; see [`crate::markers::PoolProbe`].
     pub fn set_marker_probe(&mut self, probe: Option<MarkerProbe>) {
-        self.marker_probe = probe;
-    }
-
-    #[inline]
-    fn probe_markers(&mut self) {
-        if self.marker_probe.is_some() && self.model.trace_is_open() {
-            self.run_probe();
-        }
-    }
-
-    #[cold]
-    fn run_probe(&mut self) {
-        let mut m = self.markers;
-        if let Some(p) = self.marker_probe.as_mut() {
-            p(&mut m);
-        }
-        if m != self.markers {
-            self.set_markers(&m);
-        }
-    }
-
-    #[cold]
-    fn lower_strobe(&mut self) {
-        let m = DriverMarkers {
-            sync_strobe: false,
-            ..self.markers
-        };
-        self.set_markers(&m);
-    }
-
-    /// Register writes the markers show: the doorbells, and NAPI (the
-    /// driver masks every interrupt cause while NAPI polls and unmasks
-    /// when it completes; CTRL without ENABLE ends it).
-    #[inline]
-    fn note_register_write(&mut self, reg: u32, value: u32) {
-        use nic_hw::regs;
-        let mut m = self.markers;
-        match reg {
-            regs::RX_PROD => m.rx_doorbell = value as u16,
-            regs::TX_PROD => m.tx_doorbell = value as u16,
-            regs::IRQ_MASK => m.napi_active = value & 0xf == 0xf,
-            regs::CTRL if value & regs::ctrl::ENABLE == 0 => m.napi_active = false,
-            _ => return,
-        }
-        if m != self.markers {
-            self.set_markers(&m);
-        }
+        self.markers.set_probe(probe);
     }
 
     // ---- waveforms ----------------------------------------------------------
@@ -690,68 +479,43 @@ impl<S: DmaStorage> Sim<S> {
         path: impl AsRef<Path>,
         window: Option<Range<u64>>,
     ) -> Result<(), SimError> {
-        let mut spec = crate::replay::WaveSpec::new(path.as_ref());
+        let mut spec = WaveSpec::new(path.as_ref());
         spec.window = window;
         self.waves_spec(&spec)
     }
 
     /// Dumps a waveform as `spec` says (format, window, a marker cycle in
     /// the save file).
-    pub fn waves_spec(&mut self, spec: &crate::replay::WaveSpec) -> Result<(), SimError> {
-        self.waves_close();
-        let window = spec.window.clone().unwrap_or(self.cycle..u64::MAX);
-        if window.end <= self.cycle || window.is_empty() {
-            return Err(SimError::Wave(format!(
-                "window {window:?} is empty or already over (cycle {})",
-                self.cycle
-            )));
-        }
-        self.waves = Some(Waves {
-            spec: spec.clone(),
-            window: window.clone(),
-        });
-        self.wave_event = window.start.max(self.cycle);
-        Ok(())
+    pub fn waves_spec(&mut self, spec: &WaveSpec) -> Result<(), SimError> {
+        self.waves.arm(&mut self.model, spec, self.cycle)
     }
 
     /// Closes the waveform file now (if open), writes its save file (and
     /// the VCD copy if VCD was asked for) and cancels any window.
     pub fn waves_close(&mut self) {
-        if self.model.trace_is_open() {
-            self.model.trace_close();
-            if let Some(w) = &self.waves {
-                if let Err(e) = w.spec.finish() {
-                    tracing::error!(path = %w.spec.path.display(), "cosim: waveform post-processing failed: {e}");
-                }
-            }
-        }
-        self.waves = None;
-        self.wave_event = u64::MAX;
+        self.waves.close(&mut self.model);
     }
 
+    /// The window opens (then the marker probe runs, so the file starts
+    /// with the driver's state) or closes.
     #[cold]
     fn wave_tick(&mut self) -> Result<(), SimError> {
-        let Some(w) = &self.waves else {
-            self.wave_event = u64::MAX;
-            return Ok(());
-        };
-        if !self.model.trace_is_open() && self.cycle < w.window.end {
-            let path = w.spec.trace_path();
-            let end = w.window.end;
-            tracing::info!(cycle = self.cycle, path = %path.display(), "cosim: waveform opened");
-            self.model
-                .trace_open(&path)
-                .map_err(|e| SimError::Wave(e.to_string()))?;
-            self.wave_event = end;
-            if self.marker_probe.is_some() {
-                self.run_probe();
-            }
-        } else {
-            tracing::info!(cycle = self.cycle, path = %w.spec.path.display(), "cosim: waveform closed");
-            self.waves_close();
+        if self.waves.tick(&mut self.model, self.cycle)? {
+            self.markers.run_probe(self.model.ports_mut(), self.cycle);
         }
         Ok(())
     }
+}
+
+thread_local! {
+    static LAST_DROPPED_CYCLE: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// The cycle the last [`Sim`] dropped on this thread had reached, taken
+/// (None if no testbench was dropped since the last call). [`crate::replay`]
+/// uses it as the failure cycle of a test that panicked.
+pub(crate) fn take_last_dropped_cycle() -> Option<u64> {
+    LAST_DROPPED_CYCLE.with(|c| c.take())
 }
 
 impl<S: DmaStorage> Drop for Sim<S> {
@@ -759,7 +523,7 @@ impl<S: DmaStorage> Drop for Sim<S> {
     /// cycle reached for [`crate::replay`] (the failure cycle of a test that
     /// panicked with this testbench alive).
     fn drop(&mut self) {
-        crate::replay::note_sim_dropped(self.cycle);
+        LAST_DROPPED_CYCLE.with(|c| c.set(Some(self.cycle)));
         self.waves_close();
     }
 }
@@ -771,27 +535,5 @@ impl<S: DmaStorage> std::fmt::Debug for Sim<S> {
             .field("seed", &self.seed)
             .field("mem", &self.mem)
             .finish_non_exhaustive()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn changed_outputs_are_named_by_port_group() {
-        let a = NicOutputs {
-            m: AxiMasterSignals::default(),
-            l: AxilSlaveSignals::default(),
-            txb: AxisBeat::default(),
-            rx_ready: false,
-            irq: false,
-        };
-        assert!(a.changed(&a).is_empty());
-        let mut b = a;
-        b.rx_ready = true;
-        b.m.w.valid = true;
-        b.irq = true;
-        assert_eq!(a.changed(&b), ["m_axi_w*", "s_axis_rx_tready_o", "irq_o"]);
     }
 }

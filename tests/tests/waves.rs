@@ -121,20 +121,12 @@ fn log_key(r: &DmaRecord) -> Key {
 
 fn wave_key(t: &Transaction) -> Key {
     (
-        match t.dir {
-            waves::Dir::Read => Dir::Read,
-            waves::Dir::Write => Dir::Write,
-        },
-        t.id as u8,
+        t.dir,
+        t.id,
         t.addr,
         t.bytes,
         t.beats,
-        match t.resp {
-            waves::Resp::Okay => Resp::Okay,
-            waves::Resp::ExOkay => Resp::ExOkay,
-            waves::Resp::SlvErr => Resp::SlvErr,
-            waves::Resp::DecErr => Resp::DecErr,
-        },
+        t.resp,
         t.cycle_addr,
         t.cycle_done,
     )

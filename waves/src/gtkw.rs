@@ -72,12 +72,41 @@ const fn drv(name: &'static str, radix: Radix) -> Entry {
 /// The NIC's signals grouped the way a DMA engineer reads them.
 pub fn nic_layout() -> Vec<Group> {
     use Radix::*;
-    let fetch = |q: &'static [&'static str; 11]| q.iter().map(|n| nic(n, radix_of(n))).collect();
-    vec![
+    let mut groups = vec![Group {
+        name: "Clock and reset",
+        entries: vec![nic("clk_i", Bin), nic("rst_ni", Bin)],
+    }];
+    groups.extend(axi_groups());
+    groups.extend(engine_groups());
+    groups.extend([
         Group {
-            name: "Clock and reset",
-            entries: vec![nic("clk_i", Bin), nic("rst_ni", Bin)],
+            name: "Interrupts",
+            entries: vec![
+                nic("irq_o", Bin),
+                nic("u_regs.irq_stat_q", Bin),
+                nic("u_regs.irq_mask_q", Bin),
+            ],
         },
+        Group {
+            name: "Driver markers",
+            entries: vec![
+                drv("drv_napi_active_i", Bin),
+                drv("drv_pool_inflight_i", Dec),
+                drv("drv_rx_doorbell_i", Dec),
+                drv("drv_tx_doorbell_i", Dec),
+                drv("drv_sync_strobe_i", Bin),
+                drv("drv_sync_dir_i", Dec),
+                drv("drv_sync_len_i", Dec),
+            ],
+        },
+    ]);
+    groups
+}
+
+/// The five channels of the DMA master interface.
+fn axi_groups() -> Vec<Group> {
+    use Radix::*;
+    vec![
         Group {
             name: "AXI read address (AR)",
             entries: vec![
@@ -132,6 +161,14 @@ pub fn nic_layout() -> Vec<Group> {
                 nic("m_axi_bresp_i", Dec),
             ],
         },
+    ]
+}
+
+/// Descriptor fetch and the RX/TX engines.
+fn engine_groups() -> Vec<Group> {
+    use Radix::*;
+    let fetch = |q: &'static [&'static str; 11]| q.iter().map(|n| nic(n, radix_of(n))).collect();
+    vec![
         Group {
             name: "RX descriptor fetch",
             entries: fetch(&[
@@ -200,26 +237,6 @@ pub fn nic_layout() -> Vec<Group> {
                 nic("m_axis_tx_tvalid_o", Bin),
                 nic("m_axis_tx_tready_i", Bin),
                 nic("m_axis_tx_tlast_o", Bin),
-            ],
-        },
-        Group {
-            name: "Interrupts",
-            entries: vec![
-                nic("irq_o", Bin),
-                nic("u_regs.irq_stat_q", Bin),
-                nic("u_regs.irq_mask_q", Bin),
-            ],
-        },
-        Group {
-            name: "Driver markers",
-            entries: vec![
-                drv("drv_napi_active_i", Bin),
-                drv("drv_pool_inflight_i", Dec),
-                drv("drv_rx_doorbell_i", Dec),
-                drv("drv_tx_doorbell_i", Dec),
-                drv("drv_sync_strobe_i", Bin),
-                drv("drv_sync_dir_i", Dec),
-                drv("drv_sync_len_i", Dec),
             ],
         },
     ]

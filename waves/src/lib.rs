@@ -22,7 +22,7 @@ pub mod load;
 pub mod summary;
 pub mod vcd;
 
-pub use dma::{decode, AxiNames, DecodeOptions, Decoded, Dir, Resp, Transaction};
+pub use dma::{decode, AxiNames, Burst, DecodeOptions, Decoded, Dir, Resp, Transaction};
 pub use error::WaveError;
 pub use load::{open, Wave};
 pub use summary::{summarize, Summary};

@@ -139,13 +139,17 @@ pub fn summarize(
     ];
     let mut latency = Vec::new();
     for dir in [Dir::Read, Dir::Write] {
-        let mut ids: Vec<u32> = txns.iter().filter(|t| t.dir == dir).map(|t| t.id).collect();
+        let mut ids: Vec<u32> = txns
+            .iter()
+            .filter(|t| t.dir == dir)
+            .map(|t| u32::from(t.id))
+            .collect();
         ids.sort_unstable();
         ids.dedup();
         for id in std::iter::once(None).chain(ids.into_iter().map(Some)) {
             let sel: Vec<&&Transaction> = txns
                 .iter()
-                .filter(|t| t.dir == dir && id.is_none_or(|i| t.id == i))
+                .filter(|t| t.dir == dir && id.is_none_or(|i| u32::from(t.id) == i))
                 .collect();
             if sel.is_empty() {
                 continue;

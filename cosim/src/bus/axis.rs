@@ -350,3 +350,105 @@ impl AxisSink {
         self.count
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Chance;
+
+    #[test]
+    fn axis_source_to_sink_roundtrip_with_idles_and_backpressure() {
+        // Both stream widths of the NIC: 8 and 16 bytes per beat (a full
+        // 16-byte beat has every tkeep bit set).
+        for (seed, data_bytes) in [(3u64, 8), (4, 8), (5, 16), (6, 16)] {
+            let mut src = AxisSource::new(AxisSourceConfig {
+                idle_between_frames: Chance::percent(30),
+                seed,
+                data_bytes,
+                ..Default::default()
+            })
+            .unwrap();
+            let mut sink = AxisSink::new(AxisSinkConfig {
+                stall: Chance::percent(40),
+                seed,
+                data_bytes,
+            })
+            .unwrap();
+            let frames: Vec<Vec<u8>> = [1usize, 7, 8, 9, 60, 61, 1518]
+                .iter()
+                .map(|&n| (0..n).map(|i| (i * 7 + n) as u8).collect())
+                .collect();
+            for f in &frames {
+                src.push(f.clone()).unwrap();
+            }
+            let mut c = 0;
+            while sink.count() < frames.len() as u64 {
+                let ready = sink.drive();
+                let beat = src.drive();
+                sink.update(&beat, c).unwrap();
+                src.update(ready);
+                c += 1;
+                assert!(c < 10_000);
+            }
+            let got: Vec<Vec<u8>> = sink.take_all().into_iter().map(|f| f.data).collect();
+            assert_eq!(got, frames, "seed {seed}");
+            assert_eq!(src.sent(), frames.len() as u64);
+            assert!(src.push(Vec::new()).is_err());
+        }
+    }
+
+    #[test]
+    fn axis_sink_rejects_bad_keep_gaps_and_unstable_payload() {
+        let beat = |data: u128, keep: u16, last: bool| AxisBeat {
+            valid: true,
+            data,
+            keep,
+            last,
+        };
+        let new = || AxisSink::new(AxisSinkConfig::default()).unwrap();
+
+        let mut s = new();
+        s.drive();
+        let e = s.update(&beat(0, 0b1011, true), 0).unwrap_err();
+        assert!(
+            matches!(e, AxisError::KeepNotContiguous { keep: 0b1011, .. }),
+            "{e}"
+        );
+
+        let mut s = new();
+        s.drive();
+        let e = s.update(&beat(0, 0x0f, false), 0).unwrap_err();
+        assert!(matches!(e, AxisError::PartialKeepMidFrame { .. }), "{e}");
+
+        let mut s = new();
+        s.drive();
+        s.update(&beat(1, 0xff, false), 0).unwrap();
+        s.drive();
+        let e = s.update(&AxisBeat::default(), 1).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                AxisError::GapInFrame {
+                    cycle: 1,
+                    bytes: 8,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+
+        let mut s = AxisSink::new(AxisSinkConfig {
+            stall: Chance::percent(100),
+            ..Default::default()
+        })
+        .unwrap();
+        s.drive();
+        s.update(&beat(1, 0xff, true), 0).unwrap();
+        s.drive();
+        let e = s.update(&beat(2, 0xff, true), 1).unwrap_err();
+        assert!(
+            matches!(e, AxisError::PayloadChanged { cycle: 1, .. }),
+            "{e}"
+        );
+    }
+}

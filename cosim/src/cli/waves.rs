@@ -172,7 +172,7 @@ fn selected<'a>(a: &DecodeArgs, d: &'a waves::Decoded) -> Vec<&'a waves::Transac
         .iter()
         .filter(|t| f.keep(t))
         .filter(|t| a.dir.as_deref().is_none_or(|x| x == t.dir.to_string()))
-        .filter(|t| a.id.is_none_or(|i| t.id == i))
+        .filter(|t| a.id.is_none_or(|i| u32::from(t.id) == i))
         .collect()
 }
 

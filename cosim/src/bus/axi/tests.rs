@@ -1,6 +1,8 @@
-//! Unit tests of the bus models, without Verilator.
+//! Unit tests of the AXI4 memory slave, without Verilator: a test master
+//! drives it cycle by cycle over a `SparseMem`.
 
 use super::*;
+use crate::bus::{Dir, ErrorInjection, ErrorMatch, Resp, SparseMem};
 use crate::rng::{Chance, SplitMix64};
 
 const BW: usize = 8;
@@ -179,8 +181,8 @@ fn crossing_4k_is_rejected_with_cycle_and_txn() {
         AxiError::Crosses4k { cycle, txn, bytes } => {
             assert_eq!(cycle, 0);
             assert_eq!(
-                (txn.dir, txn.id, txn.addr, txn.len),
-                (Dir::Write, 1, 0x1ff8, 1)
+                (txn.dir, txn.id, txn.addr, txn.beats),
+                (Dir::Write, 1, 0x1ff8, 2)
             );
             assert_eq!(bytes, 16);
         }
@@ -438,7 +440,7 @@ fn injected_errors_and_storage_faults_answer_the_burst() {
         ],
         ..Default::default()
     });
-    mem.storage_mut().deny(0x5000..0x5008, Resp::SlvErr);
+    mem.faults_mut().deny(0x5000..0x5008, Resp::SlvErr);
     mem.storage_mut().poke(0x3000, &[7; 16]);
     let mut c = 0;
     // Injected write error: nothing written.
@@ -564,183 +566,4 @@ fn misbehaving_slave_drops_rvalid_early() {
     }
     // Offered at cycle 1, dropped at 2 without a handshake.
     assert_eq!(&seen[..3], &[false, true, false]);
-}
-
-// ---- AXI4-Lite --------------------------------------------------------------
-
-/// A register slave for the master's tests: ID at 0, SLVERR at ID (write),
-/// DECERR elsewhere, one cycle of latency.
-fn axil_run(
-    m: &mut AxilMaster,
-    slave_resp: impl Fn(u16, bool) -> (u8, u32),
-) -> Result<u32, AxilError> {
-    let mut pending: Option<(u8, u32, bool)> = None;
-    for _ in 0..50 {
-        let o = m.drive();
-        let mut s = AxilSlaveSignals {
-            awready: true,
-            wready: true,
-            arready: true,
-            ..Default::default()
-        };
-        if let Some((resp, data, write)) = pending {
-            if write {
-                s.bvalid = true;
-                s.bresp = resp;
-            } else {
-                s.rvalid = true;
-                s.rresp = resp;
-                s.rdata = data;
-            }
-        }
-        m.update(&s);
-        if let Some(r) = m.take_result() {
-            return r;
-        }
-        if o.arvalid {
-            let (r, d) = slave_resp(o.araddr, false);
-            pending = Some((r, d, false));
-        }
-        if o.awvalid && o.wvalid {
-            let (r, d) = slave_resp(o.awaddr, true);
-            pending = Some((r, d, true));
-        }
-    }
-    panic!("no AXI-Lite response");
-}
-
-#[test]
-fn axil_master_reads_writes_and_names_registers_in_errors() {
-    use nic_hw::regs;
-    let slave = |a: u16, write: bool| match (u32::from(a), write) {
-        (regs::ID, false) => (0, 0x4E49_4331),
-        (regs::ID, true) => (2, 0),
-        _ => (3, 0),
-    };
-    let mut m = AxilMaster::new();
-    m.start_read(regs::ID).unwrap();
-    assert_eq!(axil_run(&mut m, slave), Ok(0x4E49_4331));
-    m.start_write(regs::ID, 1).unwrap();
-    let e = axil_run(&mut m, slave).unwrap_err();
-    assert_eq!(
-        e,
-        AxilError::SlvErr {
-            reg: RegName(regs::ID),
-            op: AxilOp::Write(1)
-        }
-    );
-    assert!(e.to_string().contains("ID (0x000)"), "{e}");
-    m.start_read(0xff0).unwrap();
-    let e = axil_run(&mut m, slave).unwrap_err();
-    assert!(matches!(
-        e,
-        AxilError::DecErr {
-            reg: RegName(0xff0),
-            op: AxilOp::Read
-        }
-    ));
-    assert_eq!(m.start_read(0x1000), Err(AxilError::BadOffset(0x1000)));
-    m.start_read(regs::CTRL).unwrap();
-    assert!(matches!(
-        m.start_write(regs::ID, 0),
-        Err(AxilError::Busy { .. })
-    ));
-}
-
-// ---- AXI-Stream ---------------------------------------------------------------
-
-#[test]
-fn axis_source_to_sink_roundtrip_with_idles_and_backpressure() {
-    // Both stream widths of the NIC: 8 and 16 bytes per beat (a full
-    // 16-byte beat has every tkeep bit set).
-    for (seed, data_bytes) in [(3u64, 8), (4, 8), (5, 16), (6, 16)] {
-        let mut src = AxisSource::new(AxisSourceConfig {
-            idle_between_frames: Chance::percent(30),
-            seed,
-            data_bytes,
-            ..Default::default()
-        })
-        .unwrap();
-        let mut sink = AxisSink::new(AxisSinkConfig {
-            stall: Chance::percent(40),
-            seed,
-            data_bytes,
-        })
-        .unwrap();
-        let frames: Vec<Vec<u8>> = [1usize, 7, 8, 9, 60, 61, 1518]
-            .iter()
-            .map(|&n| (0..n).map(|i| (i * 7 + n) as u8).collect())
-            .collect();
-        for f in &frames {
-            src.push(f.clone()).unwrap();
-        }
-        let mut c = 0;
-        while sink.count() < frames.len() as u64 {
-            let ready = sink.drive();
-            let beat = src.drive();
-            sink.update(&beat, c).unwrap();
-            src.update(ready);
-            c += 1;
-            assert!(c < 10_000);
-        }
-        let got: Vec<Vec<u8>> = sink.take_all().into_iter().map(|f| f.data).collect();
-        assert_eq!(got, frames, "seed {seed}");
-        assert_eq!(src.sent(), frames.len() as u64);
-        assert!(src.push(Vec::new()).is_err());
-    }
-}
-
-#[test]
-fn axis_sink_rejects_bad_keep_gaps_and_unstable_payload() {
-    let beat = |data: u128, keep: u16, last: bool| AxisBeat {
-        valid: true,
-        data,
-        keep,
-        last,
-    };
-    let new = || AxisSink::new(AxisSinkConfig::default()).unwrap();
-
-    let mut s = new();
-    s.drive();
-    let e = s.update(&beat(0, 0b1011, true), 0).unwrap_err();
-    assert!(
-        matches!(e, AxisError::KeepNotContiguous { keep: 0b1011, .. }),
-        "{e}"
-    );
-
-    let mut s = new();
-    s.drive();
-    let e = s.update(&beat(0, 0x0f, false), 0).unwrap_err();
-    assert!(matches!(e, AxisError::PartialKeepMidFrame { .. }), "{e}");
-
-    let mut s = new();
-    s.drive();
-    s.update(&beat(1, 0xff, false), 0).unwrap();
-    s.drive();
-    let e = s.update(&AxisBeat::default(), 1).unwrap_err();
-    assert!(
-        matches!(
-            e,
-            AxisError::GapInFrame {
-                cycle: 1,
-                bytes: 8,
-                ..
-            }
-        ),
-        "{e}"
-    );
-
-    let mut s = AxisSink::new(AxisSinkConfig {
-        stall: Chance::percent(100),
-        ..Default::default()
-    })
-    .unwrap();
-    s.drive();
-    s.update(&beat(1, 0xff, true), 0).unwrap();
-    s.drive();
-    let e = s.update(&beat(2, 0xff, true), 1).unwrap_err();
-    assert!(
-        matches!(e, AxisError::PayloadChanged { cycle: 1, .. }),
-        "{e}"
-    );
 }
