@@ -4,8 +4,8 @@ use std::io::Write;
 
 use clap::Args;
 
-use super::CliError;
-use crate::scenario::Scenario;
+use crate::CliError;
+use cosim::scenario::Scenario;
 
 /// Options of `cosim list`.
 #[derive(Debug, Clone, Args, Default)]

@@ -10,9 +10,9 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::run::{effective_scenario, OutFile, RunArgs};
-use super::CliError;
-use crate::scenario::{self, Report, RunOptions, Scenario, BUILTIN};
+use crate::run::{effective_scenario, OutFile, RunArgs};
+use crate::CliError;
+use cosim::scenario::{self, Report, RunOptions, Scenario, BUILTIN};
 
 /// Options of `cosim matrix`.
 #[derive(Debug, Clone, Args, Default)]

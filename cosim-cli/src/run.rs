@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::{pcap, CliError};
-use crate::scenario::{
+use crate::{pcap, CliError};
+use cosim::scenario::{
     self, FrameSize, Mode, Report, RunError, RunOptions, Scenario, Verdict, WavesOpt,
 };
 
@@ -177,7 +177,7 @@ pub fn effective_scenario(args: &RunArgs) -> Result<Scenario, CliError> {
         sc.name
     )) {
         let mut msg = e.to_string();
-        if let crate::scenario::ScenarioError::Invalid { field, .. } = &e {
+        if let cosim::scenario::ScenarioError::Invalid { field, .. } = &e {
             let set: &[(&str, &str, bool)] = &[
                 ("traffic.frames", "--frames", args.frames.is_some()),
                 ("traffic.size", "--size", args.size.is_some()),
@@ -382,8 +382,8 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write) -> Result<Report, CliError> 
         if w.tmp.exists() {
             w.commit()?;
             // The GTKWave save file, next to the final name.
-            let mut spec = crate::WaveSpec::new(&w.path);
-            spec.format = crate::WaveFormat::Fst;
+            let mut spec = cosim::WaveSpec::new(&w.path);
+            spec.format = cosim::WaveFormat::Fst;
             if let Err(e) = spec.finish() {
                 tracing::warn!(path = %w.path.display(), "no GTKWave save file: {e}");
             }

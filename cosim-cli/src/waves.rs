@@ -21,10 +21,10 @@ use nic_hw::regs;
 use nic_hw::wire::Descriptor;
 use waves::dma::{AxiNames, DecodeOptions, Filter};
 
-use super::CliError;
-use crate::bus::{Backpressure, SparseMem};
-use crate::replay::{WaveFormat, WaveSpec};
-use crate::{Chance, Sim, SimConfig, SimError, SplitMix64};
+use crate::CliError;
+use cosim::bus::{Backpressure, SparseMem};
+use cosim::replay::{WaveFormat, WaveSpec};
+use cosim::{Chance, Sim, SimConfig, SimError, SplitMix64};
 
 /// `cosim waves ...`
 #[derive(Debug, Args)]

@@ -1,5 +1,5 @@
-//! The `cosim` command's subcommands (the binary in `src/main.rs` only
-//! parses arguments and maps errors to exit codes).
+//! The `cosim` command's subcommands over the `cosim` library (the binary
+//! in `src/main.rs` only parses arguments and maps errors to exit codes).
 
 pub mod demo;
 pub mod list;

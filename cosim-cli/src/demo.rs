@@ -12,8 +12,8 @@ use clap::Args;
 use hostdriver::{Driver, DriverConfig, TxError};
 use pool::{HostMemory, LedgerOp, MemConfig};
 
-use super::CliError;
-use crate::{PoolStorage, Sim, SimConfig, SplitMix64};
+use crate::CliError;
+use cosim::{PoolStorage, Sim, SimConfig, SplitMix64};
 
 /// Options of `cosim demo`.
 #[derive(Debug, Args)]
@@ -88,7 +88,7 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
             .flatten()
             .cloned()
             .collect();
-        crate::markers::PoolProbe::install(drv.dev_mut(), pools);
+        cosim::markers::PoolProbe::install(drv.dev_mut(), pools);
     }
 
     let mut rng = SplitMix64::new(args.seed);

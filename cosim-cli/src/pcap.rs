@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use crate::scenario::{WireDir, WireFrame};
+use cosim::scenario::{WireDir, WireFrame};
 
 /// `LINKTYPE_ETHERNET`.
 pub const LINKTYPE_ETHERNET: u32 = 1;
