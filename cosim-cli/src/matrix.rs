@@ -284,12 +284,11 @@ pub fn execute(args: &MatrixArgs, out: &mut dyn Write) -> Result<Vec<JobResult>,
         results.len(),
         results.len() - nfail
     ));
-    out.write_all(t.as_bytes())
-        .map_err(|e| CliError::Check(e.to_string()))?;
+    out.write_all(t.as_bytes()).map_err(CliError::Output)?;
     if let Some(j) = &junit {
         std::fs::write(&j.tmp, junit_xml(&results, total)).map_err(|e| {
             j.discard();
-            CliError::Check(format!("--junit {}: {e}", j.path.display()))
+            CliError::io(format!("--junit {}", j.path.display()))(e)
         })?;
         j.commit()?;
     }

@@ -8,9 +8,15 @@
 //!
 //! See `docs/SCENARIOS.md` for the file format.
 
+mod accounting;
+mod bench;
+mod checks;
 mod frames;
+mod options;
 mod report;
 mod runner;
+mod stack;
+mod traffic;
 
 use std::fmt;
 use std::path::Path;
@@ -18,12 +24,14 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub use checks::{conservation, Accounts, CopyPool, Echoes, Findings, LeftBehind};
 pub use frames::{frame_hash, generate_frames};
+pub use options::{Progress, ProgressFn, RunError, RunOptions, WavesOpt};
 pub use report::{
     fnv1a, Check, Counters, DmaSummary, PoolReport, Report, SyncRange, WireCounts, WireDir,
     WireFrame,
 };
-pub use runner::{run, Progress, ProgressFn, RunError, RunOptions, WavesOpt};
+pub use runner::run;
 
 /// The scenarios shipped with the command (`cosim/scenarios/*.toml`), in
 /// `cosim list` order.
@@ -84,6 +92,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("jumbo", include_str!("../../scenarios/jumbo.toml")),
 ];
+
+/// The scenario `cosim demo` runs (`cosim/scenarios/demo.toml`; not one of
+/// [`BUILTIN`], which `cosim list` and the snapshot tests go through).
+pub const DEMO: &str = include_str!("../../scenarios/demo.toml");
 
 /// A scenario file that is missing, unreadable, malformed or out of range.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -580,6 +592,11 @@ impl Scenario {
             .collect()
     }
 
+    /// The scenario `cosim demo` runs ([`DEMO`]).
+    pub fn demo() -> Result<Scenario, ScenarioError> {
+        Scenario::parse("built-in scenario demo", DEMO)
+    }
+
     /// The NIC model this scenario runs on.
     pub fn model_config(&self) -> crate::ModelConfig {
         self.nic
@@ -853,6 +870,14 @@ mod tests {
             assert_eq!(&sc.name, key);
             assert!(!sc.description.is_empty());
         }
+    }
+
+    #[test]
+    fn the_demo_scenario_parses_and_validates() {
+        let sc = Scenario::demo().expect("the demo scenario is valid");
+        assert_eq!(sc.name, "demo");
+        assert!(sc.stack.echo);
+        assert!(BUILTIN.iter().all(|(n, _)| *n != "demo"));
     }
 
     #[test]

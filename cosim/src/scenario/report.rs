@@ -7,6 +7,7 @@ use pool::{LedgerEntry, LedgerOp, PagePoolInfo, PAGE_SIZE};
 use serde::ser::SerializeMap;
 use serde::Serialize;
 
+use super::checks::Accounts;
 use super::Scenario;
 
 /// FNV-1a over `data`, continuing from `h` (0 starts afresh).
@@ -202,6 +203,9 @@ pub struct Report {
     /// Frames on the wire (only with `RunOptions::record_wire`).
     #[serde(skip)]
     pub wire_frames: Vec<WireFrame>,
+    /// What the checks were computed from.
+    #[serde(skip)]
+    pub accounts: Accounts,
 }
 
 impl Report {
