@@ -49,6 +49,14 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
             window: None,
         }),
         pool_markers: true,
+        progress: Some(Box::new(|p: &scenario::Progress| {
+            tracing::info!(
+                cycle = p.cycle,
+                offered = p.offered,
+                total = p.total,
+                "progress"
+            )
+        })),
         ..RunOptions::default()
     };
     tracing::info!(frames = args.frames, seed = args.seed, "cosim demo");
@@ -98,8 +106,8 @@ fn held(report: &Report, names: &[&str]) -> bool {
 /// The demo's summary of `report`, and the conservation lines that failed.
 pub fn render(report: &Report) -> (String, Vec<String>) {
     let a = &report.accounts;
-    let (s, hw, w) = (&a.stats, &a.hw, &report.wire);
-    let n = a.wire_offered;
+    let (s, hw, w) = (&a.counts.stats, &a.counts.hw, &report.wire);
+    let n = a.counts.wire_offered;
     let received = w.stack_frames;
     let rx_differ = differ(&a.stack_hashes, &a.offered_hashes);
     let tx_differ = differ(&a.out_hashes, &a.offered_hashes);

@@ -5,14 +5,15 @@
 //! violation recorded.
 
 use cosim::bus::Backpressure;
+use cosim::scenario::{frame_conservation, page_conservation, Check, FrameCounts};
 use cosim::{PoolStorage, Sim, SimConfig};
 use hostdriver::{
     Driver, DriverConfig, NapiEvent, NicDevice, RedirectTarget, RxMode, SkBuff, XdpAction, XdpBuff,
 };
 use nic_hw::regs;
 use pool::{
-    Coherence, DestroyOutcome, DmaDirection, DmaViolation, FailureInjection, HostMemory, IfIndex,
-    LedgerOp, MemConfig, NapiCtx, NapiId, PAGE_SIZE,
+    Coherence, DmaDirection, DmaViolation, FailureInjection, HostMemory, IfIndex, LedgerOp,
+    MemConfig, NapiCtx, NapiId, PAGE_SIZE,
 };
 
 type Drv = Driver<Sim<PoolStorage>>;
@@ -128,43 +129,37 @@ fn settle(drv: &mut Drv) {
 }
 
 /// Frames in = written + dropped by reason; written = completions the
-/// driver processed = sum of verdicts.
+/// driver processed = sum of verdicts (the runner's frame checks).
 fn assert_conservation(drv: &mut Drv, offered: u64, looped: u64) {
-    let hw = drv.hw_stats().expect("hw stats");
-    let s = drv.stats();
-    assert_eq!(
-        drv.dev().rx().sent(),
-        offered,
-        "the wire delivered every frame"
-    );
-    assert_eq!(
-        hw.rx_frames_in(),
-        offered + looped,
-        "frames in != written + dropped by reason: {hw:?}"
-    );
-    assert_eq!(
-        s.rx_packets, hw.hw_rx_frames,
-        "completions != frames written"
-    );
-    assert_eq!(
-        s.rx_packets,
-        s.rx_pass
-            + s.rx_xdp_drop
-            + s.rx_xdp_aborted
-            + s.rx_xdp_tx
-            + s.rx_xdp_redirect
-            + s.rx_len_errors,
-        "verdicts do not add up: {s:?}"
-    );
+    let counts = FrameCounts {
+        wire_offered: offered,
+        wire_sent: drv.dev().rx().sent(),
+        looped,
+        hw: drv.hw_stats().expect("hw stats"),
+        stats: drv.stats(),
+    };
+    assert_checks_hold(&frame_conservation(&counts));
+}
+
+/// Every check holds; the failed ones with their numbers otherwise.
+fn assert_checks_hold(checks: &[Check]) {
+    let failed: Vec<String> = checks
+        .iter()
+        .filter(|c| !c.ok)
+        .map(|c| format!("{}: {}", c.name, c.detail))
+        .collect();
+    assert!(failed.is_empty(), "{failed:#?}");
 }
 
 fn close_clean(drv: &mut Drv) {
     let rep = drv.close().expect("close");
-    assert_eq!(rep.rx_inflight, 0, "{rep:?}");
-    assert_eq!(rep.tx_inflight, 0, "{rep:?}");
-    assert_eq!(rep.rx_pool, DestroyOutcome::Freed);
-    assert_eq!(rep.tx_pool, DestroyOutcome::Freed);
-    assert_eq!(rep.live_mappings, 0, "{:?}", drv.dma_dev().live_mappings());
+    // No page in flight, pools freed, no DMA mapping left.
+    let pages = page_conservation(&rep, None);
+    assert!(
+        pages.iter().all(|c| c.ok),
+        "{pages:#?}\n{rep:?}\n{:?}",
+        drv.dma_dev().live_mappings()
+    );
     let v = drv.dma_dev().violations();
     assert!(v.is_empty(), "DMA-API violations: {v:#?}");
     assert!(drv.dev().storage().faults().is_empty(), "NIC DMA faults");

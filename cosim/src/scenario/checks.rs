@@ -77,6 +77,22 @@ pub struct CopyPool {
     pub outcome: DestroyOutcome,
 }
 
+/// The frame counts of a run: what the wire offered and delivered, the
+/// NIC's and the driver's counters.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameCounts {
+    /// Frames to offer on the wire.
+    pub wire_offered: u64,
+    /// Frames that left the wire source.
+    pub wire_sent: u64,
+    /// Frames the NIC looped back from TX to RX (loopback).
+    pub looped: u64,
+    /// The NIC's counters.
+    pub hw: HwStats,
+    /// The driver's counters.
+    pub stats: DriverStats,
+}
+
 /// Everything the checks read, gathered once a run has closed.
 #[derive(Debug, Clone)]
 pub struct Accounts {
@@ -89,14 +105,8 @@ pub struct Accounts {
     pub rtl_stop: Option<String>,
     /// Where the frames went.
     pub direction: Direction,
-    /// Frames to offer on the wire.
-    pub wire_offered: u64,
-    /// Frames that left the wire source.
-    pub wire_sent: u64,
-    /// The NIC's counters.
-    pub hw: HwStats,
-    /// The driver's counters.
-    pub stats: DriverStats,
+    /// Frames offered and delivered, the NIC's and the driver's counters.
+    pub counts: FrameCounts,
     /// Frames and bytes each way (the stack's included).
     pub wire: WireCounts,
     /// Hashes of the frames offered, in order.
@@ -127,15 +137,9 @@ pub struct Accounts {
 pub fn conservation(a: &Accounts) -> Vec<Check> {
     let mut checks = vec![run_completed(a)];
     checks.extend(no_completion_left_behind(a));
-    checks.extend([
-        no_rtl_assertion(a),
-        wire_delivered_every_frame(a),
-        nic_in_is_written_plus_dropped(a),
-        completions_are_frames_written(a),
-        verdicts_add_up(a),
-        stack_got_every_pass_frame(a),
-        stack_frames_intact(a),
-    ]);
+    checks.push(no_rtl_assertion(a));
+    checks.extend(frame_conservation(&a.counts));
+    checks.extend([stack_got_every_pass_frame(a), stack_frames_intact(a)]);
     checks.extend(stack_echoed_every_frame(a));
     checks.extend([
         wire_out_frames_intact(a),
@@ -144,15 +148,33 @@ pub fn conservation(a: &Accounts) -> Vec<Check> {
         no_dma_error(a),
     ]);
     match &a.close {
-        Ok(r) => checks.extend([
-            no_page_in_flight(r, a.copy_pool),
-            pools_freed(r, a.copy_pool),
-            no_dma_mapping_left(r),
-        ]),
+        Ok(r) => checks.extend(page_conservation(r, a.copy_pool)),
         Err(e) => checks.push(check("close", false, e.clone())),
     }
     checks.extend([no_dma_api_violation(a), no_nic_dma_fault(a), no_misuse(a)]);
     checks
+}
+
+/// Every frame the wire offered left it, and entered the NIC: frames in =
+/// written + dropped by reason; written = completions the driver processed
+/// = the sum of its verdicts.
+pub fn frame_conservation(c: &FrameCounts) -> [Check; 4] {
+    [
+        wire_delivered_every_frame(c),
+        nic_in_is_written_plus_dropped(c),
+        completions_are_frames_written(c),
+        verdicts_add_up(c),
+    ]
+}
+
+/// After close: no page in flight (RX, TX, the stack's copy pool), every
+/// pool freed at destroy, no DMA mapping left.
+pub fn page_conservation(r: &CloseReport, copy_pool: Option<CopyPool>) -> [Check; 3] {
+    [
+        no_page_in_flight(r, copy_pool),
+        pools_freed(r, copy_pool),
+        no_dma_mapping_left(r),
+    ]
 }
 
 fn check(name: &str, ok: bool, detail: String) -> Check {
@@ -193,7 +215,7 @@ fn no_rtl_assertion(a: &Accounts) -> Check {
     )
 }
 
-fn wire_delivered_every_frame(a: &Accounts) -> Check {
+fn wire_delivered_every_frame(a: &FrameCounts) -> Check {
     check(
         "wire delivered every frame",
         a.wire_sent == a.wire_offered,
@@ -204,13 +226,9 @@ fn wire_delivered_every_frame(a: &Accounts) -> Check {
     )
 }
 
-fn nic_in_is_written_plus_dropped(a: &Accounts) -> Check {
+fn nic_in_is_written_plus_dropped(a: &FrameCounts) -> Check {
     let hw = &a.hw;
-    let looped = if a.direction == Direction::Loopback {
-        hw.hw_tx_frames
-    } else {
-        0
-    };
+    let looped = a.looped;
     let rx_n = a.wire_offered;
     check(
         "NIC in = written + dropped by reason",
@@ -227,7 +245,7 @@ fn nic_in_is_written_plus_dropped(a: &Accounts) -> Check {
     )
 }
 
-fn completions_are_frames_written(a: &Accounts) -> Check {
+fn completions_are_frames_written(a: &FrameCounts) -> Check {
     check(
         "completions = frames written",
         a.stats.rx_packets == a.hw.hw_rx_frames,
@@ -238,7 +256,7 @@ fn completions_are_frames_written(a: &Accounts) -> Check {
     )
 }
 
-fn verdicts_add_up(a: &Accounts) -> Check {
+fn verdicts_add_up(a: &FrameCounts) -> Check {
     let s = &a.stats;
     let verdicts = s.rx_pass
         + s.rx_xdp_drop
@@ -265,10 +283,10 @@ fn verdicts_add_up(a: &Accounts) -> Check {
 fn stack_got_every_pass_frame(a: &Accounts) -> Check {
     check(
         "stack got every PASS frame",
-        a.wire.stack_frames == a.stats.rx_pass,
+        a.wire.stack_frames == a.counts.stats.rx_pass,
         format!(
             "stack received {} of {} passed",
-            a.wire.stack_frames, a.stats.rx_pass
+            a.wire.stack_frames, a.counts.stats.rx_pass
         ),
     )
 }
@@ -318,7 +336,7 @@ fn wire_out_frames_intact(a: &Accounts) -> Check {
 }
 
 fn tx_queued_is_completed(a: &Accounts) -> Check {
-    let s = &a.stats;
+    let s = &a.counts.stats;
     let tx_in = s.tx_xmit + s.rx_xdp_tx + s.rx_xdp_redirect
         - s.rx_xdp_tx_errors.min(s.rx_xdp_tx + s.rx_xdp_redirect);
     let tx_out = s.tx_packets + s.tx_bad_desc + s.tx_dropped_at_close;
@@ -339,7 +357,7 @@ fn tx_queued_is_completed(a: &Accounts) -> Check {
 }
 
 fn wire_out_is_nic_sent(a: &Accounts) -> Check {
-    let hw = &a.hw;
+    let hw = &a.counts.hw;
     let expect = if a.direction == Direction::Loopback {
         0
     } else {
@@ -347,10 +365,10 @@ fn wire_out_is_nic_sent(a: &Accounts) -> Check {
     };
     check(
         "wire out = frames sent by the NIC",
-        a.wire.tx_frames == expect && hw.hw_tx_frames == a.stats.tx_packets,
+        a.wire.tx_frames == expect && hw.hw_tx_frames == a.counts.stats.tx_packets,
         format!(
             "wire out {} (expected {expect}), NIC STAT_TX_FRAMES {}, TX completions {}",
-            a.wire.tx_frames, hw.hw_tx_frames, a.stats.tx_packets
+            a.wire.tx_frames, hw.hw_tx_frames, a.counts.stats.tx_packets
         ),
     )
 }
@@ -358,10 +376,10 @@ fn wire_out_is_nic_sent(a: &Accounts) -> Check {
 fn no_dma_error(a: &Accounts) -> Check {
     check(
         "no DMA error",
-        a.hw.hw_dma_errors == 0 && a.dma_error_bursts == 0,
+        a.counts.hw.hw_dma_errors == 0 && a.dma_error_bursts == 0,
         format!(
             "STAT_DMA_ERRORS {}, error bursts {}",
-            a.hw.hw_dma_errors, a.dma_error_bursts
+            a.counts.hw.hw_dma_errors, a.dma_error_bursts
         ),
     )
 }

@@ -25,7 +25,10 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-pub use checks::{conservation, Accounts, CopyPool, Echoes, Findings, LeftBehind};
+pub use checks::{
+    conservation, frame_conservation, page_conservation, Accounts, CopyPool, Echoes, Findings,
+    FrameCounts, LeftBehind,
+};
 pub use frames::{frame_hash, generate_frames};
 pub use options::{Progress, ProgressFn, RunError, RunOptions, WavesOpt};
 pub use report::{

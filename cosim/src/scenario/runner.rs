@@ -9,12 +9,12 @@ use pool::{DestroyOutcome, PagePoolInfo, PoolViolation};
 
 use super::accounting;
 use super::bench::{Bench, Drv};
-use super::checks::{self, Accounts, CopyPool, Echoes, Findings, LeftBehind};
+use super::checks::{self, Accounts, CopyPool, Echoes, Findings, FrameCounts, LeftBehind};
 use super::frames::{frame_hash, generate_frames};
 use super::options::{RunError, RunOptions};
 use super::report::{summarise_ledger, Report};
 use super::traffic::Traffic;
-use super::Scenario;
+use super::{Direction, Scenario};
 
 /// The stack's copy pool after destroy: its stats, what destroy did, the
 /// misuse it saw.
@@ -73,10 +73,17 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
         left_behind,
         rtl_stop: drv.dev().halted().map(|e| e.to_string()),
         direction: t.direction,
-        wire_offered: traffic.rx_n as u64,
-        wire_sent: drv.dev().rx().sent(),
-        hw,
-        stats: s,
+        counts: FrameCounts {
+            wire_offered: traffic.rx_n as u64,
+            wire_sent: drv.dev().rx().sent(),
+            looped: if t.direction == Direction::Loopback {
+                hw.hw_tx_frames
+            } else {
+                0
+            },
+            hw,
+            stats: s,
+        },
         wire,
         offered_hashes: traffic.frames.iter().map(|f| frame_hash(f)).collect(),
         transmitted: traffic.tx_next,
