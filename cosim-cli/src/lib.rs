@@ -1,3 +1,4 @@
+#![deny(unsafe_code)]
 //! The `cosim` command's subcommands over the `cosim` library (the binary
 //! in `src/main.rs` only parses arguments and maps errors to exit codes).
 

@@ -1,3 +1,4 @@
+#![deny(unsafe_code)]
 //! The `cosim` command: run traffic through the Verilated NIC and the Rust
 //! driver, and read DMA traces back out of waveforms.
 //!
