@@ -8,9 +8,9 @@ use std::rc::Rc;
 use hostdriver::{Driver, RedirectTarget, SkBuff, XdpAction, XdpBuff};
 use pool::{Coherence, DmaDev, HostMemory, MemConfig, NapiCtx, PagePool, PagePoolParams};
 
+use super::format::{Consume, MemMisbehave, Scenario, Verdict};
 use super::options::{RunError, RunOptions};
 use super::stack::Stack;
-use super::{Consume, MemMisbehave, Scenario, Verdict};
 use crate::bus::{Backpressure, Misbehave};
 use crate::{Chance, PoolStorage, Sim, SimConfig};
 

@@ -9,8 +9,21 @@
 use hostdriver::{CloseReport, DriverStats, HwStats};
 use pool::DestroyOutcome;
 
-use super::report::{Check, WireCounts};
-use super::Direction;
+use serde::Serialize;
+
+use super::format::Direction;
+use super::wire::WireCounts;
+
+/// One conservation or health check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// What is checked.
+    pub name: String,
+    /// Whether it held.
+    pub ok: bool,
+    /// The numbers.
+    pub detail: String,
+}
 
 /// How many of something were found, and the first one.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -10,11 +10,11 @@ use pool::{DestroyOutcome, PagePoolInfo, PoolViolation};
 use super::accounting;
 use super::bench::{Bench, Drv};
 use super::checks::{self, Accounts, CopyPool, Echoes, Findings, FrameCounts, LeftBehind};
+use super::format::{Direction, Scenario};
 use super::frames::{frame_hash, generate_frames};
 use super::options::{RunError, RunOptions};
 use super::report::{summarise_ledger, Report};
-use super::traffic::Traffic;
-use super::{Direction, Scenario};
+use super::traffic::TrafficLoop;
 
 /// The stack's copy pool after destroy: its stats, what destroy did, the
 /// misuse it saw.
@@ -29,7 +29,7 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
         .frames
         .take()
         .unwrap_or_else(|| generate_frames(t.frames, t.size, t.seed));
-    let mut traffic = Traffic::new(sc, frames, opts.record_wire);
+    let mut traffic = TrafficLoop::new(sc, frames, opts.record_wire);
     let failure = traffic.run(&mut bench, &mut opts);
     let left_behind = if failure.is_none() {
         left_behind(&mut bench.drv)
@@ -163,7 +163,7 @@ fn left_behind(drv: &mut Drv) -> Option<LeftBehind> {
 /// destroyed.
 fn close_down(
     b: &mut Bench,
-    traffic: &mut Traffic<'_>,
+    traffic: &mut TrafficLoop<'_>,
 ) -> (
     Result<hostdriver::CloseReport, hostdriver::DriverError>,
     Option<CopyPoolEnd>,

@@ -7,10 +7,10 @@ use hostdriver::{NicDevice, TxError};
 use pool::FailureInjection;
 
 use super::bench::{Bench, Drv};
+use super::format::{Consume, Direction, Scenario};
 use super::frames::frame_hash;
 use super::options::{Progress, RunOptions};
-use super::report::{WireCounts, WireDir, WireFrame};
-use super::{Consume, Direction, Scenario};
+use super::wire::{WireCounts, WireDir, WireFrame};
 
 /// Cycles per loop step (the driver services interrupts after each).
 const QUANTUM: u64 = 16;
@@ -20,7 +20,7 @@ const QUIET: u64 = 2000;
 const SOURCE_QUEUE: usize = 256;
 
 /// What the traffic loop offered, saw and found.
-pub(super) struct Traffic<'s> {
+pub(super) struct TrafficLoop<'s> {
     sc: &'s Scenario,
     /// The frames to offer.
     pub(super) frames: Vec<Vec<u8>>,
@@ -57,7 +57,7 @@ enum Step {
     Done,
 }
 
-impl<'s> Traffic<'s> {
+impl<'s> TrafficLoop<'s> {
     /// The loop's state for `sc` sending `frames`.
     pub(super) fn new(sc: &'s Scenario, frames: Vec<Vec<u8>>, record_wire: bool) -> Self {
         let t = &sc.traffic;
@@ -72,7 +72,7 @@ impl<'s> Traffic<'s> {
             t.burst as usize
         };
         let bursts = if t.burst == 0 { 1 } else { n / burst + 1 } as u64;
-        Traffic {
+        TrafficLoop {
             sc,
             frames,
             rx_n,

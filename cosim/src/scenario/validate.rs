@@ -4,7 +4,7 @@
 //! configuration rules (ring sizes, headroom, frame length, page fit) run
 //! in between, reported under the scenario's field names.
 
-use super::{Consume, Direction, Mode, Scenario, ScenarioError, Verdict};
+use super::format::{Consume, Direction, Mode, Scenario, ScenarioError, Verdict};
 
 /// One rule of a scenario.
 struct Rule {
@@ -226,8 +226,16 @@ fn verdict(s: &Scenario) -> String {
     format!("{:?}", s.driver.verdict).to_lowercase()
 }
 
+impl Scenario {
+    /// Range and consistency checks (the rules above, in order); the error
+    /// names `file` and the field.
+    pub fn validate(&self, file: &str) -> Result<(), ScenarioError> {
+        validate(self, file)
+    }
+}
+
 /// The first rule `sc` breaks, as the error naming `file` and the field.
-pub(super) fn validate(sc: &Scenario, file: &str) -> Result<(), ScenarioError> {
+fn validate(sc: &Scenario, file: &str) -> Result<(), ScenarioError> {
     let invalid = |field: &'static str, value: String, why: String| ScenarioError::Invalid {
         file: file.to_string(),
         field,
