@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash ci/install.sh
-exec cargo run --release -q -p cosim --bin cosim -- demo "$@"
+exec cargo run --release -q -p cosim-cli --bin cosim -- demo "$@"

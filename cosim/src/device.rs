@@ -3,6 +3,8 @@
 //! [`PoolStorage`] (every NIC access checked by the pool's IOMMU-like
 //! domain), time through [`Sim::step_n`].
 
+use std::sync::Arc;
+
 use hostdriver::{DevError, MmioOp, NicDevice};
 use pool::{DmaDev, HostMemory};
 
@@ -19,7 +21,7 @@ fn dev_err(e: SimError, reg: u32, op: MmioOp, value: u32) -> DevError {
             source: AxilError::DecErr { .. },
             ..
         } => DevError::DecErr { reg, op },
-        other => DevError::Sim(other.to_string()),
+        other => DevError::Sim(Arc::new(other)),
     }
 }
 
@@ -39,8 +41,7 @@ impl NicDevice for Sim<PoolStorage> {
     }
 
     fn advance(&mut self, cycles: u64) -> Result<(), DevError> {
-        self.step_n(cycles)
-            .map_err(|e| DevError::Sim(e.to_string()))
+        self.step_n(cycles).map_err(|e| DevError::Sim(Arc::new(e)))
     }
 
     fn cycle(&self) -> u64 {

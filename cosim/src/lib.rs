@@ -15,7 +15,6 @@
 
 pub mod bridge;
 pub mod bus;
-pub mod cli;
 pub mod device;
 pub mod markers;
 pub mod pool_storage;

@@ -2,6 +2,7 @@
 //! expected.
 
 use std::fmt;
+use std::sync::Arc;
 
 use nic_hw::wire::WireError;
 use pool::{DmaError, MemError, PoolError};
@@ -26,7 +27,7 @@ impl fmt::Display for MmioOp {
 }
 
 /// Errors of a [`crate::NicDevice`].
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum DevError {
     /// The register window answered SLVERR (AXI response 2): a write to a
     /// read-only register, a locked ring register, an out-of-range value.
@@ -50,9 +51,10 @@ pub enum DevError {
         /// Read or write.
         op: MmioOp,
     },
-    /// The simulator itself failed (assertion, halt, bridge error).
+    /// The simulator itself failed (assertion, halt, bridge error): the
+    /// simulator's own error, as a value.
     #[error("device simulation failed: {0}")]
-    Sim(String),
+    Sim(#[source] Arc<dyn std::error::Error + Send + Sync>),
 }
 
 impl DevError {

@@ -1,4 +1,4 @@
-//! Issue 5: the `cosim` command's subcommands (`list`, `run`, `matrix`),
+//! The `cosim` command's subcommands (`list`, `run`, `matrix`),
 //! called in process through the same functions the binary calls, with
 //! their output captured: summaries, JSON, pcap and waveform files, JUnit
 //! XML, and bad input (exit code 2, a message naming what and where, no
@@ -7,12 +7,12 @@
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
-use cosim::cli::list::{self, ListArgs};
-use cosim::cli::matrix::{self, MatrixArgs};
-use cosim::cli::pcap;
-use cosim::cli::run::{self, RunArgs};
-use cosim::cli::CliError;
 use cosim::scenario::{WireDir, WireFrame};
+use cosim_cli::list::{self, ListArgs};
+use cosim_cli::matrix::{self, MatrixArgs};
+use cosim_cli::pcap;
+use cosim_cli::run::{self, RunArgs};
+use cosim_cli::CliError;
 
 /// A scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {

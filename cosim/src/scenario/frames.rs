@@ -1,6 +1,7 @@
 //! Deterministic frames for a scenario.
 
-use super::{FrameSize, IMIX};
+use super::format::{FrameSize, IMIX};
+use super::report::fnv1a;
 use crate::SplitMix64;
 
 /// `n` frames of `size` from `seed`: broadcast destination, a locally
@@ -43,5 +44,5 @@ pub fn generate_frames(n: u32, size: FrameSize, seed: u64) -> Vec<Vec<u8>> {
 /// A 64-bit hash of a frame's bytes (FNV-1a), to check delivery without
 /// keeping every frame.
 pub fn frame_hash(f: &[u8]) -> u64 {
-    super::fnv1a(0, f)
+    fnv1a(0, f)
 }

@@ -7,7 +7,9 @@ use pool::{LedgerEntry, LedgerOp, PagePoolInfo, PAGE_SIZE};
 use serde::ser::SerializeMap;
 use serde::Serialize;
 
-use super::Scenario;
+use super::checks::{Accounts, Check};
+use super::format::Scenario;
+use super::wire::{WireCounts, WireFrame};
 
 /// FNV-1a over `data`, continuing from `h` (0 starts afresh).
 pub fn fnv1a(h: u64, data: &[u8]) -> u64 {
@@ -60,27 +62,6 @@ impl Serialize for Counters {
     }
 }
 
-/// Frames and bytes each way.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct WireCounts {
-    /// Frames the wire delivered into the NIC's RX port.
-    pub rx_frames: u64,
-    /// Their bytes.
-    pub rx_bytes: u64,
-    /// Frames the NIC sent out of its TX port (onto the wire).
-    pub tx_frames: u64,
-    /// Their bytes.
-    pub tx_bytes: u64,
-    /// Frames the driver accepted for transmit (`xmit`).
-    pub xmit_frames: u64,
-    /// Their bytes.
-    pub xmit_bytes: u64,
-    /// Frames the stack received (PASS).
-    pub stack_frames: u64,
-    /// Their bytes.
-    pub stack_bytes: u64,
-}
-
 /// One page pool, as `page-pool-get` shows it (after close).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PoolReport {
@@ -118,37 +99,6 @@ pub struct DmaSummary {
     pub write_bytes: u64,
     /// Bursts answered with an error.
     pub error_bursts: u64,
-}
-
-/// One conservation or health check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Check {
-    /// What is checked.
-    pub name: String,
-    /// Whether it held.
-    pub ok: bool,
-    /// The numbers.
-    pub detail: String,
-}
-
-/// Direction of a frame on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum WireDir {
-    /// Into the NIC's RX port.
-    In,
-    /// Out of the NIC's TX port.
-    Out,
-}
-
-/// A frame seen on the wire (recorded only for `--pcap-out`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WireFrame {
-    /// Cycle it was on the wire (RX: the step in which it left the source).
-    pub cycle: u64,
-    /// Direction.
-    pub dir: WireDir,
-    /// Bytes.
-    pub data: Vec<u8>,
 }
 
 /// Everything a run found.
@@ -202,6 +152,9 @@ pub struct Report {
     /// Frames on the wire (only with `RunOptions::record_wire`).
     #[serde(skip)]
     pub wire_frames: Vec<WireFrame>,
+    /// What the checks were computed from.
+    #[serde(skip)]
+    pub accounts: Accounts,
 }
 
 impl Report {

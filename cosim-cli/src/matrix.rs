@@ -10,9 +10,9 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::run::{effective_scenario, OutFile, RunArgs};
-use super::CliError;
-use crate::scenario::{self, Report, RunOptions, Scenario, BUILTIN};
+use crate::run::{effective_scenario, OutFile, RunArgs};
+use crate::CliError;
+use cosim::scenario::{self, Report, RunOptions, Scenario, BUILTIN};
 
 /// Options of `cosim matrix`.
 #[derive(Debug, Clone, Args, Default)]
@@ -284,12 +284,11 @@ pub fn execute(args: &MatrixArgs, out: &mut dyn Write) -> Result<Vec<JobResult>,
         results.len(),
         results.len() - nfail
     ));
-    out.write_all(t.as_bytes())
-        .map_err(|e| CliError::Check(e.to_string()))?;
+    out.write_all(t.as_bytes()).map_err(CliError::Output)?;
     if let Some(j) = &junit {
         std::fs::write(&j.tmp, junit_xml(&results, total)).map_err(|e| {
             j.discard();
-            CliError::Check(format!("--junit {}: {e}", j.path.display()))
+            CliError::io(format!("--junit {}", j.path.display()))(e)
         })?;
         j.commit()?;
     }

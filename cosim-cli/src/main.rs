@@ -1,3 +1,4 @@
+#![deny(unsafe_code)]
 //! The `cosim` command: run traffic through the Verilated NIC and the Rust
 //! driver, and read DMA traces back out of waveforms.
 //!
@@ -18,22 +19,22 @@ struct Cli {
 enum Command {
     /// The main demo: frames from the wire through the NIC's DMA engine into
     /// page-pool pages, the NAPI driver, and back out on TX.
-    Demo(cosim::cli::demo::DemoArgs),
+    Demo(cosim_cli::demo::DemoArgs),
     /// The built-in traffic scenarios, one line each.
-    List(cosim::cli::list::ListArgs),
+    List(cosim_cli::list::ListArgs),
     /// Run one scenario (built-in name or TOML file) and print its summary;
     /// exits 1 when a check fails, 2 on bad input.
-    Run(cosim::cli::run::RunArgs),
+    Run(cosim_cli::run::RunArgs),
     /// Run many scenarios x seeds in parallel; optional JUnit XML report.
-    Matrix(cosim::cli::matrix::MatrixArgs),
+    Matrix(cosim_cli::matrix::MatrixArgs),
     /// Waveforms: decode the DMA transactions (`dma`), summarise them
     /// (`summary`), write a GTKWave save file (`gtkw`), measure tracing
     /// (`bench`).
-    Waves(cosim::cli::waves::WavesArgs),
+    Waves(cosim_cli::waves::WavesArgs),
 }
 
 fn main() -> ExitCode {
-    cosim::cli::init_tracing();
+    cosim_cli::init_tracing();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -47,11 +48,11 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Demo(args) => cosim::cli::demo::run(&args),
-        Command::List(args) => cosim::cli::list::run(&args),
-        Command::Run(args) => cosim::cli::run::run(&args),
-        Command::Matrix(args) => cosim::cli::matrix::run(&args),
-        Command::Waves(args) => cosim::cli::waves::run(&args),
+        Command::Demo(args) => cosim_cli::demo::run(&args),
+        Command::List(args) => cosim_cli::list::run(&args),
+        Command::Run(args) => cosim_cli::run::run(&args),
+        Command::Matrix(args) => cosim_cli::matrix::run(&args),
+        Command::Waves(args) => cosim_cli::waves::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,8 +4,8 @@ use std::io::Write;
 
 use clap::Args;
 
-use super::CliError;
-use crate::scenario::Scenario;
+use crate::CliError;
+use cosim::scenario::Scenario;
 
 /// Options of `cosim list`.
 #[derive(Debug, Clone, Args, Default)]
@@ -17,9 +17,9 @@ pub struct ListArgs {
 
 /// Writes the list to `out`.
 pub fn execute(args: &ListArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let all = Scenario::builtins().map_err(|e| CliError::Check(e.to_string()))?;
+    let all = Scenario::builtins().map_err(|source| CliError::Scenario { source, flag: None })?;
     let text = if args.json {
-        serde_json::to_string_pretty(&all).map_err(|e| CliError::Check(e.to_string()))? + "\n"
+        serde_json::to_string_pretty(&all).map_err(CliError::json(""))? + "\n"
     } else {
         let w = all.iter().map(|s| s.name.len()).max().unwrap_or(0);
         let sw = all
@@ -43,8 +43,7 @@ pub fn execute(args: &ListArgs, out: &mut dyn Write) -> Result<(), CliError> {
         );
         t
     };
-    out.write_all(text.as_bytes())
-        .map_err(|e| CliError::Check(e.to_string()))
+    out.write_all(text.as_bytes()).map_err(CliError::Output)
 }
 
 /// `cosim list`.

@@ -9,9 +9,10 @@
 //! Read: microsecond or nanosecond pcap in either byte order, link type
 //! Ethernet (1) or Linux cooked (113, outgoing packets skipped).
 
+use std::borrow::Cow;
 use std::path::Path;
 
-use crate::scenario::{WireDir, WireFrame};
+use cosim::scenario::{WireDir, WireFrame};
 
 /// `LINKTYPE_ETHERNET`.
 pub const LINKTYPE_ETHERNET: u32 = 1;
@@ -108,6 +109,25 @@ pub fn encode(frames: &[WireFrame], clock_hz: u64) -> Vec<u8> {
     out
 }
 
+/// The Ethernet frame of a Linux cooked record (at least [`SLL_LEN`]
+/// bytes): the payload itself for `ETH_P_TEB`; for a cooked capture of
+/// another tool, whose Ethernet header was replaced by the cooked one, the
+/// header rebuilt (the destination address is not recorded: broadcast).
+fn uncook(data: &[u8]) -> Cow<'_, [u8]> {
+    let proto = u16::from_be_bytes([data[14], data[15]]);
+    if proto == ETH_P_TEB {
+        return Cow::Borrowed(&data[SLL_LEN..]);
+    }
+    let mut eth = vec![0xff; 6];
+    let alen = usize::from(u16::from_be_bytes([data[4], data[5]])).min(8);
+    let mut src = [0u8; 6];
+    src[..alen.min(6)].copy_from_slice(&data[6..6 + alen.min(6)]);
+    eth.extend_from_slice(&src);
+    eth.extend_from_slice(&proto.to_be_bytes());
+    eth.extend_from_slice(&data[SLL_LEN..]);
+    Cow::Owned(eth)
+}
+
 /// Decodes a pcap file's frames (the ones going into the NIC); `max_len`
 /// is the NIC's MAX_FRAME_LEN.
 pub fn decode(file: &str, bytes: &[u8], max_len: u32) -> Result<Vec<Vec<u8>>, PcapError> {
@@ -202,9 +222,8 @@ pub fn decode(file: &str, bytes: &[u8], max_len: u32) -> Result<Vec<Vec<u8>>, Pc
                 ),
             ));
         }
-        let mut data = &bytes[data_off..data_off + caplen];
+        let mut data = Cow::Borrowed(&bytes[data_off..data_off + caplen]);
         let mut outgoing = false;
-        let rebuilt: Vec<u8>;
         if linktype == LINKTYPE_LINUX_SLL {
             if data.len() < SLL_LEN {
                 return Err(bad(
@@ -216,23 +235,7 @@ pub fn decode(file: &str, bytes: &[u8], max_len: u32) -> Result<Vec<Vec<u8>>, Pc
                 ));
             }
             outgoing = u16::from_be_bytes([data[0], data[1]]) == 4;
-            let proto = u16::from_be_bytes([data[14], data[15]]);
-            if proto != ETH_P_TEB {
-                // A cooked capture of another tool: the Ethernet header was
-                // replaced by the cooked one. Rebuild it (the destination
-                // address is not recorded: broadcast).
-                let mut eth = vec![0xff; 6];
-                let alen = usize::from(u16::from_be_bytes([data[4], data[5]])).min(8);
-                let mut src = [0u8; 6];
-                src[..alen.min(6)].copy_from_slice(&data[6..6 + alen.min(6)]);
-                eth.extend_from_slice(&src);
-                eth.extend_from_slice(&proto.to_be_bytes());
-                eth.extend_from_slice(&data[SLL_LEN..]);
-                rebuilt = eth;
-                data = &rebuilt;
-            } else {
-                data = &data[SLL_LEN..];
-            }
+            data = uncook(&bytes[data_off..data_off + caplen]);
         }
         if !outgoing {
             if data.len() < 14 {
@@ -253,7 +256,7 @@ pub fn decode(file: &str, bytes: &[u8], max_len: u32) -> Result<Vec<Vec<u8>>, Pc
                     max: max_len,
                 });
             }
-            frames.push(data.to_vec());
+            frames.push(data.into_owned());
         }
         off = data_off + caplen;
     }

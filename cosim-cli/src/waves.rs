@@ -21,10 +21,10 @@ use nic_hw::regs;
 use nic_hw::wire::Descriptor;
 use waves::dma::{AxiNames, DecodeOptions, Filter};
 
-use super::CliError;
-use crate::bus::{Backpressure, SparseMem};
-use crate::replay::{WaveFormat, WaveSpec};
-use crate::{Chance, Sim, SimConfig, SimError, SplitMix64};
+use crate::CliError;
+use cosim::bus::{Backpressure, SparseMem};
+use cosim::replay::{WaveFormat, WaveSpec};
+use cosim::{Chance, Sim, SimConfig, SimError, SplitMix64};
 
 /// `cosim waves ...`
 #[derive(Debug, Args)]
@@ -141,16 +141,8 @@ pub fn run(args: &WavesArgs) -> Result<(), CliError> {
     }
 }
 
-fn wave_err(e: waves::WaveError) -> CliError {
-    if e.is_bad_input() {
-        CliError::Input(e.to_string())
-    } else {
-        CliError::Check(e.to_string())
-    }
-}
-
 fn decode(a: &DecodeArgs) -> Result<waves::Decoded, CliError> {
-    let mut w = waves::open(&a.file).map_err(wave_err)?;
+    let mut w = waves::open(&a.file)?;
     let opts = DecodeOptions {
         names: AxiNames {
             prefix: a.prefix.clone(),
@@ -159,7 +151,7 @@ fn decode(a: &DecodeArgs) -> Result<waves::Decoded, CliError> {
             ..AxiNames::default()
         },
     };
-    waves::decode(&mut w, &opts).map_err(wave_err)
+    Ok(waves::decode(&mut w, &opts)?)
 }
 
 fn selected<'a>(a: &DecodeArgs, d: &'a waves::Decoded) -> Vec<&'a waves::Transaction> {
@@ -183,12 +175,12 @@ fn out(text: &str) -> Result<(), CliError> {
     match o.write_all(text.as_bytes()).and_then(|_| o.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(CliError::Check(format!("stdout: {e}"))),
+        Err(e) => Err(CliError::io("stdout")(e)),
     }
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String, CliError> {
-    serde_json::to_string_pretty(v).map_err(|e| CliError::Check(format!("JSON: {e}")))
+    serde_json::to_string_pretty(v).map_err(CliError::json("JSON: "))
 }
 
 fn dma(a: &DecodeArgs) -> Result<(), CliError> {
@@ -260,9 +252,8 @@ fn summary(a: &DecodeArgs) -> Result<(), CliError> {
 }
 
 fn gtkw(a: &GtkwArgs) -> Result<(), CliError> {
-    let w = waves::open(&a.file).map_err(wave_err)?;
-    let (path, layout) =
-        waves::gtkw::write_for(&w, a.marker_cycle.map(|c| 2 * c + 1)).map_err(wave_err)?;
+    let w = waves::open(&a.file)?;
+    let (path, layout) = waves::gtkw::write_for(&w, a.marker_cycle.map(|c| 2 * c + 1))?;
     println!("{}", path.display());
     if !layout.missing.is_empty() {
         eprintln!(
@@ -351,14 +342,19 @@ fn bench_cfg() -> SimConfig {
 
 /// One measured run: seconds and the waveform's size.
 fn timed_run(cycles: u64, spec: Option<&WaveSpec>) -> Result<(f64, u64), CliError> {
-    let mut sim = Sim::new(bench_cfg(), SparseMem::new())
-        .map_err(|e| CliError::Check(format!("bench: {e}")))?;
+    let sim_err = |bad_input| {
+        move |source| CliError::Sim {
+            what: "bench",
+            source,
+            bad_input,
+        }
+    };
+    let mut sim = Sim::new(bench_cfg(), SparseMem::new()).map_err(sim_err(false))?;
     let t = Instant::now();
     if let Some(s) = spec {
-        sim.waves_spec(s)
-            .map_err(|e| CliError::Input(format!("bench: {e}")))?;
+        sim.waves_spec(s).map_err(sim_err(true))?;
     }
-    bench_traffic(&mut sim, 6, cycles).map_err(|e| CliError::Check(format!("bench: {e}")))?;
+    bench_traffic(&mut sim, 6, cycles).map_err(sim_err(false))?;
     sim.waves_close();
     let secs = t.elapsed().as_secs_f64();
     let size = spec
@@ -382,8 +378,11 @@ fn bench(a: &BenchArgs) -> Result<(), CliError> {
             true,
         ),
     };
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| CliError::Input(format!("{}: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir).map_err(|source| CliError::Io {
+        what: dir.display().to_string(),
+        source,
+        bad_input: true,
+    })?;
     let n = a.cycles;
     let win = n - a.window..n;
     let spec = |name: &str, format, window: Option<std::ops::Range<u64>>| WaveSpec {
@@ -442,8 +441,8 @@ fn bench(a: &BenchArgs) -> Result<(), CliError> {
     for f in ["full.fst", "full.vcd", "win.fst"] {
         let p = dir.join(f);
         let t = Instant::now();
-        let mut w = waves::open(&p).map_err(wave_err)?;
-        let d = waves::decode(&mut w, &DecodeOptions::default()).map_err(wave_err)?;
+        let mut w = waves::open(&p)?;
+        let d = waves::decode(&mut w, &DecodeOptions::default())?;
         let secs = t.elapsed().as_secs_f64();
         println!(
             "| {f} | {} | {} | {secs:.3} | {:.3} |",

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::{pcap, CliError};
-use crate::scenario::{
-    self, FrameSize, Mode, Report, RunError, RunOptions, Scenario, Verdict, WavesOpt,
+use crate::{pcap, CliError};
+use cosim::scenario::{
+    self, FrameSize, Mode, Report, RunOptions, Scenario, ScenarioError, Verdict, WavesOpt,
 };
 
 /// Options of `cosim run`.
@@ -123,7 +123,8 @@ pub fn parse_window(s: &str) -> Result<Range<u64>, String> {
 
 /// The scenario with the command-line overrides applied and validated.
 pub fn effective_scenario(args: &RunArgs) -> Result<Scenario, CliError> {
-    let mut sc = Scenario::load(&args.scenario).map_err(|e| CliError::Input(e.to_string()))?;
+    let mut sc = Scenario::load(&args.scenario)
+        .map_err(|source| CliError::Scenario { source, flag: None })?;
     if let Some(v) = args.frames {
         sc.traffic.frames = v;
     }
@@ -172,57 +173,63 @@ pub fn effective_scenario(args: &RunArgs) -> Result<Scenario, CliError> {
     if args.no_assertions {
         sc.nic.assertions = false;
     }
-    if let Err(e) = sc.validate(&format!(
+    sc.validate(&format!(
         "scenario {} with the command-line options",
         sc.name
-    )) {
-        let mut msg = e.to_string();
-        if let crate::scenario::ScenarioError::Invalid { field, .. } = &e {
-            let set: &[(&str, &str, bool)] = &[
-                ("traffic.frames", "--frames", args.frames.is_some()),
-                ("traffic.size", "--size", args.size.is_some()),
-                ("driver.mode", "--mode", args.mode.is_some()),
-                (
-                    "driver.page_order",
-                    "--page-order",
-                    args.page_order.is_some(),
-                ),
-                ("driver.verdict", "--verdict", args.verdict.is_some()),
-                (
-                    "memory.read_latency",
-                    "--read-latency",
-                    args.read_latency.is_some(),
-                ),
-                (
-                    "memory.write_latency",
-                    "--write-latency",
-                    args.write_latency.is_some(),
-                ),
-                (
-                    "memory.backpressure",
-                    "--backpressure",
-                    args.backpressure.is_some(),
-                ),
-                ("driver.budget", "--budget", args.budget.is_some()),
-                (
-                    "driver.coal_frames",
-                    "--coal-frames",
-                    args.coal_frames.is_some(),
-                ),
-                (
-                    "driver.coal_cycles",
-                    "--coal-cycles",
-                    args.coal_cycles.is_some(),
-                ),
-                ("nic.data_width", "--data-width", args.data_width.is_some()),
-            ];
-            if let Some((_, flag, _)) = set.iter().find(|(f, _, given)| f == field && *given) {
-                msg.push_str(&format!(" (set by {flag})"));
-            }
-        }
-        return Err(CliError::Input(msg));
-    }
+    ))
+    .map_err(|source| {
+        let flag = match &source {
+            ScenarioError::Invalid { field, .. } => flag_that_set(args, field),
+            _ => None,
+        };
+        CliError::Scenario { source, flag }
+    })?;
     Ok(sc)
+}
+
+/// The option of `args` that set the scenario field `field`, if given.
+fn flag_that_set(args: &RunArgs, field: &str) -> Option<&'static str> {
+    let set: &[(&str, &'static str, bool)] = &[
+        ("traffic.frames", "--frames", args.frames.is_some()),
+        ("traffic.size", "--size", args.size.is_some()),
+        ("driver.mode", "--mode", args.mode.is_some()),
+        (
+            "driver.page_order",
+            "--page-order",
+            args.page_order.is_some(),
+        ),
+        ("driver.verdict", "--verdict", args.verdict.is_some()),
+        (
+            "memory.read_latency",
+            "--read-latency",
+            args.read_latency.is_some(),
+        ),
+        (
+            "memory.write_latency",
+            "--write-latency",
+            args.write_latency.is_some(),
+        ),
+        (
+            "memory.backpressure",
+            "--backpressure",
+            args.backpressure.is_some(),
+        ),
+        ("driver.budget", "--budget", args.budget.is_some()),
+        (
+            "driver.coal_frames",
+            "--coal-frames",
+            args.coal_frames.is_some(),
+        ),
+        (
+            "driver.coal_cycles",
+            "--coal-cycles",
+            args.coal_cycles.is_some(),
+        ),
+        ("nic.data_width", "--data-width", args.data_width.is_some()),
+    ];
+    set.iter()
+        .find(|(f, _, given)| *f == field && *given)
+        .map(|(_, flag, _)| *flag)
 }
 
 /// An output file written under a temporary name and renamed once
@@ -277,13 +284,11 @@ impl OutFile {
     /// Renames the finished file into place (no-op if nothing was written).
     pub fn commit(&self) -> Result<(), CliError> {
         if self.tmp.exists() {
-            std::fs::rename(&self.tmp, &self.path).map_err(|e| {
-                CliError::Check(format!(
-                    "cannot move {} to {}: {e}",
-                    self.tmp.display(),
-                    self.path.display()
-                ))
-            })?;
+            std::fs::rename(&self.tmp, &self.path).map_err(CliError::io(format!(
+                "cannot move {} to {}",
+                self.tmp.display(),
+                self.path.display()
+            )))?;
         }
         Ok(())
     }
@@ -331,8 +336,7 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write) -> Result<Report, CliError> 
     // Every input is checked before anything runs or any file is created.
     let frames = match &args.pcap_in {
         Some(p) => {
-            let f = pcap::read(p, sc.driver.max_frame_len)
-                .map_err(|e| CliError::Input(format!("--pcap-in: {e}")))?;
+            let f = pcap::read(p, sc.driver.max_frame_len).map_err(CliError::PcapIn)?;
             // The summary shows what was sent.
             sc.traffic.frames = f.len().min(u32::MAX as usize) as u32;
             Some(f)
@@ -356,6 +360,7 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write) -> Result<Report, CliError> 
         }),
         record_wire: pcap_out.is_some(),
         frames,
+        pool_markers: false,
         no_ledger: false,
         progress,
         two_evals: args.two_evals,
@@ -371,10 +376,7 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write) -> Result<Report, CliError> 
             for f in waves_out.iter().chain(pcap_out.iter()) {
                 f.discard();
             }
-            return Err(match e {
-                RunError::Input(m) => CliError::Input(m),
-                RunError::Setup(m) => CliError::Check(m),
-            });
+            return Err(e.into());
         }
     };
     let mut waves_note = None;
@@ -382,8 +384,8 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write) -> Result<Report, CliError> 
         if w.tmp.exists() {
             w.commit()?;
             // The GTKWave save file, next to the final name.
-            let mut spec = crate::WaveSpec::new(&w.path);
-            spec.format = crate::WaveFormat::Fst;
+            let mut spec = cosim::WaveSpec::new(&w.path);
+            spec.format = cosim::WaveFormat::Fst;
             if let Err(e) = spec.finish() {
                 tracing::warn!(path = %w.path.display(), "no GTKWave save file: {e}");
             }
@@ -398,12 +400,12 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write) -> Result<Report, CliError> 
         let bytes = pcap::encode(&report.wire_frames, pool::MemConfig::default().clock_hz);
         std::fs::write(&p.tmp, bytes).map_err(|e| {
             p.discard();
-            CliError::Check(format!("--pcap-out {}: {e}", p.path.display()))
+            CliError::io(format!("--pcap-out {}", p.path.display()))(e)
         })?;
         p.commit()?;
     }
     let text = if args.json {
-        serde_json::to_string_pretty(&report).map_err(|e| CliError::Check(e.to_string()))? + "\n"
+        serde_json::to_string_pretty(&report).map_err(CliError::json(""))? + "\n"
     } else {
         let mut t = report.render_human();
         if let Some(w) = &args.waves {
@@ -427,7 +429,7 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write) -> Result<Report, CliError> 
         t
     };
     out.write_all(text.as_bytes())
-        .map_err(|e| CliError::Check(format!("writing the summary: {e}")))?;
+        .map_err(CliError::io("writing the summary"))?;
     let failed = report.failures();
     if !failed.is_empty() {
         let names: Vec<String> = failed

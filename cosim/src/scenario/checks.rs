@@ -1,0 +1,465 @@
+//! The conservation and health checks every run is held to: every frame
+//! accounted for (in = written + dropped by reason, completions, verdicts,
+//! the stack's and the wire's frames intact and in order, echoes, TX), every
+//! page (none in flight after close, pools freed, no DMA mapping left) and
+//! no misuse (RTL assertion, DMA error, DMA-API violation, NIC DMA fault,
+//! page-pool or skb misuse). One function per check; [`conservation`] runs
+//! them all, in report order.
+
+use hostdriver::{CloseReport, DriverStats, HwStats};
+use pool::DestroyOutcome;
+
+use serde::Serialize;
+
+use super::format::Direction;
+use super::wire::WireCounts;
+
+/// One conservation or health check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// What is checked.
+    pub name: String,
+    /// Whether it held.
+    pub ok: bool,
+    /// The numbers.
+    pub detail: String,
+}
+
+/// How many of something were found, and the first one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Findings {
+    /// How many.
+    pub count: usize,
+    /// The first, rendered.
+    pub first: Option<String>,
+}
+
+impl Findings {
+    /// Counts `items` and renders the first.
+    pub fn of<T>(items: &[T], render: impl Fn(&T) -> String) -> Findings {
+        Findings {
+            count: items.len(),
+            first: items.first().map(render),
+        }
+    }
+
+    /// Appends `more` (keeping the first found).
+    pub fn extend(&mut self, more: Findings) {
+        self.count += more.count;
+        if self.first.is_none() {
+            self.first = more.first;
+        }
+    }
+
+    fn detail(&self, noun: &str) -> String {
+        self.first.as_ref().map_or_else(
+            || "none".into(),
+            |x| format!("{} {noun}; first: {x}", self.count),
+        )
+    }
+}
+
+/// RX completions the driver had not processed when it went idle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeftBehind {
+    /// Completions produced (RX_CQ_PROD) minus those processed.
+    pub completions: u16,
+    /// IRQ_STATUS then.
+    pub irq_status: u32,
+    /// IRQ_MASK then.
+    pub irq_mask: u32,
+    /// The interrupt line then.
+    pub irq_line: bool,
+}
+
+/// The stack's echoes (`stack.echo`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Echoes {
+    /// Frames sent back out.
+    pub sent: u64,
+    /// Frames still queued to be sent.
+    pub queued: usize,
+}
+
+/// The stack's copy pool (`stack.copy_pool_order`), after destroy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CopyPool {
+    /// Pages in flight.
+    pub inflight: u32,
+    /// What destroy did.
+    pub outcome: DestroyOutcome,
+}
+
+/// The frame counts of a run: what the wire offered and delivered, the
+/// NIC's and the driver's counters.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameCounts {
+    /// Frames to offer on the wire.
+    pub wire_offered: u64,
+    /// Frames that left the wire source.
+    pub wire_sent: u64,
+    /// Frames the NIC looped back from TX to RX (loopback).
+    pub looped: u64,
+    /// The NIC's counters.
+    pub hw: HwStats,
+    /// The driver's counters.
+    pub stats: DriverStats,
+}
+
+/// Everything the checks read, gathered once a run has closed.
+#[derive(Debug, Clone)]
+pub struct Accounts {
+    /// Why the traffic loop ended early, if it did.
+    pub failure: Option<String>,
+    /// Completions left behind when the driver went idle (when the loop
+    /// ended normally and the registers could be read).
+    pub left_behind: Option<LeftBehind>,
+    /// The RTL's assertion or stop, if one fired.
+    pub rtl_stop: Option<String>,
+    /// Where the frames went.
+    pub direction: Direction,
+    /// Frames offered and delivered, the NIC's and the driver's counters.
+    pub counts: FrameCounts,
+    /// Frames and bytes each way (the stack's included).
+    pub wire: WireCounts,
+    /// Hashes of the frames offered, in order.
+    pub offered_hashes: Vec<u64>,
+    /// How many of them the driver accepted for transmit.
+    pub transmitted: usize,
+    /// Hashes of the frames the stack received, in order.
+    pub stack_hashes: Vec<u64>,
+    /// Hashes of the frames the NIC sent out, in order.
+    pub out_hashes: Vec<u64>,
+    /// The stack's echoes, when it echoes.
+    pub echoes: Option<Echoes>,
+    /// AXI bursts answered with an error.
+    pub dma_error_bursts: u64,
+    /// What close found, or why it failed.
+    pub close: Result<CloseReport, String>,
+    /// The stack's copy pool, when it has one.
+    pub copy_pool: Option<CopyPool>,
+    /// DMA-API violations.
+    pub dma_violations: Findings,
+    /// NIC accesses the DMA domain refused.
+    pub nic_faults: Findings,
+    /// Page-pool and skb misuse, and the stack's own errors.
+    pub misuse: Findings,
+}
+
+/// Every check of a run, in report order.
+pub fn conservation(a: &Accounts) -> Vec<Check> {
+    let mut checks = vec![run_completed(a)];
+    checks.extend(no_completion_left_behind(a));
+    checks.push(no_rtl_assertion(a));
+    checks.extend(frame_conservation(&a.counts));
+    checks.extend([stack_got_every_pass_frame(a), stack_frames_intact(a)]);
+    checks.extend(stack_echoed_every_frame(a));
+    checks.extend([
+        wire_out_frames_intact(a),
+        tx_queued_is_completed(a),
+        wire_out_is_nic_sent(a),
+        no_dma_error(a),
+    ]);
+    match &a.close {
+        Ok(r) => checks.extend(page_conservation(r, a.copy_pool)),
+        Err(e) => checks.push(check("close", false, e.clone())),
+    }
+    checks.extend([no_dma_api_violation(a), no_nic_dma_fault(a), no_misuse(a)]);
+    checks
+}
+
+/// Every frame the wire offered left it, and entered the NIC: frames in =
+/// written + dropped by reason; written = completions the driver processed
+/// = the sum of its verdicts.
+pub fn frame_conservation(c: &FrameCounts) -> [Check; 4] {
+    [
+        wire_delivered_every_frame(c),
+        nic_in_is_written_plus_dropped(c),
+        completions_are_frames_written(c),
+        verdicts_add_up(c),
+    ]
+}
+
+/// After close: no page in flight (RX, TX, the stack's copy pool), every
+/// pool freed at destroy, no DMA mapping left.
+pub fn page_conservation(r: &CloseReport, copy_pool: Option<CopyPool>) -> [Check; 3] {
+    [
+        no_page_in_flight(r, copy_pool),
+        pools_freed(r, copy_pool),
+        no_dma_mapping_left(r),
+    ]
+}
+
+fn check(name: &str, ok: bool, detail: String) -> Check {
+    Check {
+        name: name.to_string(),
+        ok,
+        detail,
+    }
+}
+
+fn run_completed(a: &Accounts) -> Check {
+    check(
+        "run completed",
+        a.failure.is_none(),
+        a.failure
+            .clone()
+            .unwrap_or_else(|| "traffic offered, driver idle".into()),
+    )
+}
+
+fn no_completion_left_behind(a: &Accounts) -> Option<Check> {
+    let l = a.left_behind?;
+    Some(check(
+        "driver idle with no completion left behind",
+        l.completions == 0,
+        format!(
+            "{} RX completions unprocessed when the driver went idle (IRQ_STATUS {:#x}, IRQ_MASK {:#x}, irq line {})",
+            l.completions, l.irq_status, l.irq_mask, l.irq_line
+        ),
+    ))
+}
+
+fn no_rtl_assertion(a: &Accounts) -> Check {
+    check(
+        "no RTL assertion",
+        a.rtl_stop.is_none(),
+        a.rtl_stop.clone().unwrap_or_else(|| "none fired".into()),
+    )
+}
+
+fn wire_delivered_every_frame(a: &FrameCounts) -> Check {
+    check(
+        "wire delivered every frame",
+        a.wire_sent == a.wire_offered,
+        format!(
+            "{} of {} frames left the wire source",
+            a.wire_sent, a.wire_offered
+        ),
+    )
+}
+
+fn nic_in_is_written_plus_dropped(a: &FrameCounts) -> Check {
+    let hw = &a.hw;
+    let looped = a.looped;
+    let rx_n = a.wire_offered;
+    check(
+        "NIC in = written + dropped by reason",
+        hw.rx_frames_in() == rx_n + looped,
+        format!(
+            "{} in (wire {rx_n} + looped {looped}) = written {} + no_desc {} + too_long {} + off {} + dma_err {}",
+            rx_n + looped,
+            hw.hw_rx_frames,
+            hw.hw_rx_drop_no_desc,
+            hw.hw_rx_drop_too_long,
+            hw.hw_rx_drop_off,
+            hw.hw_rx_drop_dma_err
+        ),
+    )
+}
+
+fn completions_are_frames_written(a: &FrameCounts) -> Check {
+    check(
+        "completions = frames written",
+        a.stats.rx_packets == a.hw.hw_rx_frames,
+        format!(
+            "driver rx_packets {} vs NIC STAT_RX_FRAMES {}",
+            a.stats.rx_packets, a.hw.hw_rx_frames
+        ),
+    )
+}
+
+fn verdicts_add_up(a: &FrameCounts) -> Check {
+    let s = &a.stats;
+    let verdicts = s.rx_pass
+        + s.rx_xdp_drop
+        + s.rx_xdp_aborted
+        + s.rx_xdp_tx
+        + s.rx_xdp_redirect
+        + s.rx_len_errors;
+    check(
+        "verdicts add up",
+        s.rx_packets == verdicts,
+        format!(
+            "rx_packets {} = pass {} + drop {} + aborted {} + tx {} + redirect {} + len_errors {}",
+            s.rx_packets,
+            s.rx_pass,
+            s.rx_xdp_drop,
+            s.rx_xdp_aborted,
+            s.rx_xdp_tx,
+            s.rx_xdp_redirect,
+            s.rx_len_errors
+        ),
+    )
+}
+
+fn stack_got_every_pass_frame(a: &Accounts) -> Check {
+    check(
+        "stack got every PASS frame",
+        a.wire.stack_frames == a.counts.stats.rx_pass,
+        format!(
+            "stack received {} of {} passed",
+            a.wire.stack_frames, a.counts.stats.rx_pass
+        ),
+    )
+}
+
+fn stack_frames_intact(a: &Accounts) -> Check {
+    let want: &[u64] = match a.direction {
+        Direction::Rx => &a.offered_hashes,
+        _ => &a.offered_hashes[..a.transmitted],
+    };
+    let intact = subsequence(&a.stack_hashes, want);
+    check(
+        "stack frames intact and in order",
+        intact.is_ok(),
+        intact.err().unwrap_or_else(|| {
+            format!("{} frames byte-exact, in wire order", a.stack_hashes.len())
+        }),
+    )
+}
+
+fn stack_echoed_every_frame(a: &Accounts) -> Option<Check> {
+    let e = a.echoes?;
+    let received = a.wire.stack_frames;
+    Some(check(
+        "stack echoed every frame it received",
+        e.sent == received && e.queued == 0,
+        format!(
+            "{} of {received} received frames sent back, {} still queued",
+            e.sent, e.queued
+        ),
+    ))
+}
+
+fn wire_out_frames_intact(a: &Accounts) -> Check {
+    let want: &[u64] = match a.direction {
+        Direction::Tx => &a.offered_hashes[..a.transmitted],
+        Direction::Rx => &a.offered_hashes,
+        Direction::Loopback => &[],
+    };
+    let intact = subsequence(&a.out_hashes, want);
+    check(
+        "wire-out frames intact and in order",
+        intact.is_ok(),
+        intact
+            .err()
+            .unwrap_or_else(|| format!("{} frames byte-exact, in order", a.out_hashes.len())),
+    )
+}
+
+fn tx_queued_is_completed(a: &Accounts) -> Check {
+    let s = &a.counts.stats;
+    let tx_in = s.tx_xmit + s.rx_xdp_tx + s.rx_xdp_redirect
+        - s.rx_xdp_tx_errors.min(s.rx_xdp_tx + s.rx_xdp_redirect);
+    let tx_out = s.tx_packets + s.tx_bad_desc + s.tx_dropped_at_close;
+    check(
+        "TX queued = completed",
+        tx_in == tx_out,
+        format!(
+            "xmit {} + xdp_tx {} + redirect {} - ring full {} = sent {} + bad_desc {} + dropped at close {}",
+            s.tx_xmit,
+            s.rx_xdp_tx,
+            s.rx_xdp_redirect,
+            s.rx_xdp_tx_errors,
+            s.tx_packets,
+            s.tx_bad_desc,
+            s.tx_dropped_at_close
+        ),
+    )
+}
+
+fn wire_out_is_nic_sent(a: &Accounts) -> Check {
+    let hw = &a.counts.hw;
+    let expect = if a.direction == Direction::Loopback {
+        0
+    } else {
+        hw.hw_tx_frames
+    };
+    check(
+        "wire out = frames sent by the NIC",
+        a.wire.tx_frames == expect && hw.hw_tx_frames == a.counts.stats.tx_packets,
+        format!(
+            "wire out {} (expected {expect}), NIC STAT_TX_FRAMES {}, TX completions {}",
+            a.wire.tx_frames, hw.hw_tx_frames, a.counts.stats.tx_packets
+        ),
+    )
+}
+
+fn no_dma_error(a: &Accounts) -> Check {
+    check(
+        "no DMA error",
+        a.counts.hw.hw_dma_errors == 0 && a.dma_error_bursts == 0,
+        format!(
+            "STAT_DMA_ERRORS {}, error bursts {}",
+            a.counts.hw.hw_dma_errors, a.dma_error_bursts
+        ),
+    )
+}
+
+fn no_page_in_flight(r: &CloseReport, copy_pool: Option<CopyPool>) -> Check {
+    let copy_inflight = copy_pool.map_or(0, |c| c.inflight);
+    check(
+        "no page in flight after close",
+        r.rx_inflight == 0 && r.tx_inflight == 0 && copy_inflight == 0,
+        format!(
+            "RX pool {}, TX pool {}, stack copy pool {copy_inflight} pages in flight (close drained {} RX completions, released {} posted buffers, {} TX unsent)",
+            r.rx_inflight, r.tx_inflight, r.rx_drained, r.rx_buffers_released, r.tx_unsent
+        ),
+    )
+}
+
+fn pools_freed(r: &CloseReport, copy_pool: Option<CopyPool>) -> Check {
+    let copy_freed = copy_pool.is_none_or(|c| c.outcome == DestroyOutcome::Freed);
+    check(
+        "pools freed at destroy",
+        r.rx_pool == DestroyOutcome::Freed && r.tx_pool == DestroyOutcome::Freed && copy_freed,
+        format!("RX {:?}, TX {:?}", r.rx_pool, r.tx_pool),
+    )
+}
+
+fn no_dma_mapping_left(r: &CloseReport) -> Check {
+    check(
+        "no DMA mapping left",
+        r.live_mappings == 0,
+        format!("{} live mappings after close", r.live_mappings),
+    )
+}
+
+fn no_dma_api_violation(a: &Accounts) -> Check {
+    check(
+        "no DMA-API violation",
+        a.dma_violations.count == 0,
+        a.dma_violations.detail("violations"),
+    )
+}
+
+fn no_nic_dma_fault(a: &Accounts) -> Check {
+    check(
+        "no NIC DMA fault",
+        a.nic_faults.count == 0,
+        a.nic_faults.detail("faults"),
+    )
+}
+
+fn no_misuse(a: &Accounts) -> Check {
+    check(
+        "no page-pool or skb misuse",
+        a.misuse.count == 0,
+        a.misuse.detail("found"),
+    )
+}
+
+/// `got` is `want` with some elements left out, in order.
+fn subsequence(got: &[u64], want: &[u64]) -> Result<(), String> {
+    let mut w = want.iter();
+    for (i, g) in got.iter().enumerate() {
+        if !w.any(|x| x == g) {
+            return Err(format!(
+                "frame {i} of {} delivered is not one of the frames sent, or out of order",
+                got.len()
+            ));
+        }
+    }
+    Ok(())
+}
