@@ -31,6 +31,7 @@
 //! Logs go through `tracing`, every event stamped with the device cycle.
 
 pub mod config;
+pub mod conservation;
 pub mod driver;
 pub mod error;
 pub mod model;

@@ -10,8 +10,9 @@
 //! caller. Every helper that runs the device is bounded in cycles and fails
 //! with a message naming what did not happen.
 
-use pool::{Coherence, DestroyOutcome, HostMemory, MemConfig};
+use pool::{Coherence, HostMemory, MemConfig};
 
+use crate::conservation::{frame_conservation, page_conservation, Check, FrameCounts};
 use crate::model::{ModelNic, ModelNicConfig};
 use crate::{CloseReport, Driver, DriverConfig, NapiEvent, NicDevice, SkBuff};
 
@@ -123,61 +124,55 @@ pub fn settle(drv: &mut Driver<ModelNic>) {
     });
 }
 
-/// Frames in (`offered` from the wire plus `looped` back from TX) =
-/// written + dropped by reason (NIC); written = completions the driver
-/// processed = sum of verdicts.
-pub fn assert_rx_accounting<D: NicDevice>(drv: &mut Driver<D>, offered: u64, looped: u64) {
-    let hw = drv.hw_stats().expect("hw stats");
-    let s = drv.stats();
-    assert_eq!(
-        hw.rx_frames_in(),
-        offered + looped,
-        "frames in != written + dropped by reason: {hw:?}"
-    );
-    assert_eq!(
-        s.rx_packets, hw.hw_rx_frames,
-        "driver completions != NIC frames written"
-    );
-    assert_eq!(
-        s.rx_packets,
-        s.rx_pass
-            + s.rx_xdp_drop
-            + s.rx_xdp_aborted
-            + s.rx_xdp_tx
-            + s.rx_xdp_redirect
-            + s.rx_len_errors,
-        "verdicts do not add up: {s:?}"
-    );
+/// Every check holds; otherwise a failure listing the ones that did not,
+/// with their numbers.
+pub fn assert_checks_hold(checks: &[Check]) {
+    let failed: Vec<String> = checks
+        .iter()
+        .filter(|c| !c.ok)
+        .map(|c| format!("{}: {}", c.name, c.detail))
+        .collect();
+    assert!(failed.is_empty(), "conservation failed: {failed:#?}");
 }
 
-/// [`assert_rx_accounting`] on the model: its wire drained, every frame
-/// it was offered (plus `looped`) accounted for.
+/// [`frame_conservation`]: the wire delivered every frame it was offered
+/// (`wire_sent` of `wire_offered`); frames in (those plus `looped` back
+/// from TX) = written + dropped by reason (NIC); written = completions the
+/// driver processed = sum of verdicts.
+pub fn assert_frame_conservation<D: NicDevice>(
+    drv: &mut Driver<D>,
+    wire_offered: u64,
+    wire_sent: u64,
+    looped: u64,
+) {
+    let counts = FrameCounts {
+        wire_offered,
+        wire_sent,
+        looped,
+        hw: drv.hw_stats().expect("hw stats"),
+        stats: drv.stats(),
+    };
+    assert_checks_hold(&frame_conservation(&counts));
+}
+
+/// [`assert_frame_conservation`] on the model: its wire drained, every
+/// frame it was offered (plus `looped`) accounted for.
 pub fn assert_rx_conservation(drv: &mut Driver<ModelNic>, looped: u64) {
-    assert_eq!(drv.dev().wire_backlog(), 0, "frames still on the wire");
     let offered = drv.dev().frames_offered();
-    assert_rx_accounting(drv, offered, looped);
+    let sent = offered - drv.dev().wire_backlog() as u64;
+    assert_frame_conservation(drv, offered, sent, looped);
 }
 
-/// Closes and checks: pools freed, nothing in flight, no DMA-API or pool
-/// or skb violations, no mapping left.
+/// Closes and checks: [`page_conservation`] (nothing in flight, pools
+/// freed, no mapping left), no DMA-API, pool or skb violations, a clean DMA
+/// teardown.
 pub fn close_clean<D: NicDevice>(drv: &mut Driver<D>) -> CloseReport {
     let rep = drv.close().expect("close");
-    assert_eq!(
-        rep.rx_inflight, 0,
-        "RX pool pages in flight after close: {rep:?}"
-    );
-    assert_eq!(
-        rep.tx_inflight, 0,
-        "TX pool pages in flight after close: {rep:?}"
-    );
-    assert_eq!(rep.rx_pool, DestroyOutcome::Freed, "RX pool not freed");
-    assert_eq!(rep.tx_pool, DestroyOutcome::Freed, "TX pool not freed");
-    assert_eq!(
-        rep.live_mappings,
-        0,
-        "mappings left: {:?}",
-        drv.dma_dev().live_mappings()
-    );
+    let pages = page_conservation(&rep, None);
+    if pages.iter().any(|c| !c.ok) {
+        let live = drv.dma_dev().live_mappings();
+        panic!("after close: {pages:#?}\n{rep:?}\nlive mappings: {live:?}");
+    }
     let v = drv.dma_dev().violations();
     assert!(v.is_empty(), "DMA-API violations: {v:#?}");
     drv.dma_dev().check_teardown().expect("teardown");

@@ -6,24 +6,14 @@
 //! page-pool or skb misuse). One function per check; [`conservation`] runs
 //! them all, in report order.
 
-use hostdriver::{CloseReport, DriverStats, HwStats};
-use pool::DestroyOutcome;
-
-use serde::Serialize;
+use hostdriver::conservation::check;
+pub use hostdriver::conservation::{
+    frame_conservation, page_conservation, Check, CopyPool, FrameCounts,
+};
+use hostdriver::CloseReport;
 
 use super::format::Direction;
 use super::wire::WireCounts;
-
-/// One conservation or health check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Check {
-    /// What is checked.
-    pub name: String,
-    /// Whether it held.
-    pub ok: bool,
-    /// The numbers.
-    pub detail: String,
-}
 
 /// How many of something were found, and the first one.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -79,31 +69,6 @@ pub struct Echoes {
     pub sent: u64,
     /// Frames still queued to be sent.
     pub queued: usize,
-}
-
-/// The stack's copy pool (`stack.copy_pool_order`), after destroy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CopyPool {
-    /// Pages in flight.
-    pub inflight: u32,
-    /// What destroy did.
-    pub outcome: DestroyOutcome,
-}
-
-/// The frame counts of a run: what the wire offered and delivered, the
-/// NIC's and the driver's counters.
-#[derive(Debug, Clone, Copy)]
-pub struct FrameCounts {
-    /// Frames to offer on the wire.
-    pub wire_offered: u64,
-    /// Frames that left the wire source.
-    pub wire_sent: u64,
-    /// Frames the NIC looped back from TX to RX (loopback).
-    pub looped: u64,
-    /// The NIC's counters.
-    pub hw: HwStats,
-    /// The driver's counters.
-    pub stats: DriverStats,
 }
 
 /// Everything the checks read, gathered once a run has closed.
@@ -168,36 +133,6 @@ pub fn conservation(a: &Accounts) -> Vec<Check> {
     checks
 }
 
-/// Every frame the wire offered left it, and entered the NIC: frames in =
-/// written + dropped by reason; written = completions the driver processed
-/// = the sum of its verdicts.
-pub fn frame_conservation(c: &FrameCounts) -> [Check; 4] {
-    [
-        wire_delivered_every_frame(c),
-        nic_in_is_written_plus_dropped(c),
-        completions_are_frames_written(c),
-        verdicts_add_up(c),
-    ]
-}
-
-/// After close: no page in flight (RX, TX, the stack's copy pool), every
-/// pool freed at destroy, no DMA mapping left.
-pub fn page_conservation(r: &CloseReport, copy_pool: Option<CopyPool>) -> [Check; 3] {
-    [
-        no_page_in_flight(r, copy_pool),
-        pools_freed(r, copy_pool),
-        no_dma_mapping_left(r),
-    ]
-}
-
-fn check(name: &str, ok: bool, detail: String) -> Check {
-    Check {
-        name: name.to_string(),
-        ok,
-        detail,
-    }
-}
-
 fn run_completed(a: &Accounts) -> Check {
     check(
         "run completed",
@@ -225,71 +160,6 @@ fn no_rtl_assertion(a: &Accounts) -> Check {
         "no RTL assertion",
         a.rtl_stop.is_none(),
         a.rtl_stop.clone().unwrap_or_else(|| "none fired".into()),
-    )
-}
-
-fn wire_delivered_every_frame(a: &FrameCounts) -> Check {
-    check(
-        "wire delivered every frame",
-        a.wire_sent == a.wire_offered,
-        format!(
-            "{} of {} frames left the wire source",
-            a.wire_sent, a.wire_offered
-        ),
-    )
-}
-
-fn nic_in_is_written_plus_dropped(a: &FrameCounts) -> Check {
-    let hw = &a.hw;
-    let looped = a.looped;
-    let rx_n = a.wire_offered;
-    check(
-        "NIC in = written + dropped by reason",
-        hw.rx_frames_in() == rx_n + looped,
-        format!(
-            "{} in (wire {rx_n} + looped {looped}) = written {} + no_desc {} + too_long {} + off {} + dma_err {}",
-            rx_n + looped,
-            hw.hw_rx_frames,
-            hw.hw_rx_drop_no_desc,
-            hw.hw_rx_drop_too_long,
-            hw.hw_rx_drop_off,
-            hw.hw_rx_drop_dma_err
-        ),
-    )
-}
-
-fn completions_are_frames_written(a: &FrameCounts) -> Check {
-    check(
-        "completions = frames written",
-        a.stats.rx_packets == a.hw.hw_rx_frames,
-        format!(
-            "driver rx_packets {} vs NIC STAT_RX_FRAMES {}",
-            a.stats.rx_packets, a.hw.hw_rx_frames
-        ),
-    )
-}
-
-fn verdicts_add_up(a: &FrameCounts) -> Check {
-    let s = &a.stats;
-    let verdicts = s.rx_pass
-        + s.rx_xdp_drop
-        + s.rx_xdp_aborted
-        + s.rx_xdp_tx
-        + s.rx_xdp_redirect
-        + s.rx_len_errors;
-    check(
-        "verdicts add up",
-        s.rx_packets == verdicts,
-        format!(
-            "rx_packets {} = pass {} + drop {} + aborted {} + tx {} + redirect {} + len_errors {}",
-            s.rx_packets,
-            s.rx_pass,
-            s.rx_xdp_drop,
-            s.rx_xdp_aborted,
-            s.rx_xdp_tx,
-            s.rx_xdp_redirect,
-            s.rx_len_errors
-        ),
     )
 }
 
@@ -394,35 +264,6 @@ fn no_dma_error(a: &Accounts) -> Check {
             "STAT_DMA_ERRORS {}, error bursts {}",
             a.counts.hw.hw_dma_errors, a.dma_error_bursts
         ),
-    )
-}
-
-fn no_page_in_flight(r: &CloseReport, copy_pool: Option<CopyPool>) -> Check {
-    let copy_inflight = copy_pool.map_or(0, |c| c.inflight);
-    check(
-        "no page in flight after close",
-        r.rx_inflight == 0 && r.tx_inflight == 0 && copy_inflight == 0,
-        format!(
-            "RX pool {}, TX pool {}, stack copy pool {copy_inflight} pages in flight (close drained {} RX completions, released {} posted buffers, {} TX unsent)",
-            r.rx_inflight, r.tx_inflight, r.rx_drained, r.rx_buffers_released, r.tx_unsent
-        ),
-    )
-}
-
-fn pools_freed(r: &CloseReport, copy_pool: Option<CopyPool>) -> Check {
-    let copy_freed = copy_pool.is_none_or(|c| c.outcome == DestroyOutcome::Freed);
-    check(
-        "pools freed at destroy",
-        r.rx_pool == DestroyOutcome::Freed && r.tx_pool == DestroyOutcome::Freed && copy_freed,
-        format!("RX {:?}, TX {:?}", r.rx_pool, r.tx_pool),
-    )
-}
-
-fn no_dma_mapping_left(r: &CloseReport) -> Check {
-    check(
-        "no DMA mapping left",
-        r.live_mappings == 0,
-        format!("{} live mappings after close", r.live_mappings),
     )
 }
 
