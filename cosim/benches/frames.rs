@@ -18,7 +18,7 @@
 //! COSIM_BENCH_FRAMES=20000 COSIM_BENCH_ROUNDS=1 cargo bench -p cosim --bench frames
 //! ```
 //!
-//! The goal of issue 5 is 200,000 frames per second on the 2-core machine;
+//! The goal is 200,000 frames per second on the 2-core machine;
 //! the figures and where the time goes are in docs/PERFORMANCE.md.
 
 use std::time::Instant;

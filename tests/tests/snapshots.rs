@@ -1,4 +1,4 @@
-//! Issue 5: insta snapshots of every built-in scenario (cosim/scenarios/*.toml)
+//! Insta snapshots of every built-in scenario (cosim/scenarios/*.toml)
 //! run through the Verilated NIC and the NAPI driver: the DMA sync ledger
 //! summarised as ranges (direction, offset within the page, length, count)
 //! for sync_for_device and sync_for_cpu, the page pools' stats and dump with

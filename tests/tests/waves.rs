@@ -1,4 +1,4 @@
-//! Issue 6 end to end: waveforms of the Verilated NIC read back out.
+//! End to end: waveforms of the Verilated NIC read back out.
 //!
 //! * the AXI4 transactions decoded from a waveform equal the memory model's
 //!   own DMA log, transaction for transaction (FST, VCD, a cycle window);

@@ -491,7 +491,7 @@ fn several_outstanding_reads_in_order_per_id_reordered_across_ids() {
         for i in 0..8u64 {
             mem.storage_mut().poke(0x1000 * (i + 1), &i.to_le_bytes());
         }
-        // Issue 8 single-beat reads, IDs alternating 0,1,2, back to back.
+        // Eight single-beat reads, IDs alternating 0,1,2, back to back.
         let mut next = 0u64;
         let mut got: Vec<(u8, u64)> = Vec::new();
         let mut c = 0;
