@@ -9,6 +9,8 @@ command -v verilator >/dev/null 2>&1 || need_apt+=(verilator)
 # verilated_fst_c.cpp needs zlib; the model links -lz.
 [ -e /usr/include/zlib.h ] || need_apt+=(zlib1g-dev)
 command -v make >/dev/null 2>&1 || need_apt+=(make)
+# ci/modgraph.py (the import-circle lint).
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 
 if [ ${#need_apt[@]} -gt 0 ]; then

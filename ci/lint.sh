@@ -11,6 +11,11 @@ cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+echo "== no import circles between the modules of a crate (ci/modgraph.py)"
+for src in */src; do
+  python3 ci/modgraph.py "$src"
+done
+
 echo "== register map: generated files up to date"
 cargo run -q -p regmap --bin regmap-gen -- --check
 
