@@ -6,7 +6,8 @@
 //! * [`bus`]: bus models as plain state machines (AXI4 host memory slave over
 //!   a [`bus::DmaStorage`], AXI4-Lite master, AXI-Stream source and sink,
 //!   interrupt observer);
-//! * [`Sim`]: the testbench that clocks them together;
+//! * [`Sim`]: the testbench that clocks them together, with its layers
+//!   (waveform window, driver markers, [`WireCapture`] of the wire ports);
 //! * [`ModelConfig`]: which verilated build (data width, assertions) it runs;
 //! * [`pool_storage`]: the memory model's storage on the project's simulated
 //!   host memory (`pool`);
@@ -28,7 +29,9 @@ pub use bridge::{port_info, Model, Ports, RtlStop, RtlStopKind};
 pub use pool_storage::PoolStorage;
 pub use replay::{with_failure_waves, WaveFormat, WaveSpec};
 pub use rng::{Chance, SplitMix64};
-pub use sim::{DriverMarkers, MarkerProbe, Sim, SimConfig, SimError};
+pub use sim::{
+    DriverMarkers, MarkerProbe, Sim, SimConfig, SimError, WireCapture, WireDir, WireFrame,
+};
 pub use variant::{ModelConfig, UnknownModel};
 /// The waveform crate (decoding, save files), re-exported for tests.
 pub use waves;

@@ -3,10 +3,12 @@
 //! The core is [`Sim::step`]: drive, eval, sample, update. Around it, as
 //! layers beside the model that the step consults with one comparison
 //! each: the waveform window ([`waveform`]) and the driver-marker inputs
-//! ([`driver_markers`]). Imports point from here to the layers, the bus
-//! models and the bridge; [`crate::replay`] and [`crate::markers`] build on
-//! this module.
+//! ([`driver_markers`]); and the wire capture ([`capture`]), fed once per
+//! frame completed at the RX source or the TX sink while it is on. Imports
+//! point from here to the layers, the bus models and the bridge;
+//! [`crate::replay`] and [`crate::markers`] build on this module.
 
+mod capture;
 mod driver_markers;
 mod error;
 mod ports;
@@ -16,6 +18,7 @@ use std::cell::Cell;
 use std::ops::Range;
 use std::path::Path;
 
+pub use capture::{WireCapture, WireDir, WireFrame};
 pub use driver_markers::{DriverMarkers, MarkerProbe};
 pub use error::SimError;
 pub use waveform::{WaveFormat, WaveSpec};
@@ -98,6 +101,8 @@ pub struct Sim<S: DmaStorage> {
     halted: Option<SimError>,
     /// The driver-marker layer.
     markers: MarkerInputs,
+    /// The wire-capture layer (`None`: off).
+    capture: Option<WireCapture>,
     /// Clock each cycle with one eval (models without assertions).
     single_eval: bool,
     /// The outputs right after the last clock edge (two-eval scheme).
@@ -146,6 +151,7 @@ impl<S: DmaStorage> Sim<S> {
             waves: WaveWindow::new(),
             halted: None,
             markers,
+            capture: None,
             single_eval,
             after_edge: None,
             check_outputs: !single_eval
@@ -221,9 +227,19 @@ impl<S: DmaStorage> Sim<S> {
             return Err(self.halt(SimError::Axi(e)));
         }
         self.axil.update(&o.l);
-        self.rx.update(o.rx_ready);
-        if let Err(e) = self.tx.update(&o.txb, cycle) {
-            return Err(self.halt(SimError::Stream(e)));
+        if let Some(frame) = self.rx.update(o.rx_ready) {
+            if let Some(c) = &mut self.capture {
+                c.frame_in(cycle, frame);
+            }
+        }
+        match self.tx.update(&o.txb, cycle) {
+            Ok(None) => {}
+            Ok(Some(frame)) => {
+                if let Some(c) = &mut self.capture {
+                    c.frame_out(frame);
+                }
+            }
+            Err(e) => return Err(self.halt(SimError::Stream(e))),
         }
         self.irq.update(o.irq, cycle);
         self.cycle = cycle + 1;
@@ -436,6 +452,19 @@ impl<S: DmaStorage> Sim<S> {
     /// Takes every frame the NIC sent so far.
     pub fn take_tx_frames(&mut self) -> Vec<RxFrame> {
         self.tx.take_all()
+    }
+    /// Records every frame on the wire from now on, both ways, with its
+    /// cycle (see [`WireCapture`]); frames already recorded are kept.
+    pub fn capture_wire(&mut self) {
+        self.capture.get_or_insert_with(WireCapture::new);
+    }
+    /// The wire capture, if it is on.
+    pub fn wire_capture(&self) -> Option<&WireCapture> {
+        self.capture.as_ref()
+    }
+    /// Switches the wire capture off and returns what it recorded.
+    pub fn take_wire_capture(&mut self) -> Option<WireCapture> {
+        self.capture.take()
     }
     pub fn irq(&self) -> &IrqMonitor {
         &self.irq

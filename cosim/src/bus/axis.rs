@@ -169,19 +169,21 @@ impl AxisSource {
         self.out
     }
 
-    /// `tready` sampled before the edge.
+    /// `tready` sampled before the edge. Returns the frame whose last beat
+    /// this handshake took, if it did.
     #[inline]
-    pub fn update(&mut self, tready: bool) {
+    pub fn update(&mut self, tready: bool) -> Option<Vec<u8>> {
         if !(self.out.valid && tready) {
-            return;
+            return None;
         }
         self.out.valid = false;
         self.pos += self.cfg.data_bytes;
-        if self.out.last {
-            self.frames.pop_front();
-            self.pos = 0;
-            self.sent += 1;
+        if !self.out.last {
+            return None;
         }
+        self.pos = 0;
+        self.sent += 1;
+        self.frames.pop_front()
     }
 }
 
@@ -263,15 +265,16 @@ impl AxisSink {
         self.ready
     }
 
-    /// The stream sampled before the edge of `cycle`.
+    /// The stream sampled before the edge of `cycle`. Returns the frame
+    /// this beat completed, if it did (the newest of [`AxisSink::frames`]).
     #[inline]
-    pub fn update(&mut self, b: &AxisBeat, cycle: u64) -> Result<(), AxisError> {
+    pub fn update(&mut self, b: &AxisBeat, cycle: u64) -> Result<Option<&RxFrame>, AxisError> {
         let prev = self.prev;
         let prev_ready = self.prev_ready;
         self.prev = *b;
         self.prev_ready = self.ready;
         if !b.valid && !self.in_frame && !prev.valid {
-            return Ok(());
+            return Ok(None);
         }
         let frame = self.count;
         if prev.valid && !prev_ready {
@@ -295,10 +298,10 @@ impl AxisSink {
                     bytes: self.cur.len(),
                 });
             }
-            return Ok(());
+            return Ok(None);
         }
         if !self.ready {
-            return Ok(());
+            return Ok(None);
         }
         let keep = b.keep & keep_mask(self.cfg.data_bytes);
         if keep == 0 || keep & keep.wrapping_add(1) != 0 {
@@ -331,8 +334,9 @@ impl AxisSink {
                 first_cycle: self.cur_first,
                 last_cycle: cycle,
             });
+            return Ok(self.frames.back());
         }
-        Ok(())
+        Ok(None)
     }
 
     /// Frames received and not yet taken.

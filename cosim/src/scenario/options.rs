@@ -40,7 +40,8 @@ pub struct RunOptions<'a> {
     /// With a waveform: the RX and TX pools' pages in flight and a strobe
     /// per DMA sync as driver markers next to the RTL signals.
     pub pool_markers: bool,
-    /// Keep every frame seen on the wire in [`super::Report::wire_frames`].
+    /// Switch the testbench's wire capture on ([`crate::Sim::capture_wire`]):
+    /// every frame seen on the wire lands in [`super::Report::wire_frames`].
     pub record_wire: bool,
     /// Frames to send instead of generated ones (`--pcap-in`).
     pub frames: Option<Vec<Vec<u8>>>,

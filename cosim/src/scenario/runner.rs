@@ -15,6 +15,7 @@ use super::frames::{frame_hash, generate_frames};
 use super::options::{RunError, RunOptions};
 use super::report::{summarise_ledger, Report};
 use super::traffic::TrafficLoop;
+use crate::WireCapture;
 
 /// The stack's copy pool after destroy: its stats, what destroy did, the
 /// misuse it saw.
@@ -29,7 +30,10 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
         .frames
         .take()
         .unwrap_or_else(|| generate_frames(t.frames, t.size, t.seed));
-    let mut traffic = TrafficLoop::new(sc, frames, opts.record_wire);
+    if opts.record_wire {
+        bench.drv.dev_mut().capture_wire();
+    }
+    let mut traffic = TrafficLoop::new(sc, frames);
     let failure = traffic.run(&mut bench, &mut opts);
     let left_behind = if failure.is_none() {
         left_behind(&mut bench.drv)
@@ -39,6 +43,11 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
     // `page-pool-get` dump while the interface is up.
     let pool_dump = pool::PoolRegistry::of(&bench.mem).dump();
     let (close, copy_pool) = close_down(&mut bench, &mut traffic);
+    let wire_frames = bench
+        .drv
+        .dev_mut()
+        .take_wire_capture()
+        .map_or_else(Vec::new, WireCapture::into_frames);
     let cycles = bench.drv.dev().cycle();
     let wall = t0.elapsed().as_secs_f64();
 
@@ -106,8 +115,6 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
     drop(st);
     let checks = checks::conservation(&accounts);
 
-    let mut wire_frames = std::mem::take(&mut traffic.wire_frames);
-    wire_frames.sort_by_key(|w| w.cycle);
     Ok(Report {
         scenario: sc.name.clone(),
         description: sc.description.clone(),
@@ -185,4 +192,53 @@ fn close_down(
         (h.info(), out, h.violations())
     });
     (close, copy_pool)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{WireDir, WireFrame};
+
+    #[test]
+    fn wire_capture_records_every_frame_both_ways_only_when_asked() {
+        let mut sc = Scenario::load("xdp_tx_reflect").expect("built-in scenario");
+        sc.traffic.frames = 12;
+        let want = generate_frames(12, sc.traffic.size, sc.traffic.seed);
+        let r = run(
+            &sc,
+            RunOptions {
+                record_wire: true,
+                ..RunOptions::default()
+            },
+        )
+        .expect("scenario starts");
+        assert!(r.passed(), "{}", r.render_human());
+        let of =
+            |dir| -> Vec<&WireFrame> { r.wire_frames.iter().filter(|f| f.dir == dir).collect() };
+        let ins = of(WireDir::In);
+        let outs = of(WireDir::Out);
+        assert_eq!(
+            ins.iter().map(|f| f.data.clone()).collect::<Vec<_>>(),
+            want,
+            "every frame into the NIC, in order, byte for byte"
+        );
+        assert_eq!(
+            outs.iter().map(|f| frame_hash(&f.data)).collect::<Vec<_>>(),
+            r.accounts.out_hashes,
+            "every frame out of the NIC, as the TX sink collected them"
+        );
+        assert_eq!(
+            outs.iter().map(|f| f.data.clone()).collect::<Vec<_>>(),
+            want,
+            "XDP_TX sends every frame back unchanged"
+        );
+        assert!(r.wire_frames.windows(2).all(|w| w[0].cycle <= w[1].cycle));
+        assert!(ins.windows(2).all(|w| w[0].cycle < w[1].cycle));
+        assert!(r.wire_frames.iter().all(|f| f.cycle < r.cycles));
+
+        let r = run(&sc, RunOptions::default()).expect("scenario starts");
+        assert!(r.passed(), "{}", r.render_human());
+        assert_eq!(r.wire.rx_frames, 12);
+        assert!(r.wire_frames.is_empty(), "capture off: nothing recorded");
+    }
 }

@@ -10,7 +10,7 @@ use super::bench::{Bench, Drv};
 use super::format::{Consume, Direction, Scenario};
 use super::frames::frame_hash;
 use super::options::{Progress, RunOptions};
-use super::wire::{WireCounts, WireDir, WireFrame};
+use super::wire::WireCounts;
 
 /// Cycles per loop step (the driver services interrupts after each).
 const QUANTUM: u64 = 16;
@@ -42,11 +42,8 @@ pub(super) struct TrafficLoop<'s> {
     pub(super) echoed: u64,
     last_activity: (u64, u64, u64, u64),
     next_progress: u64,
-    record_wire: bool,
     /// Frames and bytes each way.
     pub(super) wire: WireCounts,
-    /// Every frame on the wire (with `record_wire`).
-    pub(super) wire_frames: Vec<WireFrame>,
     /// Hashes of the frames the NIC sent out, in order.
     pub(super) out_hashes: Vec<u64>,
 }
@@ -59,7 +56,7 @@ enum Step {
 
 impl<'s> TrafficLoop<'s> {
     /// The loop's state for `sc` sending `frames`.
-    pub(super) fn new(sc: &'s Scenario, frames: Vec<Vec<u8>>, record_wire: bool) -> Self {
+    pub(super) fn new(sc: &'s Scenario, frames: Vec<Vec<u8>>) -> Self {
         let t = &sc.traffic;
         let n = frames.len();
         let (rx_n, tx_n) = match t.direction {
@@ -90,9 +87,7 @@ impl<'s> TrafficLoop<'s> {
             echoed: 0,
             last_activity: (0, 0, 0, 0),
             next_progress: 0,
-            record_wire,
             wire: WireCounts::default(),
-            wire_frames: Vec::new(),
             out_hashes: Vec::new(),
         }
     }
@@ -223,17 +218,9 @@ impl<'s> TrafficLoop<'s> {
         if sent <= self.sent_seen {
             return Ok(());
         }
-        for i in self.sent_seen..sent {
-            let fr = &self.frames[i as usize];
+        for fr in &self.frames[self.sent_seen as usize..sent as usize] {
             self.wire.rx_frames += 1;
             self.wire.rx_bytes += fr.len() as u64;
-            if self.record_wire {
-                self.wire_frames.push(WireFrame {
-                    cycle,
-                    dir: WireDir::In,
-                    data: fr.clone(),
-                });
-            }
         }
         self.sent_seen = sent;
         self.frame_triggered_faults(drv, cycle, sent)
@@ -286,13 +273,6 @@ impl<'s> TrafficLoop<'s> {
             self.wire.tx_frames += 1;
             self.wire.tx_bytes += fr.data.len() as u64;
             self.out_hashes.push(frame_hash(&fr.data));
-            if self.record_wire {
-                self.wire_frames.push(WireFrame {
-                    cycle: fr.first_cycle,
-                    dir: WireDir::Out,
-                    data: fr.data,
-                });
-            }
         }
     }
 

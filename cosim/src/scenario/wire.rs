@@ -1,7 +1,9 @@
-//! Frames on the wire: counts each way, and the frames themselves when a
-//! run records them.
+//! Frames on the wire: counts each way, and the frames themselves (kept by
+//! the testbench's wire capture) when a run records them.
 
 use serde::Serialize;
+
+pub use crate::sim::{WireDir, WireFrame};
 
 /// Frames and bytes each way.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -22,24 +24,4 @@ pub struct WireCounts {
     pub stack_frames: u64,
     /// Their bytes.
     pub stack_bytes: u64,
-}
-
-/// Direction of a frame on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum WireDir {
-    /// Into the NIC's RX port.
-    In,
-    /// Out of the NIC's TX port.
-    Out,
-}
-
-/// A frame seen on the wire (recorded only for `--pcap-out`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WireFrame {
-    /// Cycle it was on the wire (RX: the step in which it left the source).
-    pub cycle: u64,
-    /// Direction.
-    pub dir: WireDir,
-    /// Bytes.
-    pub data: Vec<u8>,
 }
