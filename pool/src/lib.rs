@@ -49,7 +49,7 @@
 //! * [`PagePoolHandle::release_page`] (`page_pool_release_page`): a page
 //!   leaves its pool (unmapped, out of the in-flight count) and lives on as
 //!   a plain [`PageRef`], e.g. when an skb coalesce turns it into a frag.
-//! * [`DmaDev::map_pp_page`]: `dma_map_page` of a pool page on another
+//! * [`DmaDev::map_page`] of a pool page: `dma_map_page` on another
 //!   device (zero-copy `XDP_REDIRECT` in the target's `ndo_xdp_xmit`).
 //! * [`HostMemory::page_pool_of`] / [`HostMemory::page_is_pp`]: which pool
 //!   a host page belongs to (`page_pool_page_is_pp`, `page->pp`), and

@@ -216,7 +216,7 @@ fn a_pool_page_can_be_mapped_on_a_second_device() {
         .sync_single_range_for_cpu(rx_dma, 0, 128, DmaDirection::Bidirectional)
         .unwrap();
     let tx_dma = tx_dev
-        .map_pp_page(&page, 64, 64, DmaDirection::ToDevice)
+        .map_page(&page, 64, 64, DmaDirection::ToDevice)
         .unwrap();
     assert_ne!(tx_dma.raw_value(), rx_dma.raw_value() + 64, "own domain");
     let mut wire = [0u8; 64];
@@ -240,12 +240,12 @@ fn a_pool_page_can_be_mapped_on_a_second_device() {
     let mut pool = mapped_pool(&mem, &rx_dev, |_| {});
     let page = pool.dev_alloc_pages().unwrap();
     tx_dev
-        .map_pp_page(&page, 0, PAGE_SIZE, DmaDirection::ToDevice)
+        .map_page(&page, 0, PAGE_SIZE, DmaDirection::ToDevice)
         .unwrap();
     assert_eq!(tx_dev.check_teardown().unwrap_err().mappings.len(), 1);
     // map range outside the page is refused like any dma_map_page
     assert!(matches!(
-        tx_dev.map_pp_page(&page, 4000, 200, DmaDirection::ToDevice),
+        tx_dev.map_page(&page, 4000, 200, DmaDirection::ToDevice),
         Err(DmaError::BadMapRange { .. })
     ));
     let handle = pool.handle();

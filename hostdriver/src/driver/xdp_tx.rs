@@ -168,7 +168,7 @@ impl<D: NicDevice> Driver<D> {
             .next_multiple_of(XDP_XMIT_MAP_ALIGN)
             .min(page.len() as u32);
         let map_len = map_end - map_off;
-        match self.dma.map_pp_page_attrs(
+        match self.dma.map_page_attrs(
             &page,
             map_off as usize,
             map_len as usize,

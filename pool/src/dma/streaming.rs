@@ -16,7 +16,13 @@ use crate::mem::{pfn_to_host, FrameState, MemError};
 
 impl DmaDev {
     /// `dma_map_page(dev, page, offset, len, dir)`: implies a sync for the
-    /// device of the range.
+    /// device of the range (write-back of dirty CPU lines in non-coherent
+    /// mode). `page` is any [`DmaPage`]: a plain page, or a page pool page
+    /// mapped on this device whatever device its pool maps for, as a target
+    /// driver's `ndo_xdp_xmit` maps a frame redirected from another device
+    /// (zero copy). That mapping is this device's own, independent of the
+    /// pool's (which stays in place); unmap it with [`Self::unmap_page`]
+    /// before the page goes back to its pool.
     pub fn map_page<P: DmaPage + ?Sized>(
         &self,
         page: &P,
@@ -46,36 +52,6 @@ impl DmaDev {
             });
         }
         self.map_raw(page.pfn(), page.order(), offset, len, dir, attrs)
-    }
-
-    /// `dma_map_page(dev, page, offset, len, dir)` of a page pool page on
-    /// this device, whatever device its pool maps for: what a target
-    /// driver's `ndo_xdp_xmit` does with a frame redirected from another
-    /// device (zero copy). The mapping is this device's own, independent of
-    /// the pool's (which stays in place); unmap it with [`Self::unmap_page`]
-    /// before the page goes back to its pool. Like `dma_map_page`, it
-    /// implies a sync for the device of the range (write-back of dirty CPU
-    /// lines in non-coherent mode).
-    pub fn map_pp_page<P: DmaPage + ?Sized>(
-        &self,
-        page: &P,
-        offset: usize,
-        len: usize,
-        dir: DmaDirection,
-    ) -> Result<DmaAddr, DmaError> {
-        self.map_page_attrs(page, offset, len, dir, DmaAttrs::default())
-    }
-
-    /// `dma_map_page_attrs` of a page pool page; see [`Self::map_pp_page`].
-    pub fn map_pp_page_attrs<P: DmaPage + ?Sized>(
-        &self,
-        page: &P,
-        offset: usize,
-        len: usize,
-        dir: DmaDirection,
-        attrs: DmaAttrs,
-    ) -> Result<DmaAddr, DmaError> {
-        self.map_page_attrs(page, offset, len, dir, attrs)
     }
 
     /// `dma_unmap_page(dev, addr, len, dir)`: implies a sync for the CPU.
