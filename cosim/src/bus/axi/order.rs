@@ -1,4 +1,5 @@
-//! Which queued response the slave presents next.
+//! Which queued response the slave presents next, and when a response
+//! already offered stays on the channel.
 
 use crate::rng::SplitMix64;
 
@@ -35,4 +36,26 @@ pub(super) fn pick_head(
         return Some(0);
     }
     heads[rng.below(n as u64) as usize]
+}
+
+/// The response channel's hold rule (AXI: an offered beat stays valid
+/// until taken) and the misbehaviour that breaks it: with `drop_early`, a
+/// beat offered and not taken is withdrawn once, then offered again.
+/// `valid` is the beat on the channel, `dropped` whether it was withdrawn.
+/// True when the channel is settled for this cycle (nothing new to pick).
+#[inline]
+pub(super) fn hold_offered(valid: &mut bool, dropped: &mut bool, drop_early: bool) -> bool {
+    if *valid {
+        if drop_early && !*dropped {
+            *dropped = true;
+            *valid = false;
+        }
+        return true;
+    }
+    if *dropped {
+        *dropped = false;
+        *valid = true;
+        return true;
+    }
+    false
 }

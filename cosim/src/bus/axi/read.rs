@@ -5,7 +5,7 @@ use ::axi::{Burst, Resp};
 
 use super::config::{AxiMemConfig, Misbehave};
 use super::log::DmaRecord;
-use super::order::pick_head;
+use super::order::{hold_offered, pick_head};
 use super::signals::RBeat;
 use crate::bus::storage::DmaStorage;
 use crate::rng::SplitMix64;
@@ -64,18 +64,9 @@ impl ReadPath {
             };
             return;
         }
-        if self.beat.valid {
-            // Offered last cycle, not taken: hold (AXI), unless misbehaving.
-            if cfg.misbehave == Some(Misbehave::DropRValidEarly) && !self.dropped {
-                self.dropped = true;
-                self.beat.valid = false;
-            }
-            return;
-        }
-        if self.dropped {
-            // Re-offer the dropped beat.
-            self.dropped = false;
-            self.beat.valid = true;
+        // Offered last cycle, not taken: hold (AXI), unless misbehaving.
+        let drop_early = cfg.misbehave == Some(Misbehave::DropRValidEarly);
+        if hold_offered(&mut self.beat.valid, &mut self.dropped, drop_early) {
             return;
         }
         let cur = match self.cur {

@@ -9,7 +9,7 @@ use ::axi::{Burst, Resp};
 use super::config::{AxiMemConfig, Misbehave};
 use super::error::AxiError;
 use super::log::DmaRecord;
-use super::order::pick_head;
+use super::order::{hold_offered, pick_head};
 use super::rules::check_w_beat;
 use super::signals::{BBeat, WBeat};
 use crate::bus::storage::{DmaStorage, StorageFault};
@@ -70,16 +70,8 @@ impl WritePath {
     }
 
     fn present(&mut self, cfg: &AxiMemConfig, cycle: u64, rng: &mut SplitMix64) {
-        if self.beat.valid {
-            if cfg.misbehave == Some(Misbehave::DropBValidEarly) && !self.dropped {
-                self.dropped = true;
-                self.beat.valid = false;
-            }
-            return;
-        }
-        if self.dropped {
-            self.dropped = false;
-            self.beat.valid = true;
+        let drop_early = cfg.misbehave == Some(Misbehave::DropBValidEarly);
+        if hold_offered(&mut self.beat.valid, &mut self.dropped, drop_early) {
             return;
         }
         let Some(i) = pick_head(
