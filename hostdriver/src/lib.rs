@@ -69,6 +69,11 @@ pub trait NicDevice {
     fn advance(&mut self, cycles: u64) -> Result<(), DevError>;
     /// The device clock's current cycle.
     fn cycle(&self) -> u64;
+    /// A step of the interrupt/NAPI protocol, reported by the driver as it
+    /// takes it (the same [`NapiEvent`] it records). A device ignores it;
+    /// a monitoring layer (`checkers::Monitored`) checks the NAPI contract
+    /// from it. It must not touch the device: no MMIO, no time.
+    fn napi_event(&mut self, _ev: &NapiEvent) {}
     /// The DMA device (IOMMU domain) the NIC masters memory through.
     fn dma_dev(&self) -> &DmaDev;
     /// Host memory the driver's buffers and rings live in.

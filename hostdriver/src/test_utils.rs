@@ -200,7 +200,10 @@ pub fn assert_irq_discipline(events: &[NapiEvent]) {
                 assert!(!masked, "interrupt taken while masked: {events:?}");
                 masked = true;
             }
-            NapiEvent::Poll { .. } | NapiEvent::Complete { .. } | NapiEvent::Repoll { .. } => {
+            NapiEvent::PollStart { .. }
+            | NapiEvent::Poll { .. }
+            | NapiEvent::Complete { .. }
+            | NapiEvent::Repoll { .. } => {
                 assert!(masked, "poll while the interrupt is unmasked: {e:?}");
             }
             NapiEvent::Unmask { .. } => {
