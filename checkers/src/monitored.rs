@@ -130,8 +130,9 @@ impl<D: NicDevice> Monitored<D> {
         }
     }
 
-    /// A doorbell of `q` with `value`, before it reaches the device.
-    fn doorbell(&mut self, q: Queue, value: u32) {
+    /// A doorbell of `q` with `value`, before it reaches the device: the
+    /// producer index it names (the view moves once the device took it).
+    fn doorbell(&mut self, q: Queue, value: u32) -> Option<(Queue, u64)> {
         let cycle = self.inner.cycle();
         self.view.resolve_if_needed(q, self.inner.dma_dev());
         let v = self.view.queue(q);
@@ -140,11 +141,12 @@ impl<D: NicDevice> Monitored<D> {
             self.rings
                 .doorbell(v, new_prod, self.inner.host_mem(), cycle);
         }
-        self.view.queue_mut(q).prod = new_prod;
+        Some((q, new_prod))
     }
 
-    /// A register write, before it reaches the device.
-    fn observe_write(&mut self, reg: u32, value: u32) {
+    /// A register write, before it reaches the device; for a doorbell, the
+    /// producer index to take once the device accepted it.
+    fn observe_write(&mut self, reg: u32, value: u32) -> Option<(Queue, u64)> {
         self.scan();
         let cycle = self.inner.cycle();
         self.watchdog.progress(cycle);
@@ -152,10 +154,12 @@ impl<D: NicDevice> Monitored<D> {
             regs::RX_PROD => return self.doorbell(Queue::Rx, value),
             regs::TX_PROD => return self.doorbell(Queue::Tx, value),
             regs::IRQ_MASK if self.cfg.napi.enabled => {
-                return self.napi.on_mask_write(value, &self.view, cycle)
+                self.napi.on_mask_write(value, &self.view, cycle);
+                return None;
             }
             regs::IRQ_STATUS if self.cfg.napi.enabled => {
-                return self.napi.on_status_ack(value, cycle)
+                self.napi.on_status_ack(value, cycle);
+                return None;
             }
             _ => {}
         }
@@ -180,6 +184,7 @@ impl<D: NicDevice> Monitored<D> {
             }
             RegChange::Disabled | RegChange::Other => {}
         }
+        None
     }
 
     /// A register read's value: a reported DMA error or stopped queue
@@ -237,8 +242,12 @@ impl<D: NicDevice> NicDevice for Monitored<D> {
     }
 
     fn mmio_write(&mut self, reg: u32, value: u32) -> Result<(), DevError> {
-        self.observe_write(reg, value);
-        self.inner.mmio_write(reg, value)
+        let doorbell = self.observe_write(reg, value);
+        self.inner.mmio_write(reg, value)?;
+        if let Some((q, prod)) = doorbell {
+            self.view.queue_mut(q).prod = prod;
+        }
+        Ok(())
     }
 
     fn irq_asserted(&self) -> bool {

@@ -3,10 +3,13 @@
 
 #![allow(dead_code)]
 
+pub mod mutant;
+
 use checkers::{MonitorConfig, Monitored, Violation};
 use hostdriver::model::{ModelNic, ModelNicConfig};
 use hostdriver::test_utils::memory;
 use hostdriver::{Driver, DriverConfig};
+use mutant::{Mutant, Rewrite};
 use pool::Coherence;
 
 /// The driver over the model under the monitors.
@@ -56,4 +59,39 @@ pub fn assert_quiet(d: &Checked) {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+/// The driver over a misbehaving layer over the monitored model.
+pub type Mutated = Driver<Mutant<Monitored<ModelNic>>>;
+
+fn monitored_model(coherence: Coherence) -> Monitored<ModelNic> {
+    let mem = memory(coherence);
+    let nic = ModelNic::new(&mem, "nic0", ModelNicConfig::default());
+    Monitored::new(nic, MonitorConfig::default())
+}
+
+/// An open driver whose reported steps go through `rewrite`.
+pub fn rewriting(cfg: DriverConfig, rewrite: Rewrite) -> Mutated {
+    let dev = Mutant::rewriting(monitored_model(Coherence::Coherent), rewrite);
+    let mut d = Driver::probe(dev, cfg).expect("probe");
+    d.open().expect("open");
+    d
+}
+
+/// An open driver that acknowledges IRQ_STATUS after the unmask.
+pub fn acking_late(cfg: DriverConfig) -> Mutated {
+    let dev = Mutant::acking_late(monitored_model(Coherence::Coherent));
+    let mut d = Driver::probe(dev, cfg).expect("probe");
+    d.open().expect("open");
+    d
+}
+
+/// The classes the monitors below a mutant found.
+pub fn mutant_classes(d: &Mutated) -> Vec<&'static str> {
+    d.dev()
+        .inner
+        .findings()
+        .iter()
+        .map(Violation::class)
+        .collect()
 }

@@ -223,7 +223,7 @@ impl<D: NicDevice> Driver<D> {
     /// every step.
     pub fn run_for(&mut self, cycles: u64, quantum: u64) -> Result<(), DriverError> {
         let quantum = quantum.max(1);
-        let end = self.dev.cycle() + cycles;
+        let end = self.dev.cycle().saturating_add(cycles);
         while self.dev.cycle() < end {
             let step = quantum.min(end - self.dev.cycle());
             self.dev.advance(step)?;
@@ -241,7 +241,7 @@ impl<D: NicDevice> Driver<D> {
         mut done: impl FnMut(&mut Self) -> bool,
     ) -> Result<bool, DriverError> {
         let quantum = quantum.max(1);
-        let end = self.dev.cycle() + max_cycles;
+        let end = self.dev.cycle().saturating_add(max_cycles);
         loop {
             if done(self) {
                 return Ok(true);
