@@ -364,6 +364,7 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write) -> Result<Report, CliError> 
         no_ledger: false,
         progress,
         two_evals: args.two_evals,
+        monitors: cosim::checkers::MonitorConfig::default(),
     };
     tracing::info!(scenario = %sc.name, seed = sc.traffic.seed, "cosim run");
     let result = scenario::run(&sc, opts);

@@ -26,6 +26,8 @@ pub mod sim;
 pub mod variant;
 
 pub use bridge::{port_info, Model, Ports, RtlStop, RtlStopKind};
+/// The waveform crate (decoding, save files), re-exported for tests.
+pub use checkers;
 pub use pool_storage::PoolStorage;
 pub use replay::{with_failure_waves, WaveFormat, WaveSpec};
 pub use rng::{Chance, SplitMix64};
@@ -33,5 +35,4 @@ pub use sim::{
     DriverMarkers, MarkerProbe, Sim, SimConfig, SimError, WireCapture, WireDir, WireFrame,
 };
 pub use variant::{ModelConfig, UnknownModel};
-/// The waveform crate (decoding, save files), re-exported for tests.
 pub use waves;

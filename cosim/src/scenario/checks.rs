@@ -49,6 +49,17 @@ impl Findings {
     }
 }
 
+/// What one contract monitor (`checkers`) found in the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonitorFindings {
+    /// The monitor.
+    pub checker: checkers::Checker,
+    /// Whether it ran.
+    pub enabled: bool,
+    /// Its findings (the first as its one-line message).
+    pub found: Findings,
+}
+
 /// RX completions the driver had not processed when it went idle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LeftBehind {
@@ -109,6 +120,8 @@ pub struct Accounts {
     pub nic_faults: Findings,
     /// Page-pool and skb misuse, and the stack's own errors.
     pub misuse: Findings,
+    /// The contract monitors', one entry per monitor.
+    pub monitors: Vec<MonitorFindings>,
 }
 
 /// Every check of a run, in report order.
@@ -131,6 +144,25 @@ pub fn conservation(a: &Accounts) -> Vec<Check> {
     }
     checks.extend([no_dma_api_violation(a), no_nic_dma_fault(a), no_misuse(a)]);
     checks
+}
+
+/// One check per contract monitor: none found anything.
+pub fn monitors(a: &Accounts) -> Vec<Check> {
+    a.monitors.iter().map(monitor_check).collect()
+}
+
+fn monitor_check(m: &MonitorFindings) -> Check {
+    let what = match m.checker {
+        checkers::Checker::Ring => "ring auditor: descriptors, doorbells and completions agree",
+        checkers::Checker::Napi => "NAPI contract: budget, complete, unmask and ack order",
+        checkers::Checker::Watchdog => "watchdog: within the cycle bound, never stalled",
+    };
+    let detail = if m.enabled {
+        m.found.detail("found")
+    } else {
+        "switched off".into()
+    };
+    check(what, m.found.count == 0, detail)
 }
 
 fn run_completed(a: &Accounts) -> Check {

@@ -52,6 +52,9 @@ pub struct RunOptions<'a> {
     /// Clock a model without assertions with two evals per cycle too
     /// ([`crate::SimConfig::two_evals`]).
     pub two_evals: bool,
+    /// The contract monitors the driver runs over (ring auditor, NAPI
+    /// contract, watchdog; all on by default).
+    pub monitors: checkers::MonitorConfig,
 }
 
 /// A run that could not start.
