@@ -112,8 +112,8 @@ pub mod ring;
 
 pub use addr::{DmaAddr, HostAddr};
 pub use dma::{
-    Access, CoherentBuf, DmaAttrs, DmaDev, DmaDirection, DmaError, DmaFault, DmaPage, DmaViolation,
-    FaultKind, LedgerEntry, LedgerOp, MappingInfo, TeardownError,
+    Access, Burst, CoherentBuf, DmaAttrs, DmaDev, DmaDirection, DmaError, DmaFault, DmaPage,
+    DmaViolation, FaultKind, LedgerEntry, LedgerOp, MappingInfo, TeardownError,
 };
 pub use inject::FailureInjection;
 pub use layout::{DMA_CACHE_ALIGN, PAGE_SHIFT, PAGE_SIZE};
