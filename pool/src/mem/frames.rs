@@ -62,6 +62,13 @@ impl Frame {
         }
     }
 
+    /// Whether a device can reach it: a coherent buffer or under a live
+    /// streaming mapping.
+    #[inline]
+    pub(crate) fn dma_visible(&self) -> bool {
+        self.coherent || self.map_count > 0
+    }
+
     /// The copy the CPU reads and writes.
     #[inline]
     pub(crate) fn cpu_view(&mut self) -> &mut [u8] {
