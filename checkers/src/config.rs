@@ -24,6 +24,8 @@ pub struct MonitorConfig {
     pub ring: Switch,
     /// The NAPI contract (`napi/...`).
     pub napi: Switch,
+    /// The barrier auditor (`barrier/...`), host memory's CPU observer.
+    pub barrier: Switch,
     /// The watchdog (`watchdog/...`).
     pub watchdog: WatchdogConfig,
 }
@@ -34,6 +36,7 @@ impl MonitorConfig {
         match c {
             Checker::Ring => self.ring.enabled,
             Checker::Napi => self.napi.enabled,
+            Checker::Barrier => self.barrier.enabled,
             Checker::Watchdog => self.watchdog.enabled,
         }
     }

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::barrier::BarrierViolation;
 use crate::napi::NapiViolation;
 use crate::ring_audit::RingViolation;
 use crate::watchdog::WatchdogViolation;
@@ -14,19 +15,27 @@ pub enum Checker {
     Ring,
     /// The NAPI contract.
     Napi,
+    /// The barrier auditor.
+    Barrier,
     /// The watchdog.
     Watchdog,
 }
 
 impl Checker {
     /// Every monitor, in report order.
-    pub const ALL: [Checker; 3] = [Checker::Ring, Checker::Napi, Checker::Watchdog];
+    pub const ALL: [Checker; 4] = [
+        Checker::Ring,
+        Checker::Napi,
+        Checker::Barrier,
+        Checker::Watchdog,
+    ];
 
     /// Its name (the prefix of its classes).
     pub fn name(self) -> &'static str {
         match self {
             Checker::Ring => "ring",
             Checker::Napi => "napi",
+            Checker::Barrier => "barrier",
             Checker::Watchdog => "watchdog",
         }
     }
@@ -45,6 +54,8 @@ pub enum Violation {
     Ring(RingViolation),
     /// The NAPI contract's.
     Napi(NapiViolation),
+    /// The barrier auditor's.
+    Barrier(BarrierViolation),
     /// The watchdog's.
     Watchdog(WatchdogViolation),
 }
@@ -55,6 +66,7 @@ impl Violation {
         match self {
             Violation::Ring(_) => Checker::Ring,
             Violation::Napi(_) => Checker::Napi,
+            Violation::Barrier(_) => Checker::Barrier,
             Violation::Watchdog(_) => Checker::Watchdog,
         }
     }
@@ -64,6 +76,7 @@ impl Violation {
         match self {
             Violation::Ring(v) => v.class(),
             Violation::Napi(v) => v.class(),
+            Violation::Barrier(v) => v.class(),
             Violation::Watchdog(v) => v.class(),
         }
     }
@@ -73,6 +86,7 @@ impl Violation {
         match self {
             Violation::Ring(v) => v.cycle(),
             Violation::Napi(v) => v.cycle(),
+            Violation::Barrier(v) => v.cycle(),
             Violation::Watchdog(v) => v.cycle(),
         }
     }
@@ -92,6 +106,7 @@ impl fmt::Display for Violation {
         match self {
             Violation::Ring(v) => v.fmt(f),
             Violation::Napi(v) => v.fmt(f),
+            Violation::Barrier(v) => v.fmt(f),
             Violation::Watchdog(v) => v.fmt(f),
         }
     }

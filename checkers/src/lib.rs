@@ -14,6 +14,9 @@
 //!   completions agree.
 //! * [`napi`] (`napi/...`): budget, complete, unmask and acknowledge
 //!   order.
+//! * [`barrier`] (`barrier/...`): doorbells ordered after the writes they
+//!   publish (`wmb()`), completion fields read after the phase bit
+//!   (`dma_rmb()`); host memory's CPU observer.
 //! * [`watchdog`] (`watchdog/...`): a cycle bound and a no-progress
 //!   detector; its finding is the [`hostdriver::DevError::Watchdog`] the
 //!   driver returns, with every ring and pool in it.
@@ -22,6 +25,7 @@
 //! its monitor), the `cycle()` and a one-line message; [`MonitorConfig`]
 //! switches each monitor (all on by default).
 
+pub mod barrier;
 pub mod config;
 pub mod finding;
 pub mod monitored;
@@ -30,6 +34,7 @@ pub mod ring_audit;
 pub mod view;
 pub mod watchdog;
 
+pub use barrier::{BarrierAuditor, BarrierRule, BarrierViolation};
 pub use config::{MonitorConfig, Switch};
 pub use finding::{Checker, Violation};
 pub use monitored::Monitored;

@@ -9,11 +9,12 @@ use hostdriver::{DevError, NapiEvent, NicDevice};
 use nic_hw::regs::{self, irq_status, status};
 use pool::{DmaDev, HostMemory, PoolRegistry};
 
+use crate::barrier::BarrierAuditor;
 use crate::config::MonitorConfig;
 use crate::finding::{Checker, Violation};
 use crate::napi::NapiChecker;
 use crate::ring_audit::RingAuditor;
-use crate::view::{Queue, RegChange, RingView};
+use crate::view::{doorbell_reg, Queue, RegChange, RingView};
 use crate::watchdog::{Outstanding, QueueDump, Watchdog, WatchdogRule, WatchdogViolation};
 
 /// A [`NicDevice`] under the contract monitors (ring auditor, NAPI
@@ -26,6 +27,16 @@ pub struct Monitored<D: NicDevice> {
     napi: NapiChecker,
     watchdog: Watchdog,
     stalls: Vec<WatchdogViolation>,
+    barrier: Option<Arc<BarrierAuditor>>,
+}
+
+/// Runs `f` (the monitors reading the rings) unseen by the barrier
+/// auditor.
+fn unaudited<T>(barrier: &Option<Arc<BarrierAuditor>>, f: impl FnOnce() -> T) -> T {
+    match barrier {
+        Some(b) => b.muted(f),
+        None => f(),
+    }
 }
 
 impl<D: NicDevice> std::fmt::Debug for Monitored<D> {
@@ -39,9 +50,17 @@ impl<D: NicDevice> std::fmt::Debug for Monitored<D> {
 }
 
 impl<D: NicDevice> Monitored<D> {
-    /// `inner` under the monitors of `cfg`.
+    /// `inner` under the monitors of `cfg`. The barrier auditor becomes
+    /// the CPU observer of `inner`'s host memory (replacing any other).
     pub fn new(inner: D, cfg: MonitorConfig) -> Self {
+        let barrier = cfg.barrier.enabled.then(BarrierAuditor::new);
+        if let Some(b) = &barrier {
+            inner
+                .host_mem()
+                .set_cpu_observer(Some(b.clone() as Arc<dyn pool::CpuObserver>));
+        }
         Monitored {
+            barrier,
             inner,
             cfg,
             view: RingView::default(),
@@ -90,6 +109,9 @@ impl<D: NicDevice> Monitored<D> {
                 .cloned()
                 .map(Violation::Napi)
                 .collect(),
+            Checker::Barrier => self.barrier.as_ref().map_or_else(Vec::new, |b| {
+                b.violations().into_iter().map(Violation::Barrier).collect()
+            }),
             Checker::Watchdog => self
                 .stalls
                 .iter()
@@ -109,7 +131,20 @@ impl<D: NicDevice> Monitored<D> {
 
     /// How many findings there are.
     pub fn count(&self) -> usize {
-        self.rings.violations().len() + self.napi.violations().len() + self.stalls.len()
+        self.rings.violations().len()
+            + self.napi.violations().len()
+            + self.barrier.as_ref().map_or(0, |b| b.violations().len())
+            + self.stalls.len()
+    }
+
+    /// Tells the barrier auditor where the completion rings are.
+    fn share_completion_rings(&self) {
+        if let Some(b) = &self.barrier {
+            for q in [Queue::Rx, Queue::Tx] {
+                let v = self.view.queue(q);
+                b.set_completion_ring(q, v.cq_host, v.size);
+            }
+        }
     }
 
     /// New completions in memory: the auditor checks them, they are
@@ -135,6 +170,11 @@ impl<D: NicDevice> Monitored<D> {
     fn doorbell(&mut self, q: Queue, value: u32) -> Option<(Queue, u64)> {
         let cycle = self.inner.cycle();
         self.view.resolve_if_needed(q, self.inner.dma_dev());
+        self.share_completion_rings();
+        if let Some(b) = &self.barrier {
+            let name = regs::name_of(doorbell_reg(q)).unwrap_or("doorbell");
+            b.doorbell(q, name, cycle);
+        }
         let v = self.view.queue(q);
         let new_prod = v.widen_prod(value);
         if self.cfg.ring.enabled {
@@ -177,10 +217,12 @@ impl<D: NicDevice> Monitored<D> {
                 if q == Queue::Rx {
                     self.napi.rx_ring_restarted();
                 }
+                self.share_completion_rings();
             }
             RegChange::Reset => {
                 self.rings.reset();
                 self.napi.reset();
+                self.share_completion_rings();
             }
             RegChange::Disabled | RegChange::Other => {}
         }
@@ -242,7 +284,8 @@ impl<D: NicDevice> NicDevice for Monitored<D> {
     }
 
     fn mmio_write(&mut self, reg: u32, value: u32) -> Result<(), DevError> {
-        let doorbell = self.observe_write(reg, value);
+        let barrier = self.barrier.clone();
+        let doorbell = unaudited(&barrier, || self.observe_write(reg, value));
         self.inner.mmio_write(reg, value)?;
         if let Some((q, prod)) = doorbell {
             self.view.queue_mut(q).prod = prod;
@@ -259,7 +302,8 @@ impl<D: NicDevice> NicDevice for Monitored<D> {
             return Err(self.stall(rule));
         }
         self.inner.advance(cycles)?;
-        self.scan();
+        let barrier = self.barrier.clone();
+        unaudited(&barrier, || self.scan());
         let work = Outstanding::of(
             &self.view.rx,
             &self.view.tx,
@@ -276,6 +320,23 @@ impl<D: NicDevice> NicDevice for Monitored<D> {
     }
 
     fn napi_event(&mut self, ev: &NapiEvent) {
+        let barrier = self.barrier.clone();
+        unaudited(&barrier, || self.observe_event(ev));
+        self.inner.napi_event(ev);
+    }
+
+    fn dma_dev(&self) -> &DmaDev {
+        self.inner.dma_dev()
+    }
+
+    fn host_mem(&self) -> &HostMemory {
+        self.inner.host_mem()
+    }
+}
+
+impl<D: NicDevice> Monitored<D> {
+    /// A step the driver reported.
+    fn observe_event(&mut self, ev: &NapiEvent) {
         self.scan();
         if self.cfg.napi.enabled {
             self.napi.on_event(ev, &self.view);
@@ -286,14 +347,13 @@ impl<D: NicDevice> NicDevice for Monitored<D> {
             self.rings.audit_memory(&self.view.rx, mem, cycle);
             self.rings.audit_memory(&self.view.tx, mem, cycle);
         }
-        self.inner.napi_event(ev);
     }
+}
 
-    fn dma_dev(&self) -> &DmaDev {
-        self.inner.dma_dev()
-    }
-
-    fn host_mem(&self) -> &HostMemory {
-        self.inner.host_mem()
+impl<D: NicDevice> Drop for Monitored<D> {
+    fn drop(&mut self) {
+        if self.barrier.is_some() {
+            self.inner.host_mem().set_cpu_observer(None);
+        }
     }
 }

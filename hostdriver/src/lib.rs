@@ -61,7 +61,11 @@ pub trait NicDevice {
     /// [`nic_hw::regs`] constant). Simulated time passes while the bus
     /// transaction runs.
     fn mmio_read(&mut self, reg: u32) -> Result<u32, DevError>;
-    /// 32-bit write of `value` to the register at byte offset `reg`.
+    /// 32-bit write of `value` to the register at byte offset `reg`, with
+    /// `writel_relaxed` semantics: it is not ordered after the CPU's
+    /// earlier writes to DMA-visible memory. A driver publishing
+    /// descriptors or buffers with a doorbell (`RX_PROD`, `TX_PROD`) calls
+    /// [`HostMemory::wmb`] first.
     fn mmio_write(&mut self, reg: u32, value: u32) -> Result<(), DevError>;
     /// Level of the interrupt line (`irq_o`).
     fn irq_asserted(&self) -> bool;
