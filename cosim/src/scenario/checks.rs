@@ -155,6 +155,9 @@ fn monitor_check(m: &MonitorFindings) -> Check {
     let what = match m.checker {
         checkers::Checker::Ring => "ring auditor: descriptors, doorbells and completions agree",
         checkers::Checker::Napi => "NAPI contract: budget, complete, unmask and ack order",
+        checkers::Checker::Barrier => {
+            "barrier auditor: doorbells after wmb, completions after dma_rmb"
+        }
         checkers::Checker::Watchdog => "watchdog: within the cycle bound, never stalled",
     };
     let detail = if m.enabled {
