@@ -69,7 +69,7 @@ impl DescImage {
         self.field(desc_layout::ADDR, desc_layout::ADDR_BYTES)
     }
     /// The length field.
-    pub fn len(&self) -> u32 {
+    pub fn buf_len(&self) -> u32 {
         self.field(desc_layout::LEN, desc_layout::LEN_BYTES) as u32
     }
     /// The tag.
@@ -84,7 +84,7 @@ impl fmt::Display for DescImage {
             f,
             "{{addr {:#x} len {} tag {:#x}}}",
             self.addr(),
-            self.len(),
+            self.buf_len(),
             self.tag()
         )
     }
@@ -313,7 +313,7 @@ impl RingAuditor {
                 format!("the slot unchanged: {desc}"),
             );
         }
-        if v.queue == Queue::Rx && desc.len() == 0 {
+        if v.queue == Queue::Rx && desc.buf_len() == 0 {
             self.push(
                 v,
                 RingRule::RxZeroLength,

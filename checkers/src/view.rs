@@ -118,15 +118,6 @@ impl QueueView {
         )
     }
 
-    /// The completion entry of free-running index `idx`.
-    pub fn read_completion(&self, mem: &HostMemory, idx: u64) -> Option<[u8; Completion::SIZE]> {
-        let base = self.cq_host?;
-        let at = base.raw_value() + (self.slot(idx) * Completion::SIZE) as u64;
-        let mut raw = [0u8; Completion::SIZE];
-        mem.cpu_read(HostAddr::new(at), &mut raw).ok()?;
-        Some(raw)
-    }
-
     /// Moves `completed` over every entry that now holds the expected phase
     /// bit (at most a ring's worth), stamping each with `cycle`. Returns the
     /// indices found.
