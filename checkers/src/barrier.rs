@@ -9,14 +9,15 @@
 //!   ordered after a read of that entry's phase bit by a `dma_rmb()` (or
 //!   `rmb()`).
 //!
-//! The monitors' own reads of the rings are not the driver's and are not
-//! audited.
+//! It also notes which descriptor-ring slots the CPU wrote, for the ring
+//! auditor ([`BarrierAuditor::take_written`]). The monitors' own reads of
+//! the rings are not the driver's and are not audited.
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use nic_hw::regs::cpl_layout;
-use nic_hw::wire::Completion;
+use nic_hw::wire::{Completion, Descriptor};
 use pool::{Barrier, CpuObserver, HostAddr};
 
 use crate::view::Queue;
@@ -119,7 +120,17 @@ struct State {
     /// count).
     unfenced: Option<(HostAddr, u64, u64)>,
     cqs: Vec<CqRing>,
+    descs: Vec<DescRing>,
     violations: Vec<BarrierViolation>,
+}
+
+/// A descriptor ring: which slots the CPU wrote since they were last
+/// taken.
+#[derive(Clone, Debug)]
+struct DescRing {
+    queue: Queue,
+    base: u64,
+    written: Vec<bool>,
 }
 
 /// The barrier auditor (shared with host memory as its observer).
@@ -152,9 +163,15 @@ impl BarrierAuditor {
     }
 
     /// The completion ring of `queue` is at host address `base` with
-    /// `entries` entries (0: gone).
+    /// `entries` entries (0: gone); the same ring again changes nothing.
     pub fn set_completion_ring(&self, queue: Queue, base: Option<HostAddr>, entries: u16) {
         let mut st = self.state();
+        let same = |c: &CqRing| {
+            Some(c.base) == base.map(HostAddr::raw_value) && c.entries == u64::from(entries)
+        };
+        if st.cqs.iter().any(|c| c.queue == queue && same(c)) {
+            return;
+        }
         st.cqs.retain(|c| c.queue != queue);
         if let Some(base) = base.filter(|_| entries > 0) {
             st.cqs.push(CqRing {
@@ -164,6 +181,43 @@ impl BarrierAuditor {
                 phase_read: vec![None; usize::from(entries)],
             });
         }
+    }
+
+    /// The descriptor ring of `queue` is at host address `base` with
+    /// `entries` entries (0: gone); the same ring again changes nothing.
+    pub fn set_descriptor_ring(&self, queue: Queue, base: Option<HostAddr>, entries: u16) {
+        let mut st = self.state();
+        let same = |d: &DescRing| {
+            Some(d.base) == base.map(HostAddr::raw_value) && d.written.len() == usize::from(entries)
+        };
+        if st.descs.iter().any(|d| d.queue == queue && same(d)) {
+            return;
+        }
+        st.descs.retain(|c| c.queue != queue);
+        if let Some(base) = base.filter(|_| entries > 0) {
+            st.descs.push(DescRing {
+                queue,
+                base: base.raw_value(),
+                written: vec![false; usize::from(entries)],
+            });
+        }
+    }
+
+    /// For each of `slots` of `queue`'s descriptor ring, whether the CPU
+    /// wrote it since it was last taken (then it counts as not written);
+    /// `None` if the ring is not known.
+    pub fn take_written(
+        &self,
+        queue: Queue,
+        slots: impl Iterator<Item = usize>,
+    ) -> Option<Vec<bool>> {
+        let mut st = self.state();
+        let ring = st.descs.iter_mut().find(|d| d.queue == queue)?;
+        Some(
+            slots
+                .map(|s| ring.written.get_mut(s).is_some_and(std::mem::take))
+                .collect(),
+        )
     }
 
     /// A doorbell of `queue` at register `name` is about to be written.
@@ -235,13 +289,24 @@ impl CpuObserver for BarrierAuditor {
         st.completion_read(cycle, addr, len);
     }
 
-    fn cpu_write(&self, cycle: u64, addr: HostAddr, _len: usize, dma_visible: bool) {
+    fn cpu_write(&self, cycle: u64, addr: HostAddr, len: usize, dma_visible: bool) {
         let mut st = self.state();
         if st.muted || !dma_visible {
             return;
         }
         let e = st.unfenced.get_or_insert((addr, cycle, 0));
         e.2 += 1;
+        let (a, end) = (addr.raw_value(), addr.raw_value() + len as u64);
+        let size = Descriptor::SIZE as u64;
+        for d in &mut st.descs {
+            let ring_end = d.base + d.written.len() as u64 * size;
+            if end <= d.base || a >= ring_end || end == a {
+                continue;
+            }
+            let first = (a.max(d.base) - d.base) / size;
+            let last = (end.min(ring_end) - 1 - d.base) / size;
+            d.written[first as usize..=last as usize].fill(true);
+        }
     }
 
     fn barrier(&self, _cycle: u64, kind: Barrier) {

@@ -137,12 +137,13 @@ impl<D: NicDevice> Monitored<D> {
             + self.stalls.len()
     }
 
-    /// Tells the barrier auditor where the completion rings are.
-    fn share_completion_rings(&self) {
+    /// Tells the barrier auditor where the rings are.
+    fn share_rings(&self) {
         if let Some(b) = &self.barrier {
             for q in [Queue::Rx, Queue::Tx] {
                 let v = self.view.queue(q);
                 b.set_completion_ring(q, v.cq_host, v.size);
+                b.set_descriptor_ring(q, v.desc_host, v.size);
             }
         }
     }
@@ -170,7 +171,7 @@ impl<D: NicDevice> Monitored<D> {
     fn doorbell(&mut self, q: Queue, value: u32) -> Option<(Queue, u64)> {
         let cycle = self.inner.cycle();
         self.view.resolve_if_needed(q, self.inner.dma_dev());
-        self.share_completion_rings();
+        self.share_rings();
         if let Some(b) = &self.barrier {
             let name = regs::name_of(doorbell_reg(q)).unwrap_or("doorbell");
             b.doorbell(q, name, cycle);
@@ -178,8 +179,20 @@ impl<D: NicDevice> Monitored<D> {
         let v = self.view.queue(q);
         let new_prod = v.widen_prod(value);
         if self.cfg.ring.enabled {
-            self.rings
-                .doorbell(v, new_prod, self.inner.host_mem(), cycle);
+            let range = v.prod..new_prod.max(v.prod);
+            let written = self.barrier.as_ref().and_then(|b| {
+                b.take_written(
+                    q,
+                    range.clone().take(usize::from(v.size)).map(|i| v.slot(i)),
+                )
+            });
+            self.rings.doorbell(
+                v,
+                new_prod,
+                self.inner.host_mem(),
+                cycle,
+                written.as_deref(),
+            );
         }
         Some((q, new_prod))
     }
@@ -217,12 +230,12 @@ impl<D: NicDevice> Monitored<D> {
                 if q == Queue::Rx {
                     self.napi.rx_ring_restarted();
                 }
-                self.share_completion_rings();
+                self.share_rings();
             }
             RegChange::Reset => {
                 self.rings.reset();
                 self.napi.reset();
-                self.share_completion_rings();
+                self.share_rings();
             }
             RegChange::Disabled | RegChange::Other => {}
         }

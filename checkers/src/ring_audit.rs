@@ -5,9 +5,10 @@
 //! Every posted slot is snapshotted at its doorbell and compared at every
 //! poll end until its completion (a slot rewritten while the NIC owns it);
 //! every free slot is compared with what it held when it was last posted
-//! (a descriptor written but never doorbelled). A doorbelled slot whose
-//! bytes are those of its previous descriptor (or still all zero) was not
-//! written.
+//! (a descriptor written but never doorbelled). A doorbelled slot was not
+//! written when the CPU observer (the barrier auditor) saw no write to it
+//! since its previous post, or, without the observer, when its bytes are
+//! those of its previous descriptor (or still all zero).
 
 use std::fmt;
 
@@ -252,9 +253,17 @@ impl RingAuditor {
     }
 
     /// A doorbell of `new_prod` on `v` (before the view moves): checks the
-    /// new range and snapshots it. `min_rx_len` is the smallest legal RX
-    /// descriptor length.
-    pub fn doorbell(&mut self, v: &QueueView, new_prod: u64, mem: &HostMemory, cycle: u64) {
+    /// new range and snapshots it. `written`, when known, says for each
+    /// index of the new range whether the CPU wrote its slot since its
+    /// previous post.
+    pub fn doorbell(
+        &mut self,
+        v: &QueueView,
+        new_prod: u64,
+        mem: &HostMemory,
+        cycle: u64,
+        written: Option<&[bool]>,
+    ) {
         if !v.is_live() {
             self.push(
                 v,
@@ -295,15 +304,19 @@ impl RingAuditor {
         let Some(now) = v.read_descriptors(mem) else {
             return;
         };
-        for idx in v.prod..new_prod {
-            self.post(v, idx, DescImage(now[v.slot(idx)]), cycle);
+        for (i, idx) in (v.prod..new_prod).enumerate() {
+            let desc = DescImage(now[v.slot(idx)]);
+            let unwritten = match written {
+                Some(w) => !w.get(i).copied().unwrap_or(false),
+                None => desc == self.book(v.queue).baseline[v.slot(idx)],
+            };
+            self.post(v, idx, desc, cycle, unwritten);
         }
     }
 
-    fn post(&mut self, v: &QueueView, idx: u64, desc: DescImage, cycle: u64) {
+    fn post(&mut self, v: &QueueView, idx: u64, desc: DescImage, cycle: u64, unwritten: bool) {
         let slot = v.slot(idx);
-        let before = self.book(v.queue).baseline[slot];
-        if desc == before {
+        if unwritten {
             self.push(
                 v,
                 RingRule::DoorbellUnwritten,

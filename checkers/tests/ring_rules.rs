@@ -152,3 +152,41 @@ fn switched_off_the_auditor_finds_nothing() {
     d.dev_mut().mmio_write(regs::TX_PROD, 1).expect("doorbell");
     assert!(only_ring(&d).is_empty());
 }
+
+#[test]
+fn without_the_cpu_observer_an_unwritten_slot_is_told_by_its_bytes() {
+    let mut mon = checkers::MonitorConfig::default();
+    mon.barrier.enabled = false;
+    let mut d = checked(DriverConfig::default(), Coherence::Coherent, mon);
+    d.open().expect("open");
+    d.dev_mut().mmio_write(regs::TX_PROD, 1).expect("doorbell");
+    let v = expect_class(&d, "ring/doorbell-unwritten-slot");
+    assert!(v.to_string().contains("the slot unchanged"), "{v}");
+}
+
+#[test]
+fn with_the_cpu_observer_rewriting_the_same_bytes_counts_as_written() {
+    // A driver with a constant tag re-posting the same buffer in a slot.
+    let cfg = DriverConfig {
+        tx_ring_size: 2,
+        ..DriverConfig::default()
+    };
+    let mut d = open(cfg, Coherence::Coherent);
+    // A frame the NIC may read: the completion ring's own coherent bytes.
+    let desc = Descriptor::new(d.dev().rings().tx.cq_base, 16, 0);
+    for prod in 1..=3u32 {
+        write_desc(&d, Queue::Tx, (prod as usize - 1) % 2, desc);
+        d.host_mem().wmb();
+        d.dev_mut()
+            .mmio_write(regs::TX_PROD, prod)
+            .expect("doorbell");
+        // Let the NIC complete it.
+        d.dev_mut().advance(20_000).expect("advance");
+    }
+    assert_eq!(d.dev().rings().tx.completed, 3);
+    let unwritten: Vec<_> = only_ring(&d)
+        .into_iter()
+        .filter(|v| v.class() == "ring/doorbell-unwritten-slot")
+        .collect();
+    assert!(unwritten.is_empty(), "{unwritten:#?}");
+}
