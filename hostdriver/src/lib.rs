@@ -3,9 +3,15 @@
 //!
 //! The driver an engineer could port to the kernel: it reaches the hardware
 //! only through [`NicDevice`] (32-bit MMIO, the interrupt line, the DMA
-//! device and host memory, and a way to let simulated time pass). `cosim`
-//! implements the trait over the Verilated NIC; [`model::ModelNic`] is a plain
-//! Rust reference model of `docs/ARCHITECTURE.md` for unit tests.
+//! device and host memory, and a way to let simulated time pass; it reports
+//! its NAPI steps to the device too). `cosim` implements the trait over the
+//! Verilated NIC; [`model::ModelNic`] is a plain Rust reference model of
+//! `docs/ARCHITECTURE.md` for unit tests; `checkers::Monitored` wraps either
+//! with the contract monitors.
+//!
+//! MMIO writes are relaxed (`writel_relaxed`): the driver calls `wmb()`
+//! before every doorbell, and reads a completion's phase bit alone, then
+//! `dma_rmb()`, then its other fields (the barriers of `pool::HostMemory`).
 //!
 //! * [`Driver`]: probe (ID/version check, soft reset), open (one
 //!   [`pool::PagePool`] per RX queue with `DMA_MAP` and optionally
