@@ -202,7 +202,7 @@ pub fn render(report: &Report) -> (String, Vec<String>) {
         ),
         (
             format!(
-                "contract monitors (ring, NAPI, watchdog): {} of {} found something",
+                "contract monitors (ring, NAPI, barrier, watchdog): {} of {} found something",
                 report.monitors.iter().filter(|c| !c.ok).count(),
                 report.monitors.len()
             ),
