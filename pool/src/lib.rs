@@ -118,7 +118,8 @@ pub use dma::{
 pub use inject::FailureInjection;
 pub use layout::{DMA_CACHE_ALIGN, PAGE_SHIFT, PAGE_SIZE};
 pub use mem::{
-    Barrier, Coherence, CpuObserver, HostMemory, MemConfig, MemError, Page, PageRef, MAX_PAGE_ORDER,
+    Barrier, Coherence, CpuObserver, HostMemory, MemConfig, MemError, OwnershipKind,
+    OwnershipViolation, Page, PageRef, MAX_PAGE_ORDER,
 };
 pub use netdev::{IfIndex, NapiId, LOOPBACK_IFINDEX};
 pub use page_pool::{

@@ -9,10 +9,10 @@ use super::device::{DevState, DmaDev};
 use super::direction::DmaDirection;
 use super::error::{Access, DmaFault, DmaViolation, FaultKind};
 use super::mapping::Mapping;
-use crate::addr::DmaAddr;
+use crate::addr::{DmaAddr, HostAddr};
 use crate::layout::{DMA_CACHE_ALIGN, PAGE_SHIFT, PAGE_SIZE};
 use crate::lock::lock;
-use crate::mem::pfn_to_host;
+use crate::mem::{pfn_to_host, OwnershipKind};
 
 struct AccessPlan {
     /// (pfn, offset in frame, length, position in the caller's buffer)
@@ -32,6 +32,8 @@ impl DmaDev {
             Err(fault) => return Err(self.fault(st, fault)),
         };
         let mut cpu_owned: Option<DmaAddr> = None;
+        let checked = self.inner.mem.inner.ownership_checked();
+        let mut cpu_written = None;
         for &(pfn, off, n, pos) in &plan.chunks {
             let f = lock(&self.inner.mem.inner.frames[pfn as usize]);
             if !f.coherent && cpu_owned.is_none() {
@@ -39,7 +41,14 @@ impl DmaDev {
                     cpu_owned = Some(self.dma_of(pfn, line * DMA_CACHE_ALIGN));
                 }
             }
+            if checked && cpu_written.is_none() {
+                cpu_written = f.first_cpu_written_line(off..off + n).map(|l| (pfn, l));
+            }
             buf[pos..pos + n].copy_from_slice(&f.ram[off..off + n]);
+        }
+        if let Some((pfn, line)) = cpu_written {
+            let kind = OwnershipKind::DeviceReadCpuWritten;
+            self.record_cpu_written(kind, &plan, buf.len(), pfn, line);
         }
         if let Some(line) = cpu_owned {
             let cycle = self.inner.mem.cycle();
@@ -87,10 +96,45 @@ impl DmaDev {
             }
             guards.push(f);
         }
-        for (f, &(_, off, n, pos)) in guards.iter_mut().zip(&plan.chunks) {
+        let checked = self.inner.mem.inner.ownership_checked();
+        let mut cpu_written = None;
+        for (f, &(pfn, off, n, pos)) in guards.iter_mut().zip(&plan.chunks) {
+            if checked && cpu_written.is_none() {
+                cpu_written = f.first_cpu_written_line(off..off + n).map(|l| (pfn, l));
+            }
+            f.note_device_write(off..off + n);
             f.ram[off..off + n].copy_from_slice(&data[pos..pos + n]);
         }
+        drop(guards);
+        if let Some((pfn, line)) = cpu_written {
+            let kind = OwnershipKind::DeviceWriteCpuWritten;
+            self.record_cpu_written(kind, &plan, data.len(), pfn, line);
+        }
         Ok(())
+    }
+
+    /// Records a device access of `len` bytes (split as `plan`) that touched
+    /// line `line` of frame `pfn`, which the CPU wrote since its last sync
+    /// for the device.
+    #[cold]
+    fn record_cpu_written(
+        &self,
+        kind: OwnershipKind,
+        plan: &AccessPlan,
+        len: usize,
+        pfn: u64,
+        line: usize,
+    ) {
+        let (first_pfn, first_off, _, _) = plan.chunks[0];
+        let addr = HostAddr::new(pfn_to_host(first_pfn).raw_value() + first_off as u64);
+        self.inner.mem.inner.record_ownership(
+            kind,
+            Some(&self.inner.name),
+            addr,
+            len,
+            pfn,
+            line * DMA_CACHE_ALIGN,
+        );
     }
 
     /// Checks an access and splits it into frame chunks.

@@ -106,9 +106,17 @@ impl DmaDev {
         lock(&self.inner.state).ledger.take()
     }
 
-    /// Every recorded violation, oldest first.
+    /// Every recorded violation, with the memory's ownership violations
+    /// that concern this device ([`Self::ownership_violations`]), oldest
+    /// first.
     pub fn violations(&self) -> Vec<DmaViolation> {
-        lock(&self.inner.state).violations.clone()
+        let mut v = lock(&self.inner.state).violations.clone();
+        let ownership = self.ownership_violations();
+        if !ownership.is_empty() {
+            v.extend(ownership);
+            v.sort_by_key(DmaViolation::cycle);
+        }
+        v
     }
 
     /// Every live mapping, sorted by address.

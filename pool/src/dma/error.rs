@@ -12,7 +12,7 @@ use super::inflight::Burst;
 use super::ledger::LedgerEntry;
 use super::mapping::MappingInfo;
 use crate::addr::{DmaAddr, HostAddr};
-use crate::mem::MemError;
+use crate::mem::{MemError, OwnershipViolation};
 
 /// Errors of the driver-side DMA API (`dma_map_page` & co). Each one is also
 /// recorded as a [`DmaViolation`] except [`DmaError::MapFailed`] and
@@ -278,6 +278,14 @@ pub enum DmaViolation {
         /// The mapping being unmapped.
         mapping: MappingInfo,
     },
+    /// A broken DMA ownership rule (see [`OwnershipViolation`]) on a page
+    /// this device mapped, with the page's mapping history.
+    Ownership {
+        /// The violation as the memory recorded it.
+        violation: Box<OwnershipViolation>,
+        /// The page's map/unmap/sync history on this device up to then.
+        history: Vec<LedgerEntry>,
+    },
     /// [`DmaDev::device_access_end`](crate::DmaDev::device_access_end) with
     /// no burst of that address, length and access in flight (a bus model
     /// that does not pair its begins and ends).
@@ -310,6 +318,7 @@ impl DmaViolation {
             DmaViolation::LeakedMapping { .. } => "dma/leaked-mapping",
             DmaViolation::UnmapDuringDma { .. } => "dma/unmap-during-dma",
             DmaViolation::UnmatchedBurstEnd { .. } => "dma/unmatched-burst-end",
+            DmaViolation::Ownership { violation, .. } => violation.class(),
         }
     }
 
@@ -322,6 +331,7 @@ impl DmaViolation {
             | DmaViolation::UnmapDuringDma { cycle, .. }
             | DmaViolation::UnmatchedBurstEnd { cycle, .. } => *cycle,
             DmaViolation::Fault(fault) => fault.cycle,
+            DmaViolation::Ownership { violation, .. } => violation.cycle,
         }
     }
 }
@@ -380,6 +390,13 @@ impl fmt::Display for DmaViolation {
                 "dma/unmap-during-dma: cycle {cycle}: {device}: unmap of {} while its {burst} is in flight (expected no DMA in flight at unmap)\n  mapping: {mapping}",
                 mapping.dma
             ),
+            DmaViolation::Ownership { violation, history } => {
+                write!(f, "{violation}\n  sync history of page {}:", violation.page)?;
+                for e in history {
+                    write!(f, "\n    {e}")?;
+                }
+                Ok(())
+            }
             DmaViolation::UnmatchedBurstEnd {
                 cycle,
                 device,

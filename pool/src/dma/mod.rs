@@ -28,6 +28,8 @@
 //! * `streaming`: map, unmap and sync.
 //! * `coherent`: [`CoherentBuf`] (`dma_alloc_coherent`).
 //! * `access`: `device_read` and `device_write`.
+//! * `ownership`: the memory's ownership violations on this device's pages,
+//!   with their mapping history.
 //! * `inflight`: the device's bursts in flight ([`Burst`]), reported by the
 //!   bus models with `device_access_begin` / `device_access_end`.
 
@@ -40,6 +42,7 @@ mod error;
 mod inflight;
 mod ledger;
 mod mapping;
+mod ownership;
 mod page;
 mod streaming;
 

@@ -103,6 +103,7 @@ impl MemInner {
             f.state = FrameState::Allocated { head, order };
             f.dirty = LineBits::ZERO;
             f.dev_owned = LineBits::ZERO;
+            f.clear_ownership();
             f.coherent = false;
             f.map_count = 0;
         }

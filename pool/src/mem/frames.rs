@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
 
 use bitvec::prelude::*;
 
+use super::ownership::ByteOwnership;
 use crate::addr::HostAddr;
 use crate::layout::{DMA_CACHE_ALIGN, PAGE_SHIFT, PAGE_SIZE};
 
@@ -37,7 +38,9 @@ pub(crate) struct Frame {
     pub(crate) ram: Vec<u8>,
     /// The CPU's cached copy (non-coherent mode only; empty otherwise).
     pub(crate) cpu: Vec<u8>,
-    /// CPU lines written since the last write-back (non-coherent mode).
+    /// CPU lines written since their last write-back (a sync for the
+    /// device), in both modes: in non-coherent mode the lines of the CPU's
+    /// copy that RAM does not have yet.
     pub(crate) dirty: LineBits,
     /// Lines currently owned by the device (a streaming mapping was created
     /// or synced for the device and not yet synced back for the CPU).
@@ -47,6 +50,9 @@ pub(crate) struct Frame {
     pub(crate) coherent: bool,
     /// Live streaming mappings covering this frame, over all devices.
     pub(crate) map_count: u32,
+    /// The API-contract ownership of each byte, from the first time the
+    /// device was given bytes of the frame under a mapping it may write.
+    pub(crate) bytes: Option<Box<ByteOwnership>>,
 }
 
 impl Frame {
@@ -59,6 +65,7 @@ impl Frame {
             state: FrameState::Free,
             coherent: false,
             map_count: 0,
+            bytes: None,
         }
     }
 

@@ -11,6 +11,7 @@ use super::error::MemError;
 use super::frames::{Frame, FrameMeta, HOST_BASE};
 use super::node::NodeAlloc;
 use super::observer::CpuObserver;
+use super::ownership::OwnershipViolation;
 use crate::addr::HostAddr;
 use crate::inject::{FailureInjection, Injector};
 use crate::layout::PAGE_SHIFT;
@@ -34,6 +35,10 @@ pub(crate) struct MemInner {
     /// Whether `observer` holds one (checked first, lock-free).
     pub(super) observed: AtomicBool,
     pub(super) observer: RwLock<Option<Arc<dyn CpuObserver>>>,
+    /// Whether the ownership checks run.
+    pub(super) ownership_on: AtomicBool,
+    /// Every ownership violation, oldest first.
+    pub(super) ownership: Mutex<Vec<OwnershipViolation>>,
 }
 
 impl std::fmt::Debug for MemInner {
@@ -92,6 +97,8 @@ impl HostMemory {
                 layers: Mutex::new(Vec::new()),
                 observed: AtomicBool::new(false),
                 observer: RwLock::new(None),
+                ownership_on: AtomicBool::new(true),
+                ownership: Mutex::new(Vec::new()),
             }),
         })
     }

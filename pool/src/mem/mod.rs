@@ -25,6 +25,7 @@
 //! * `alloc`: page allocation, freeing and page references.
 //! * `page`: [`Page`], [`PageRef`] and the `struct page` queries.
 //! * `cpu`: the CPU's reads and writes.
+//! * `ownership`: byte-precise DMA ownership and [`OwnershipViolation`].
 //! * `observer`: the barriers ([`Barrier`]) and the [`CpuObserver`] hook.
 
 mod alloc;
@@ -35,6 +36,7 @@ mod frames;
 mod memory;
 mod node;
 mod observer;
+mod ownership;
 mod page;
 #[cfg(test)]
 mod tests;
@@ -47,4 +49,5 @@ pub use frames::{HOST_BASE, LINES_PER_PAGE};
 pub use memory::HostMemory;
 pub(crate) use memory::MemInner;
 pub use observer::{Barrier, CpuObserver};
+pub use ownership::{OwnershipKind, OwnershipViolation};
 pub use page::{Page, PageRef};
