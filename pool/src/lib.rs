@@ -119,7 +119,7 @@ pub use inject::FailureInjection;
 pub use layout::{DMA_CACHE_ALIGN, PAGE_SHIFT, PAGE_SIZE};
 pub use mem::{
     Barrier, Coherence, CpuObserver, HostMemory, MemConfig, MemError, OwnershipKind,
-    OwnershipViolation, Page, PageRef, MAX_PAGE_ORDER,
+    OwnershipViolation, Page, PageRef, PoolLocation, MAX_PAGE_ORDER,
 };
 pub use netdev::{IfIndex, NapiId, LOOPBACK_IFINDEX};
 pub use page_pool::{

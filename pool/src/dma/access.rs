@@ -12,7 +12,7 @@ use super::mapping::Mapping;
 use crate::addr::{DmaAddr, HostAddr};
 use crate::layout::{DMA_CACHE_ALIGN, PAGE_SHIFT, PAGE_SIZE};
 use crate::lock::lock;
-use crate::mem::{pfn_to_host, OwnershipKind};
+use crate::mem::{pfn_to_host, Frame, FrameState, OwnershipKind, PoolLocation};
 
 struct AccessPlan {
     /// (pfn, offset in frame, length, position in the caller's buffer)
@@ -34,6 +34,7 @@ impl DmaDev {
         let mut cpu_owned: Option<DmaAddr> = None;
         let checked = self.inner.mem.inner.ownership_checked();
         let mut cpu_written = None;
+        let mut pooled = None;
         for &(pfn, off, n, pos) in &plan.chunks {
             let f = lock(&self.inner.mem.inner.frames[pfn as usize]);
             if !f.coherent && cpu_owned.is_none() {
@@ -44,11 +45,10 @@ impl DmaDev {
             if checked && cpu_written.is_none() {
                 cpu_written = f.first_cpu_written_line(off..off + n).map(|l| (pfn, l));
             }
+            if pooled.is_none() {
+                pooled = self.pooled_head(&f);
+            }
             buf[pos..pos + n].copy_from_slice(&f.ram[off..off + n]);
-        }
-        if let Some((pfn, line)) = cpu_written {
-            let kind = OwnershipKind::DeviceReadCpuWritten;
-            self.record_cpu_written(kind, &plan, buf.len(), pfn, line);
         }
         if let Some(line) = cpu_owned {
             let cycle = self.inner.mem.cycle();
@@ -60,6 +60,15 @@ impl DmaDev {
                 addr: line,
                 len: buf.len(),
             });
+        } else {
+            drop(st);
+        }
+        if let Some((head, location)) = pooled {
+            self.record_pooled(addr, buf.len(), Access::Read, head, location);
+        }
+        if let Some((pfn, line)) = cpu_written {
+            let kind = OwnershipKind::DeviceReadCpuWritten;
+            self.record_cpu_written(kind, &plan, buf.len(), pfn, line);
         }
         Ok(())
     }
@@ -98,19 +107,63 @@ impl DmaDev {
         }
         let checked = self.inner.mem.inner.ownership_checked();
         let mut cpu_written = None;
+        let mut pooled = None;
         for (f, &(pfn, off, n, pos)) in guards.iter_mut().zip(&plan.chunks) {
             if checked && cpu_written.is_none() {
                 cpu_written = f.first_cpu_written_line(off..off + n).map(|l| (pfn, l));
+            }
+            if pooled.is_none() {
+                pooled = self.pooled_head(f);
             }
             f.note_device_write(off..off + n);
             f.ram[off..off + n].copy_from_slice(&data[pos..pos + n]);
         }
         drop(guards);
+        drop(st);
+        if let Some((head, location)) = pooled {
+            self.record_pooled(addr, data.len(), Access::Write, head, location);
+        }
         if let Some((pfn, line)) = cpu_written {
             let kind = OwnershipKind::DeviceWriteCpuWritten;
             self.record_cpu_written(kind, &plan, data.len(), pfn, line);
         }
         Ok(())
+    }
+
+    /// The head frame of `f`'s page and where its pool keeps it, if the
+    /// page is back in a page pool (cache or ring).
+    #[inline]
+    fn pooled_head(&self, f: &Frame) -> Option<(u64, PoolLocation)> {
+        let FrameState::Allocated { head, .. } = f.state else {
+            return None;
+        };
+        let location = self.inner.mem.inner.meta[head as usize].pool_location();
+        location.in_pool().then_some((head, location))
+    }
+
+    /// Records a device access into a page that is back in a page pool.
+    #[cold]
+    fn record_pooled(
+        &self,
+        addr: DmaAddr,
+        len: usize,
+        access: Access,
+        head: u64,
+        location: PoolLocation,
+    ) {
+        let meta = &self.inner.mem.inner.meta[head as usize];
+        let v = DmaViolation::DeviceAccessPooledPage {
+            cycle: self.inner.mem.cycle(),
+            device: self.inner.name.clone(),
+            addr,
+            len,
+            access,
+            page: pfn_to_host(head),
+            pool: meta.pp_id.load(std::sync::atomic::Ordering::Relaxed),
+            location,
+        };
+        tracing::warn!("{v}");
+        lock(&self.inner.state).violations.push(v);
     }
 
     /// Records a device access of `len` bytes (split as `plan`) that touched

@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 
 use super::config::Coherence;
 use super::error::MemError;
-use super::frames::{pfn_to_host, FrameState, LineBits};
+use super::frames::{pfn_to_host, FrameState, LineBits, PoolLocation};
 use super::memory::{HostMemory, MemInner};
 use super::page::{Page, PageRef};
 use crate::layout::PAGE_SIZE;
@@ -111,6 +111,7 @@ impl MemInner {
         m.pp_ref.store(0, Ordering::Relaxed);
         m.pp_id.store(0, Ordering::Relaxed);
         m.dma.store(0, Ordering::Relaxed);
+        m.pp_loc.store(PoolLocation::Out as u8, Ordering::Relaxed);
         m.page_ref.store(1, Ordering::Release);
     }
 

@@ -1,7 +1,10 @@
 //! One page frame: its RAM copy, the CPU's cached copy, per-line dirty and
 //! device-ownership bits, and the `struct page` fields kept lock-free.
 
-use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
+use std::fmt;
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, AtomicU8, Ordering};
+
+use serde::Serialize;
 
 use bitvec::prelude::*;
 
@@ -100,9 +103,68 @@ pub(crate) struct FrameMeta {
     pub(crate) dma: AtomicU64,
     /// Device bursts in flight touching this frame (any device).
     pub(crate) bursts: AtomicU32,
+    /// Where the page pool keeps the page (head frame only), a
+    /// [`PoolLocation`] as its `u8`.
+    pub(crate) pp_loc: AtomicU8,
+}
+
+/// Where a page pool page is: out (with the driver, the stack, ... or not
+/// a pool page at all), in its pool's alloc cache, or in its ptr_ring.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum PoolLocation {
+    /// Not inside a pool.
+    Out,
+    /// In the pool's lockless alloc cache.
+    AllocCache,
+    /// In the pool's recycle ring (`ptr_ring`).
+    Ring,
+}
+
+impl PoolLocation {
+    fn from_u8(v: u8) -> Self {
+        match v {
+            1 => PoolLocation::AllocCache,
+            2 => PoolLocation::Ring,
+            _ => PoolLocation::Out,
+        }
+    }
+
+    /// Whether the page is back inside a pool.
+    #[inline]
+    pub fn in_pool(self) -> bool {
+        self != PoolLocation::Out
+    }
+}
+
+impl fmt::Display for PoolLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PoolLocation::Out => "out of the pool",
+            PoolLocation::AllocCache => "in the alloc cache",
+            PoolLocation::Ring => "in the ptr_ring",
+        })
+    }
 }
 
 impl FrameMeta {
+    /// Where the pool keeps the page.
+    #[inline]
+    pub(crate) fn pool_location(&self) -> PoolLocation {
+        PoolLocation::from_u8(self.pp_loc.load(Ordering::Acquire))
+    }
+
+    /// Moves the page to `loc`; returns where it was.
+    #[inline]
+    pub(crate) fn move_to(&self, loc: PoolLocation) -> PoolLocation {
+        PoolLocation::from_u8(self.pp_loc.swap(loc as u8, Ordering::AcqRel))
+    }
+
+    /// Whether a device burst is in flight into the frame.
+    #[inline]
+    pub(crate) fn dma_busy(&self) -> bool {
+        self.bursts.load(Ordering::Acquire) > 0
+    }
+
     /// Counts a device burst touching this frame in (`begin`) or out.
     #[inline]
     pub(crate) fn dma_in_flight(&self, begin: bool) {

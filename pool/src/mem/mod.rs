@@ -45,7 +45,7 @@ pub use alloc::MAX_PAGE_ORDER;
 pub use config::{Coherence, MemConfig};
 pub use error::MemError;
 pub(crate) use frames::{pfn_to_host, Frame, FrameMeta, FrameState};
-pub use frames::{HOST_BASE, LINES_PER_PAGE};
+pub use frames::{PoolLocation, HOST_BASE, LINES_PER_PAGE};
 pub use memory::HostMemory;
 pub(crate) use memory::MemInner;
 pub use observer::{Barrier, CpuObserver};

@@ -24,6 +24,8 @@
 //! * `alloc`: the alloc cache, the ring refill and the slow path.
 //! * `frag`: fragments of a shared page.
 //! * `recycle`: the put paths.
+//! * `location`: every page's location tag (out, alloc cache, ring) and the
+//!   double-recycle, page-in-two-places and recycle-during-DMA checks.
 //! * `contexts`: [`NapiCtx`] and [`PagePoolHandle`].
 //! * `destroy`: [`PagePool::destroy`] and the deferred release.
 
@@ -32,6 +34,7 @@ mod contexts;
 mod destroy;
 mod error;
 mod frag;
+mod location;
 mod page;
 mod params;
 mod pool;

@@ -41,3 +41,69 @@ fn negative_inflight_detaches_for_good() {
     let info = &registry.dump()[0];
     assert_eq!((info.inflight, info.detach_time), (0, Some(0)));
 }
+
+fn mapped(mem: &HostMemory) -> (DmaDev, PagePool) {
+    let dev = DmaDev::new(mem, "nic");
+    let pool = PagePool::create(PagePoolParams {
+        flags: PP_FLAG_DMA_MAP,
+        dev: Some(dev.clone()),
+        dma_dir: DmaDirection::FromDevice,
+        ..PagePoolParams::new(mem)
+    })
+    .unwrap();
+    (dev, pool)
+}
+
+/// A pool bug recycling one page twice (the kernel's `pp_ref_count` of a
+/// recycled page is 1, so a second put of it recycles it again) is named
+/// at the second recycle, and the cache handing it out twice at the second
+/// hand-out.
+#[test]
+fn a_page_recycled_twice_is_named_twice() {
+    let mem = HostMemory::new(MemConfig::default());
+    let (_dev, mut pool) = mapped(&mem);
+    let page = pool.dev_alloc_pages().unwrap();
+    let host = page.host_addr();
+    let (pfn, dma) = page.into_raw();
+    pool.put_unrefed(pfn, dma, -1, true);
+    mem.set_cycle(5);
+    pool.put_unrefed(pfn, dma, -1, true);
+    let v = pool.violations();
+    assert_eq!(v.len(), 1);
+    assert_eq!((v[0].class(), v[0].cycle()), ("pool/double-recycle", 5));
+    assert!(matches!(
+        v[0].kind,
+        PoolViolationKind::DoubleRecycle { page, already: crate::PoolLocation::AllocCache, .. } if page == host
+    ));
+    let a = pool.dev_alloc_pages().unwrap();
+    mem.set_cycle(6);
+    let b = pool.dev_alloc_pages().unwrap();
+    assert_eq!(a.pfn(), b.pfn());
+    let v = pool.violations();
+    assert_eq!((v[1].class(), v[1].cycle()), ("pool/page-in-two-places", 6));
+    assert!(v[1].to_string().contains("out of the pool"), "{}", v[1]);
+    let _ = a.into_raw();
+    let _ = b.into_raw();
+}
+
+/// The same double recycle through the ring.
+#[test]
+fn a_page_recycled_twice_into_the_ring_is_named() {
+    let mem = HostMemory::new(MemConfig::default());
+    let (_dev, pool) = mapped(&mem);
+    let mut pool = pool;
+    let page = pool.dev_alloc_pages().unwrap();
+    let (pfn, dma) = page.into_raw();
+    pool.shared.recycle_in_ring(pfn, dma);
+    pool.shared.recycle_in_ring(pfn, dma);
+    let v = pool.violations();
+    assert_eq!(v.len(), 1);
+    assert!(matches!(
+        v[0].kind,
+        PoolViolationKind::DoubleRecycle {
+            already: crate::PoolLocation::Ring,
+            into: crate::PoolLocation::Ring,
+            ..
+        }
+    ));
+}
