@@ -102,6 +102,7 @@
 pub mod addr;
 pub mod dma;
 pub mod inject;
+pub mod invariant;
 pub mod layout;
 mod lock;
 pub mod mem;
@@ -116,6 +117,7 @@ pub use dma::{
     DmaViolation, FaultKind, LedgerEntry, LedgerOp, MappingInfo, TeardownError,
 };
 pub use inject::FailureInjection;
+pub use invariant::{InvariantKind, PoolInvariantViolation};
 pub use layout::{DMA_CACHE_ALIGN, PAGE_SHIFT, PAGE_SIZE};
 pub use mem::{
     Barrier, Coherence, CpuObserver, HostMemory, MemConfig, MemError, OwnershipKind,

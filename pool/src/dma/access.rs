@@ -6,8 +6,9 @@ use std::sync::MutexGuard;
 
 use super::coherence::first_cpu_owned;
 use super::device::{DevState, DmaDev};
+use super::direction::Access;
 use super::direction::DmaDirection;
-use super::error::{Access, DmaFault, DmaViolation, FaultKind};
+use super::error::{DmaFault, DmaViolation, FaultKind};
 use super::mapping::Mapping;
 use crate::addr::{DmaAddr, HostAddr};
 use crate::layout::{DMA_CACHE_ALIGN, PAGE_SHIFT, PAGE_SIZE};

@@ -6,9 +6,9 @@ use std::fmt;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
+use super::burst::InFlight;
 use super::direction::DmaDirection;
 use super::error::{DmaError, DmaViolation, TeardownError};
-use super::inflight::InFlight;
 use super::ledger::{Ledger, LedgerEntry, LedgerOp};
 use super::mapping::{Mapping, MappingInfo, MappingTable};
 use crate::addr::DmaAddr;

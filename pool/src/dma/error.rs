@@ -7,8 +7,8 @@ use std::fmt;
 use serde::Serialize;
 use thiserror::Error;
 
-use super::direction::DmaDirection;
-use super::inflight::Burst;
+use super::burst::Burst;
+use super::direction::{Access, DmaDirection};
 use super::ledger::LedgerEntry;
 use super::mapping::MappingInfo;
 use crate::addr::{DmaAddr, HostAddr};
@@ -139,15 +139,6 @@ pub enum DmaError {
         /// Cause.
         source: MemError,
     },
-}
-
-/// Which side of the bus a device access is on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Access {
-    /// Device reads memory (AXI AR/R).
-    Read,
-    /// Device writes memory (AXI AW/W).
-    Write,
 }
 
 /// Why a device access faulted.

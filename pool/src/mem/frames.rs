@@ -8,8 +8,10 @@ use serde::Serialize;
 
 use bitvec::prelude::*;
 
-use super::ownership::ByteOwnership;
+use super::bytes::ByteOwnership;
 use crate::addr::HostAddr;
+use std::ops::Range;
+
 use crate::layout::{DMA_CACHE_ALIGN, PAGE_SHIFT, PAGE_SIZE};
 
 /// Host address of page frame 0 (the x86-64 direct map base, for familiar
@@ -175,5 +177,63 @@ impl FrameMeta {
                 .bursts
                 .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
         }
+    }
+}
+
+/// The API-contract ownership of the frame's bytes (see `ownership`).
+impl Frame {
+    /// Gives `bytes` to the device (a map or sync for the device of a
+    /// mapping that lets it write).
+    pub(crate) fn give_device_bytes(&mut self, bytes: Range<usize>) {
+        self.bytes
+            .get_or_insert_with(|| Box::new(ByteOwnership::new()))
+            .give(bytes);
+    }
+
+    /// Takes `bytes` back for the CPU (a sync for the CPU, or an unmap).
+    #[inline]
+    pub(crate) fn take_device_bytes(&mut self, bytes: Range<usize>) {
+        if let Some(own) = &mut self.bytes {
+            own.take(bytes);
+        }
+    }
+
+    /// The device wrote `bytes`.
+    #[inline]
+    pub(crate) fn note_device_write(&mut self, bytes: Range<usize>) {
+        if let Some(own) = &mut self.bytes {
+            own.note_write(bytes);
+        }
+    }
+
+    /// Forgets every byte's ownership (a fresh allocation).
+    pub(super) fn clear_ownership(&mut self) {
+        if let Some(own) = &mut self.bytes {
+            own.clear();
+        }
+    }
+
+    /// The first byte of `bytes` a CPU access breaks the ownership rules
+    /// on: a read of a device-owned byte, a write into one the device wrote.
+    #[inline]
+    pub(super) fn cpu_access_offender(&self, bytes: Range<usize>, write: bool) -> Option<usize> {
+        let own = self.bytes.as_deref().filter(|_| !self.coherent)?;
+        if write {
+            own.first_written(bytes)
+        } else {
+            own.first_owned(bytes)
+        }
+    }
+
+    /// First line of `bytes` the CPU wrote since its last sync for the
+    /// device, for a device access (none in coherent buffers).
+    #[inline]
+    pub(crate) fn first_cpu_written_line(&self, bytes: Range<usize>) -> Option<usize> {
+        if self.coherent || bytes.is_empty() {
+            return None;
+        }
+        let lines = bytes.start / DMA_CACHE_ALIGN..bytes.end.div_ceil(DMA_CACHE_ALIGN);
+        let start = lines.start;
+        self.dirty[lines].first_one().map(|i| i + start)
     }
 }

@@ -6,11 +6,11 @@ use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
+use super::barrier::CpuObserver;
 use super::config::MemConfig;
 use super::error::MemError;
 use super::frames::{Frame, FrameMeta, HOST_BASE};
 use super::node::NodeAlloc;
-use super::observer::CpuObserver;
 use super::ownership::OwnershipViolation;
 use crate::addr::HostAddr;
 use crate::inject::{FailureInjection, Injector};

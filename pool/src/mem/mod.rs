@@ -25,10 +25,15 @@
 //! * `alloc`: page allocation, freeing and page references.
 //! * `page`: [`Page`], [`PageRef`] and the `struct page` queries.
 //! * `cpu`: the CPU's reads and writes.
-//! * `ownership`: byte-precise DMA ownership and [`OwnershipViolation`].
-//! * `observer`: the barriers ([`Barrier`]) and the [`CpuObserver`] hook.
+//! * `ownership`: the byte-precise DMA ownership rules and
+//!   [`OwnershipViolation`]; `bytes`: a frame's byte ownership bits;
+//!   `ownership_log`: the memory's record of the violations.
+//! * `barrier`: [`Barrier`] and the [`CpuObserver`] trait; `observer`: the
+//!   barrier calls and the observer hook.
 
 mod alloc;
+mod barrier;
+mod bytes;
 mod config;
 mod cpu;
 mod error;
@@ -37,17 +42,18 @@ mod memory;
 mod node;
 mod observer;
 mod ownership;
+mod ownership_log;
 mod page;
 #[cfg(test)]
 mod tests;
 
 pub use alloc::MAX_PAGE_ORDER;
+pub use barrier::{Barrier, CpuObserver};
 pub use config::{Coherence, MemConfig};
 pub use error::MemError;
 pub(crate) use frames::{pfn_to_host, Frame, FrameMeta, FrameState};
 pub use frames::{PoolLocation, HOST_BASE, LINES_PER_PAGE};
 pub use memory::HostMemory;
 pub(crate) use memory::MemInner;
-pub use observer::{Barrier, CpuObserver};
 pub use ownership::{OwnershipKind, OwnershipViolation};
 pub use page::{Page, PageRef};

@@ -37,29 +37,10 @@
 //! their mapping history.
 
 use std::fmt;
-use std::ops::Range;
 
-use bitvec::prelude::*;
 use serde::Serialize;
 
-use super::frames::{pfn_to_host, Frame};
-use super::memory::{HostMemory, MemInner};
 use crate::addr::HostAddr;
-use crate::layout::{DMA_CACHE_ALIGN, PAGE_SIZE};
-use crate::lock::lock;
-
-/// One bit per byte of a frame.
-type ByteBits = BitArr!(for PAGE_SIZE, in u64, Lsb0);
-
-/// The API-contract ownership of one frame's bytes.
-#[derive(Debug)]
-pub(crate) struct ByteOwnership {
-    /// Bytes the device owns under a mapping that lets it write.
-    device: ByteBits,
-    /// Of those, the bytes the device wrote since it got them (a device
-    /// write anywhere else is refused by the line checks first).
-    written: ByteBits,
-}
 
 /// Which ownership rule an access broke.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -163,134 +144,5 @@ impl fmt::Display for OwnershipViolation {
             self.page,
             self.kind.expected()
         )
-    }
-}
-
-impl Frame {
-    /// Gives `bytes` to the device (a map or sync for the device of a
-    /// mapping that lets it write).
-    pub(crate) fn give_device_bytes(&mut self, bytes: Range<usize>) {
-        let own = self.bytes.get_or_insert_with(|| {
-            Box::new(ByteOwnership {
-                device: ByteBits::ZERO,
-                written: ByteBits::ZERO,
-            })
-        });
-        own.device[bytes.clone()].fill(true);
-        own.written[bytes].fill(false);
-    }
-
-    /// Takes `bytes` back for the CPU (a sync for the CPU, or an unmap).
-    #[inline]
-    pub(crate) fn take_device_bytes(&mut self, bytes: Range<usize>) {
-        if let Some(own) = &mut self.bytes {
-            own.device[bytes.clone()].fill(false);
-            own.written[bytes].fill(false);
-        }
-    }
-
-    /// The device wrote `bytes`.
-    #[inline]
-    pub(crate) fn note_device_write(&mut self, bytes: Range<usize>) {
-        if let Some(own) = &mut self.bytes {
-            own.written[bytes].fill(true);
-        }
-    }
-
-    /// Forgets every byte's ownership (a fresh allocation).
-    pub(super) fn clear_ownership(&mut self) {
-        if let Some(own) = &mut self.bytes {
-            own.device.fill(false);
-            own.written.fill(false);
-        }
-    }
-
-    /// First byte of `bytes` the device owns, if the CPU may not read it.
-    #[inline]
-    fn first_device_owned(&self, bytes: Range<usize>) -> Option<usize> {
-        let own = self.bytes.as_deref().filter(|_| !self.coherent)?;
-        let start = bytes.start;
-        own.device[bytes].first_one().map(|i| i + start)
-    }
-
-    /// First byte of `bytes` the device owns and wrote.
-    #[inline]
-    fn first_device_written(&self, bytes: Range<usize>) -> Option<usize> {
-        let own = self.bytes.as_deref().filter(|_| !self.coherent)?;
-        let start = bytes.start;
-        own.written[bytes].first_one().map(|i| i + start)
-    }
-
-    /// First line of `bytes` the CPU wrote since its last sync for the
-    /// device, for a device access (none in coherent buffers).
-    #[inline]
-    pub(crate) fn first_cpu_written_line(&self, bytes: Range<usize>) -> Option<usize> {
-        if self.coherent || bytes.is_empty() {
-            return None;
-        }
-        let lines = bytes.start / DMA_CACHE_ALIGN..bytes.end.div_ceil(DMA_CACHE_ALIGN);
-        let start = lines.start;
-        self.dirty[lines].first_one().map(|i| i + start)
-    }
-
-    /// The ownership rule a CPU access of `bytes` breaks: its first byte.
-    #[inline]
-    pub(super) fn cpu_access_offender(&self, bytes: Range<usize>, write: bool) -> Option<usize> {
-        if write {
-            self.first_device_written(bytes)
-        } else {
-            self.first_device_owned(bytes)
-        }
-    }
-}
-
-impl HostMemory {
-    /// Every ownership violation recorded so far (CPU and device side, all
-    /// devices), oldest first. [`crate::DmaDev::violations`] reports the ones
-    /// on pages a device mapped, with their mapping history.
-    pub fn ownership_violations(&self) -> Vec<OwnershipViolation> {
-        lock(&self.inner.ownership).clone()
-    }
-
-    /// Turns the ownership checks on or off (on by default).
-    pub fn set_ownership_checks(&self, on: bool) {
-        self.inner
-            .ownership_on
-            .store(on, std::sync::atomic::Ordering::Relaxed);
-    }
-}
-
-impl MemInner {
-    /// Whether the ownership checks are on.
-    #[inline]
-    pub(crate) fn ownership_checked(&self) -> bool {
-        self.ownership_on.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// Records a violation of `kind` at byte `off` of frame `pfn`.
-    #[cold]
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn record_ownership(
-        &self,
-        kind: OwnershipKind,
-        device: Option<&str>,
-        addr: HostAddr,
-        len: usize,
-        pfn: u64,
-        off: usize,
-    ) {
-        let page = pfn_to_host(pfn);
-        let v = OwnershipViolation {
-            kind,
-            cycle: self.cycle.load(std::sync::atomic::Ordering::Relaxed),
-            device: device.map(str::to_owned),
-            addr,
-            len,
-            first: HostAddr::new(page.raw_value() + off as u64),
-            page,
-            pfn,
-        };
-        tracing::warn!("{v}");
-        lock(&self.ownership).push(v);
     }
 }

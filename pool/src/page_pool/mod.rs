@@ -24,6 +24,7 @@
 //! * `alloc`: the alloc cache, the ring refill and the slow path.
 //! * `frag`: fragments of a shared page.
 //! * `recycle`: the put paths.
+//! * `invariants`: the pool's laws as checks (`check_invariants`).
 //! * `location`: every page's location tag (out, alloc cache, ring) and the
 //!   double-recycle, page-in-two-places and recycle-during-DMA checks.
 //! * `contexts`: [`NapiCtx`] and [`PagePoolHandle`].
@@ -34,6 +35,7 @@ mod contexts;
 mod destroy;
 mod error;
 mod frag;
+mod invariants;
 mod location;
 mod page;
 mod params;

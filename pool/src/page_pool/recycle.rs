@@ -180,12 +180,27 @@ impl PoolShared {
                 }
             }
         }
-        self.release_cnt.fetch_add(1, Ordering::AcqRel);
+        let released = self
+            .release_cnt
+            .fetch_add(1, Ordering::AcqRel)
+            .wrapping_add(1);
+        let hold = self.hold_cnt.load(Ordering::Acquire);
+        if (hold.wrapping_sub(released) as i32) < 0 {
+            self.negative_inflight_at_release(hold, released);
+        }
         let meta = self.meta(pfn);
         meta.move_to(PoolLocation::Out);
         meta.pp_id.store(0, Ordering::Relaxed);
         meta.dma.store(0, Ordering::Relaxed);
         meta.pp_ref.store(0, Ordering::Relaxed);
+    }
+
+    /// `page_pool_inflight`'s law, checked at the release that breaks it.
+    #[cold]
+    fn negative_inflight_at_release(&self, hold: u32, released: u32) {
+        self.violation(PoolViolationKind::NegativeInflight {
+            inflight: hold.wrapping_sub(released) as i32,
+        });
     }
 
     /// See [`PagePoolHandle::release_page`].
