@@ -121,7 +121,7 @@ pub use invariant::{InvariantKind, PoolInvariantViolation};
 pub use layout::{DMA_CACHE_ALIGN, PAGE_SHIFT, PAGE_SIZE};
 pub use mem::{
     Barrier, Coherence, CpuObserver, HostMemory, MemConfig, MemError, OwnershipKind,
-    OwnershipViolation, Page, PageRef, PoolLocation, MAX_PAGE_ORDER,
+    OwnershipViolation, Page, PageRef, PoolLocation, WeakOrder, MAX_PAGE_ORDER,
 };
 pub use netdev::{IfIndex, NapiId, LOOPBACK_IFINDEX};
 pub use page_pool::{

@@ -26,6 +26,7 @@ impl DmaDev {
     /// device read.
     #[inline]
     pub fn device_read(&self, addr: DmaAddr, buf: &mut [u8]) -> Result<(), DmaFault> {
+        self.weak_tick();
         let st = lock(&self.inner.state);
         let plan = self.plan(&st, addr, buf.len(), Access::Read);
         let plan = match plan {
@@ -79,6 +80,7 @@ impl DmaDev {
     /// let the device write, and no touched line is owned by the CPU.
     #[inline]
     pub fn device_write(&self, addr: DmaAddr, data: &[u8]) -> Result<(), DmaFault> {
+        self.weak_tick();
         let st = lock(&self.inner.state);
         let plan = match self.plan(&st, addr, data.len(), Access::Write) {
             Ok(p) => p,
@@ -189,6 +191,16 @@ impl DmaDev {
             pfn,
             line * DMA_CACHE_ALIGN,
         );
+    }
+
+    /// The CPU writes due by now reach RAM before the device looks
+    /// (weak-ordering mode only).
+    #[inline]
+    fn weak_tick(&self) {
+        let mem = &self.inner.mem;
+        if mem.inner.weak.is_some() {
+            mem.inner.weak_drain(mem.cycle(), false);
+        }
     }
 
     /// Checks an access and splits it into frame chunks.

@@ -176,6 +176,9 @@ impl DmaDev {
         let page_len = (PAGE_SIZE as u64) << order;
         let host = pfn_to_host(head);
         let cycle = mem.cycle();
+        // The cache maintenance of a map or a sync for the device ends in a
+        // barrier (arm64: `dsb`): the CPU's writes reach RAM.
+        mem.inner.weak_drain(cycle, true);
         let mut st = lock(&self.inner.state);
         if len == 0 || offset as u64 + len as u64 > page_len {
             return Err(self.api_err(
@@ -240,6 +243,9 @@ impl DmaDev {
             "dma_sync_single_range_for_device"
         };
         let cycle = self.inner.mem.cycle();
+        if !for_cpu {
+            self.inner.mem.inner.weak_drain(cycle, true);
+        }
         let mut st = lock(&self.inner.state);
         let Some(id) = st.table.find_containing(addr) else {
             return Err(self.api_err(

@@ -29,7 +29,7 @@ impl Barrier {
     }
 }
 
-/// Sees every CPU access of a [`HostMemory`] and every barrier, with the
+/// Sees every CPU access of a [`HostMemory`](crate::HostMemory) and every barrier, with the
 /// simulated cycle. `dma_visible` says the bytes are in a coherent buffer
 /// (`dma_alloc_coherent`) or under a live streaming mapping.
 pub trait CpuObserver: Send + Sync {

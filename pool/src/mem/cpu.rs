@@ -1,7 +1,8 @@
 //! The CPU's reads and writes: through its cached copy in non-coherent
 //! mode, straight to RAM otherwise; either way marking the written lines
 //! CPU-written until a sync for the device, and checked against the DMA
-//! ownership of their bytes (`ownership`).
+//! ownership of their bytes (`ownership`); in the weak-ordering mode
+//! through its store buffer and read reordering (`weak`).
 
 use super::error::MemError;
 use super::frames::{pfn_to_host, Frame, FrameState};
@@ -20,6 +21,8 @@ impl HostMemory {
         let mut dma_visible = false;
         let checked = self.inner.ownership_checked();
         let mut offender = None;
+        let weak = self.inner.weak.is_some();
+        let mut reordered = Vec::new();
         self.inner
             .for_each_chunk(addr, len, |frame, pfn, off, range| {
                 if frame.state == FrameState::Free {
@@ -35,9 +38,16 @@ impl HostMemory {
                         .cpu_access_offender(off..off + n, false)
                         .map(|o| (pfn, o));
                 }
+                if weak && frame.weakly_ordered() {
+                    reordered.push((pfn, off, range.clone()));
+                }
                 buf[range].copy_from_slice(&frame.cpu_view()[off..off + n]);
                 Ok(())
             })?;
+        for (pfn, off, range) in reordered {
+            self.inner.weak_forward(pfn, off, &mut buf[range.clone()]);
+            self.inner.weak_read(cycle, pfn, off, &mut buf[range]);
+        }
         if let Some((pfn, off)) = offender {
             let kind = OwnershipKind::CpuReadDeviceOwned;
             self.inner.record_ownership(kind, None, addr, len, pfn, off);
@@ -53,6 +63,8 @@ impl HostMemory {
         let mut dma_visible = false;
         let checked = self.inner.ownership_checked();
         let mut offender = None;
+        let weak = self.inner.weak.is_some();
+        let mut reordered = Vec::new();
         self.inner
             .for_each_chunk(addr, data.len(), |frame, pfn, off, range| {
                 if frame.state == FrameState::Free {
@@ -68,7 +80,11 @@ impl HostMemory {
                         .cpu_access_offender(off..off + n, true)
                         .map(|o| (pfn, o));
                 }
-                frame.cpu_view()[off..off + n].copy_from_slice(&data[range]);
+                if weak && frame.weakly_ordered() {
+                    reordered.push((pfn, off, range));
+                } else {
+                    frame.cpu_view()[off..off + n].copy_from_slice(&data[range]);
+                }
                 if !frame.coherent && n > 0 {
                     let first = off / DMA_CACHE_ALIGN;
                     let last = (off + n - 1) / DMA_CACHE_ALIGN;
@@ -76,6 +92,9 @@ impl HostMemory {
                 }
                 Ok(())
             })?;
+        for (pfn, off, range) in reordered {
+            self.inner.weak_write(cycle, pfn, off, &data[range]);
+        }
         if let Some((pfn, off)) = offender {
             let kind = OwnershipKind::CpuWriteDeviceOwned;
             self.inner

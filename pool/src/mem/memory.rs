@@ -12,6 +12,7 @@ use super::error::MemError;
 use super::frames::{Frame, FrameMeta, HOST_BASE};
 use super::node::NodeAlloc;
 use super::ownership::OwnershipViolation;
+use super::weak::WeakState;
 use crate::addr::HostAddr;
 use crate::inject::{FailureInjection, Injector};
 use crate::layout::PAGE_SHIFT;
@@ -39,6 +40,8 @@ pub(crate) struct MemInner {
     pub(super) ownership_on: AtomicBool,
     /// Every ownership violation, oldest first.
     pub(super) ownership: Mutex<Vec<OwnershipViolation>>,
+    /// The weak-ordering model's state, in that mode only.
+    pub(crate) weak: Option<Mutex<WeakState>>,
 }
 
 impl std::fmt::Debug for MemInner {
@@ -85,7 +88,7 @@ impl HostMemory {
             .collect();
         Ok(Self {
             inner: Arc::new(MemInner {
-                cfg,
+                cfg: cfg.clone(),
                 cycle: AtomicU64::new(0),
                 local_node: AtomicU32::new(0),
                 frames,
@@ -99,6 +102,7 @@ impl HostMemory {
                 observer: RwLock::new(None),
                 ownership_on: AtomicBool::new(true),
                 ownership: Mutex::new(Vec::new()),
+                weak: cfg.weak_order.map(|w| Mutex::new(WeakState::new(w))),
             }),
         })
     }
@@ -112,6 +116,9 @@ impl HostMemory {
     #[inline]
     pub fn set_cycle(&self, cycle: u64) {
         self.inner.cycle.store(cycle, Ordering::Relaxed);
+        if self.inner.weak.is_some() {
+            self.inner.weak_drain(cycle, false);
+        }
     }
 
     /// The current simulated cycle.

@@ -25,6 +25,8 @@
 //! * `alloc`: page allocation, freeing and page references.
 //! * `page`: [`Page`], [`PageRef`] and the `struct page` queries.
 //! * `cpu`: the CPU's reads and writes.
+//! * `weak`: the seeded weak-ordering model ([`WeakOrder`]) and its state;
+//!   `reorder`: the CPU accesses through it.
 //! * `ownership`: the byte-precise DMA ownership rules and
 //!   [`OwnershipViolation`]; `bytes`: a frame's byte ownership bits;
 //!   `ownership_log`: the memory's record of the violations.
@@ -44,12 +46,14 @@ mod observer;
 mod ownership;
 mod ownership_log;
 mod page;
+mod reorder;
 #[cfg(test)]
 mod tests;
+mod weak;
 
 pub use alloc::MAX_PAGE_ORDER;
 pub use barrier::{Barrier, CpuObserver};
-pub use config::{Coherence, MemConfig};
+pub use config::{Coherence, MemConfig, WeakOrder};
 pub use error::MemError;
 pub(crate) use frames::{pfn_to_host, Frame, FrameMeta, FrameState};
 pub use frames::{PoolLocation, HOST_BASE, LINES_PER_PAGE};

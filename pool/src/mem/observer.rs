@@ -8,7 +8,8 @@
 //! it (a completion's phase bit before its other fields); `rmb()` also
 //! orders MMIO reads. A [`CpuObserver`] set with
 //! [`HostMemory::set_cpu_observer`] sees every CPU access and barrier (a
-//! barrier auditor is one).
+//! barrier auditor is one). In the weak-ordering mode (`weak`) the write
+//! barriers drain the store buffer and the read barriers fence reads.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -56,6 +57,13 @@ impl HostMemory {
     #[inline]
     pub fn barrier(&self, kind: Barrier) {
         let cycle = self.cycle();
+        if self.inner.weak.is_some() {
+            if kind.orders_writes() {
+                self.inner.weak_drain(cycle, true);
+            } else {
+                self.inner.weak_read_fence();
+            }
+        }
         self.notify(|o| o.barrier(cycle, kind));
     }
 
