@@ -120,6 +120,9 @@ pub struct Accounts {
     pub nic_faults: Findings,
     /// Page-pool and skb misuse, and the stack's own errors.
     pub misuse: Findings,
+    /// The page pool's laws broken (`PoolRegistry::check_invariants`),
+    /// while the interface was up and after close.
+    pub pool_invariants: Findings,
     /// The contract monitors', one entry per monitor.
     pub monitors: Vec<MonitorFindings>,
 }
@@ -142,7 +145,12 @@ pub fn conservation(a: &Accounts) -> Vec<Check> {
         Ok(r) => checks.extend(page_conservation(r, a.copy_pool)),
         Err(e) => checks.push(check("close", false, e.clone())),
     }
-    checks.extend([no_dma_api_violation(a), no_nic_dma_fault(a), no_misuse(a)]);
+    checks.extend([
+        no_dma_api_violation(a),
+        no_nic_dma_fault(a),
+        no_misuse(a),
+        pool_invariants_hold(a),
+    ]);
     checks
 }
 
@@ -323,6 +331,14 @@ fn no_misuse(a: &Accounts) -> Check {
         "no page-pool or skb misuse",
         a.misuse.count == 0,
         a.misuse.detail("found"),
+    )
+}
+
+fn pool_invariants_hold(a: &Accounts) -> Check {
+    check(
+        "page pool invariants hold",
+        a.pool_invariants.count == 0,
+        a.pool_invariants.detail("broken"),
     )
 }
 

@@ -44,7 +44,10 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
     };
     // `page-pool-get` dump while the interface is up.
     let pool_dump = pool::PoolRegistry::of(&bench.mem).dump();
+    // The page pool's laws, while the pools hold pages and after close.
+    let mut pool_laws = pool::PoolRegistry::of(&bench.mem).check_invariants();
     let (close, copy_pool) = close_down(&mut bench, &mut traffic);
+    pool_laws.extend(pool::PoolRegistry::of(&bench.mem).check_invariants());
     let wire_frames = bench
         .drv
         .dev_mut()
@@ -73,10 +76,10 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
     wire.stack_bytes = st.bytes;
     let mut misuse = Findings::default();
     for h in [drv.rx_pool(), drv.tx_pool()].into_iter().flatten() {
-        misuse.extend(Findings::of(&h.violations(), |x| format!("{x:?}")));
+        misuse.extend(Findings::of(&h.violations(), ToString::to_string));
     }
     if let Some((_, _, v)) = &copy_pool {
-        misuse.extend(Findings::of(v, |x| format!("{x:?}")));
+        misuse.extend(Findings::of(v, ToString::to_string));
     }
     misuse.extend(Findings::of(&drv.skb_violations(), |x| format!("{x:?}")));
     misuse.extend(Findings::of(&st.errors, String::clone));
@@ -114,6 +117,7 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
         dma_violations: Findings::of(&bench.dma.violations(), |x| x.to_string()),
         nic_faults: Findings::of(drv.dev().inner().storage().faults(), |x| x.to_string()),
         misuse,
+        pool_invariants: Findings::of(&pool_laws, ToString::to_string),
         monitors: monitor_findings(drv),
     };
     drop(st);
