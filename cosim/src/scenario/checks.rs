@@ -109,6 +109,10 @@ pub struct Accounts {
     pub nic_faults: Findings,
     /// Page-pool and skb misuse, and the stack's own errors.
     pub misuse: Findings,
+    /// The contract monitor's violations (`None`: monitor off).
+    pub contract: Option<Findings>,
+    /// The scoreboard's mismatches (`None`: monitor off).
+    pub scoreboard: Option<Findings>,
 }
 
 /// Every check of a run, in report order.
@@ -130,6 +134,8 @@ pub fn conservation(a: &Accounts) -> Vec<Check> {
         Err(e) => checks.push(check("close", false, e.clone())),
     }
     checks.extend([no_dma_api_violation(a), no_nic_dma_fault(a), no_misuse(a)]);
+    checks.extend(rtl_contract_kept(a));
+    checks.extend(scoreboard_agrees(a));
     checks
 }
 
@@ -289,6 +295,20 @@ fn no_misuse(a: &Accounts) -> Check {
         a.misuse.count == 0,
         a.misuse.detail("found"),
     )
+}
+
+fn rtl_contract_kept(a: &Accounts) -> Option<Check> {
+    let f = a.contract.as_ref()?;
+    Some(check(
+        "RTL contract (monitor)",
+        f.count == 0,
+        f.detail("violations"),
+    ))
+}
+
+fn scoreboard_agrees(a: &Accounts) -> Option<Check> {
+    let f = a.scoreboard.as_ref()?;
+    Some(check("scoreboard", f.count == 0, f.detail("mismatches")))
 }
 
 /// `got` is `want` with some elements left out, in order.

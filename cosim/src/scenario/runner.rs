@@ -52,6 +52,7 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
     let wall = t0.elapsed().as_secs_f64();
 
     let drv = &mut bench.drv;
+    let (contract, scoreboard) = accounting::contract(drv);
     let s = drv.stats();
     let hw = match &close {
         Ok(r) => r.hw,
@@ -111,6 +112,8 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
         dma_violations: Findings::of(&bench.dma.violations(), |x| x.to_string()),
         nic_faults: Findings::of(drv.dev().storage().faults(), |x| x.to_string()),
         misuse,
+        contract,
+        scoreboard,
     };
     drop(st);
     let checks = checks::conservation(&accounts);
