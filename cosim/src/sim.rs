@@ -27,11 +27,11 @@ pub use error::SimError;
 pub use waveform::{WaveFormat, WaveSpec};
 
 use crate::bridge::Model;
-use crate::contract::ContractMonitor;
 use crate::bus::{
-    AxiMem, AxiMemConfig, AxiSlaveSignals, AxilError, AxilMaster, AxisSink, AxisSinkConfig, AxisSource,
-    AxisSourceConfig, DmaStorage, IrqMonitor, RxFrame,
+    AxiMem, AxiMemConfig, AxiSlaveSignals, AxilError, AxilMaster, AxisSink, AxisSinkConfig,
+    AxisSource, AxisSourceConfig, DmaStorage, IrqMonitor, RxFrame,
 };
+use crate::contract::ContractMonitor;
 use crate::rng::SplitMix64;
 use crate::variant::ModelConfig;
 use driver_markers::MarkerInputs;
@@ -162,9 +162,7 @@ impl<S: DmaStorage> Sim<S> {
             halted: None,
             markers,
             capture: None,
-            contract: cfg
-                .contract
-                .then(|| Box::new(ContractMonitor::new(bytes))),
+            contract: cfg.contract.then(|| Box::new(ContractMonitor::new(bytes))),
             single_eval,
             after_edge: None,
             check_outputs: !single_eval

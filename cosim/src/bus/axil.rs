@@ -355,6 +355,63 @@ mod tests {
     }
 
     #[test]
+    fn update_reports_when_the_slave_took_an_access_and_answered_it() {
+        let mut m = AxilMaster::new();
+        m.start_write(0x10c, 5).unwrap();
+        let o = m.drive();
+        assert!(o.awvalid && o.wvalid);
+        let take = AxilSlaveSignals {
+            awready: true,
+            wready: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            m.update(&take),
+            Some(AxilEvent::WriteTaken {
+                reg: 0x10c,
+                value: 5
+            })
+        );
+        m.drive();
+        assert_eq!(m.update(&AxilSlaveSignals::default()), None);
+        m.drive();
+        let b = AxilSlaveSignals {
+            bvalid: true,
+            bresp: 2,
+            ..Default::default()
+        };
+        assert_eq!(
+            m.update(&b),
+            Some(AxilEvent::WriteDone {
+                reg: 0x10c,
+                value: 5,
+                resp: Resp::SlvErr
+            })
+        );
+        m.start_read(0x300).unwrap();
+        m.drive();
+        let ar = AxilSlaveSignals {
+            arready: true,
+            ..Default::default()
+        };
+        assert_eq!(m.update(&ar), Some(AxilEvent::ReadTaken { reg: 0x300 }));
+        m.drive();
+        let r = AxilSlaveSignals {
+            rvalid: true,
+            rdata: 9,
+            ..Default::default()
+        };
+        assert_eq!(
+            m.update(&r),
+            Some(AxilEvent::ReadDone {
+                reg: 0x300,
+                value: 9,
+                resp: Resp::Okay
+            })
+        );
+    }
+
+    #[test]
     fn axil_master_reads_writes_and_names_registers_in_errors() {
         use nic_hw::regs;
         let slave = |a: u16, write: bool| match (u32::from(a), write) {

@@ -346,7 +346,9 @@ mod tests {
             last: true,
         };
         b.observe(3, &m, &acc, &mut ev);
-        assert!(matches!(ev[0], BusEvent::WriteIssued(a) if a.issued == 1 && a.accepted == 2 && a.beats == 2));
+        assert!(
+            matches!(ev[0], BusEvent::WriteIssued(a) if a.issued == 1 && a.accepted == 2 && a.beats == 2)
+        );
         let BusEvent::WriteData(w) = &ev[1] else {
             panic!("{ev:?}")
         };

@@ -97,7 +97,13 @@ impl RxFrames {
         r
     }
 
-    fn resolve_drop(&mut self, f: &Entered, head: Option<HeadDesc>, cycle: u64, out: &mut Vec<ScoreboardMismatch>) {
+    fn resolve_drop(
+        &mut self,
+        f: &Entered,
+        head: Option<HeadDesc>,
+        cycle: u64,
+        out: &mut Vec<ScoreboardMismatch>,
+    ) {
         let r = Self::reasons(f, head);
         if r == 0 {
             out.push(ScoreboardMismatch::RxDropUnexplained {
@@ -162,7 +168,12 @@ impl RxFrames {
     }
 
     /// The end of the run: every frame still waiting was dropped.
-    pub fn finish(&mut self, head: Option<HeadDesc>, cycle: u64, out: &mut Vec<ScoreboardMismatch>) {
+    pub fn finish(
+        &mut self,
+        head: Option<HeadDesc>,
+        cycle: u64,
+        out: &mut Vec<ScoreboardMismatch>,
+    ) {
         for f in std::mem::take(&mut self.queue) {
             self.resolve_drop(&f, head, cycle, out);
         }
@@ -238,7 +249,9 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].class(), "scoreboard/rx-frame-mismatch", "{}", out[0]);
         out.clear();
-        f.completed_with(2, head(2048, 0), 60, &[9; 60], 500, &mut out);
+        f.completed_with(2, head(2048, 0), 60, &[4; 60], 500, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+        f.completed_with(3, head(2048, 0), 60, &[9; 60], 600, &mut out);
         assert_eq!(out[0].class(), "scoreboard/rx-completion-without-frame");
     }
 
@@ -248,7 +261,12 @@ mod tests {
         let mut out = Vec::new();
         f.enter(vec![1; 60], 100, 0, 1518);
         f.finish(Some(head(2048, 50)), 900, &mut out);
-        assert_eq!(out[0].class(), "scoreboard/rx-drop-unexplained", "{}", out[0]);
+        assert_eq!(
+            out[0].class(),
+            "scoreboard/rx-drop-unexplained",
+            "{}",
+            out[0]
+        );
         out.clear();
         f.enter(vec![1; 60], 100, 0, 1518);
         f.finish(None, 900, &mut out);

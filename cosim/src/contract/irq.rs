@@ -90,7 +90,9 @@ impl Coalescing {
         let d = &mut self.dirs[cause as usize];
         d.last_ack = Some(cycle);
         if cycle <= d.ambiguous_until {
-            d.maybe_until = d.maybe_until.max(cycle + u64::from(regs.coal_cycles) + IRQ_TOLERANCE);
+            d.maybe_until = d
+                .maybe_until
+                .max(cycle + u64::from(regs.coal_cycles) + IRQ_TOLERANCE);
             return;
         }
         d.pending += 1;
@@ -98,7 +100,9 @@ impl Coalescing {
         if d.pending >= regs.coal_frames.max(1) {
             self.fire(cause, cycle, regs);
         } else if regs.coal_cycles > 0 {
-            self.next_event = self.next_event.min(d.oldest.unwrap_or(cycle) + u64::from(regs.coal_cycles));
+            self.next_event = self
+                .next_event
+                .min(d.oldest.unwrap_or(cycle) + u64::from(regs.coal_cycles));
         }
     }
 
@@ -161,7 +165,9 @@ impl Coalescing {
 
     fn explained(&self, cycle: u64) -> bool {
         self.dma_err
-            || self.last_driver_write.is_some_and(|t| t + IRQ_TOLERANCE >= cycle)
+            || self
+                .last_driver_write
+                .is_some_and(|t| t + IRQ_TOLERANCE >= cycle)
             || self
                 .dirs
                 .iter()
@@ -180,7 +186,9 @@ impl Coalescing {
                         let d = &mut self.dirs[i];
                         d.ambiguous_until = t + TIMER_SLACK;
                         if d.last_ack.is_some_and(|a| a + TIMER_SLACK >= t) {
-                            d.maybe_until = d.maybe_until.max(t + u64::from(regs.coal_cycles) + IRQ_TOLERANCE);
+                            d.maybe_until = d
+                                .maybe_until
+                                .max(t + u64::from(regs.coal_cycles) + IRQ_TOLERANCE);
                         }
                         self.fire(c, t, regs);
                     } else {
@@ -188,7 +196,9 @@ impl Coalescing {
                     }
                 }
             }
-            let Some(due) = self.dirs[i].due else { continue };
+            let Some(due) = self.dirs[i].due else {
+                continue;
+            };
             let deadline = due + IRQ_TOLERANCE;
             if cycle < deadline {
                 self.next_event = self.next_event.min(deadline);
@@ -197,7 +207,9 @@ impl Coalescing {
             self.dirs[i].due = None;
             let seen = self.level || self.last_high.is_some_and(|h| h >= due);
             let excused = regs.irq_mask & bit(c) != 0
-                || self.last_driver_write.is_some_and(|w| w + IRQ_TOLERANCE >= due);
+                || self
+                    .last_driver_write
+                    .is_some_and(|w| w + IRQ_TOLERANCE >= due);
             if !seen && !excused {
                 out.push(ScoreboardMismatch::IrqLate {
                     cause: c,
@@ -215,18 +227,29 @@ mod tests {
     use super::*;
 
     fn regs(frames: u32, cycles: u32) -> RegView {
-        RegView {
-            irq_mask: 0,
-            coal_frames: frames,
-            coal_cycles: cycles,
-            ..RegView::default()
-        }
+        let mut r = RegView::default();
+        r.apply(nic_hw::regs::IRQ_MASK, 0);
+        r.apply(nic_hw::regs::IRQ_COAL_FRAMES, frames);
+        r.apply(nic_hw::regs::IRQ_COAL_CYCLES, cycles);
+        r
     }
 
-    fn run(c: &mut Coalescing, r: &RegView, from: u64, to: u64, high_from: Option<u64>) -> Vec<ScoreboardMismatch> {
+    fn run(
+        c: &mut Coalescing,
+        r: &RegView,
+        from: u64,
+        to: u64,
+        high_from: Option<u64>,
+    ) -> Vec<ScoreboardMismatch> {
         let mut out = Vec::new();
         for cy in from..to {
-            c.line(cy, high_from.is_some_and(|h| cy >= h), r, || false, &mut out);
+            c.line(
+                cy,
+                high_from.is_some_and(|h| cy >= h),
+                r,
+                || false,
+                &mut out,
+            );
         }
         out
     }
@@ -236,7 +259,10 @@ mod tests {
         let r = regs(2, 0);
         let mut c = Coalescing::new();
         c.ack(IrqCause::RxCq, 10, &r);
-        assert!(run(&mut c, &r, 10, 20, None).is_empty(), "one of two: not due");
+        assert!(
+            run(&mut c, &r, 10, 20, None).is_empty(),
+            "one of two: not due"
+        );
         c.ack(IrqCause::RxCq, 20, &r);
         assert!(run(&mut c, &r, 20, 40, Some(22)).is_empty());
         let mut c = Coalescing::new();
@@ -257,10 +283,8 @@ mod tests {
         c.ack(IrqCause::TxCq, 10, &r);
         let out = run(&mut c, &r, 10, 150, None);
         assert_eq!(out[0].class(), "scoreboard/irq-late");
-        let masked = RegView {
-            irq_mask: 0xf,
-            ..r
-        };
+        let mut masked = r.clone();
+        masked.apply(nic_hw::regs::IRQ_MASK, 0xf);
         let mut c = Coalescing::new();
         c.ack(IrqCause::TxCq, 10, &masked);
         assert!(run(&mut c, &masked, 10, 150, None).is_empty());

@@ -177,7 +177,10 @@ impl ScoreboardMismatch {
 }
 
 fn diff(d: &Option<usize>) -> String {
-    d.map_or_else(|| "same bytes".into(), |i| format!("first differing byte {i}"))
+    d.map_or_else(
+        || "same bytes".into(),
+        |i| format!("first differing byte {i}"),
+    )
 }
 
 impl fmt::Display for ScoreboardMismatch {

@@ -46,7 +46,7 @@ use ::axi::Resp;
 use nic_hw::regs::{self as nic_regs, ctrl, irq_status};
 
 use crate::bus::{AxiMasterSignals, AxiSlaveSignals, AxilEvent};
-use bursts::{BurstAddr, BusEvent, Bursts, ReadData, WriteData};
+use bursts::{BurstAddr, Bursts, BusEvent, ReadData, WriteData};
 use frames::RxFrames;
 use irq::Coalescing;
 pub use irq::{IRQ_TOLERANCE, TIMER_SLACK};
@@ -59,6 +59,22 @@ pub use violation::{CplField, Ring, RtlViolation, TxnKind};
 /// Cycles the NIC may take to stop issuing after a DMA error response or
 /// a CTRL.SOFT_RESET write: a transaction whose VALID rose later is new.
 pub const STOP_SLACK: u64 = 2;
+
+/// How much the monitor checked (so a quiet run can be told from a blind
+/// one).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Checked {
+    /// Descriptors seen fetched (RX, TX).
+    pub fetched: [u64; 2],
+    /// Completion writes checked (RX, TX).
+    pub completions: [u64; 2],
+    /// RX frames that entered the NIC.
+    pub rx_frames: u64,
+    /// TX frames compared on the wire.
+    pub tx_frames: u64,
+    /// Drop-counter reads compared.
+    pub counter_reads: u64,
+}
 
 /// The contract monitor and the scoreboard of one testbench.
 #[derive(Debug)]
@@ -87,6 +103,7 @@ pub struct ContractMonitor {
     rtl: Vec<RtlViolation>,
     sb: Vec<ScoreboardMismatch>,
     finished: bool,
+    checked: Checked,
 }
 
 fn is_error(r: Resp) -> bool {
@@ -126,6 +143,7 @@ impl ContractMonitor {
             rtl: Vec::new(),
             sb: Vec::new(),
             finished: false,
+            checked: Checked::default(),
         }
     }
 
@@ -137,6 +155,11 @@ impl ContractMonitor {
     /// The scoreboard mismatches found so far, in the order seen.
     pub fn mismatches(&self) -> &[ScoreboardMismatch] {
         &self.sb
+    }
+
+    /// How much was checked so far.
+    pub fn checked(&self) -> Checked {
+        self.checked
     }
 
     /// The end of the run (the NIC idle, the queues stopped): every RX
@@ -185,7 +208,12 @@ impl ContractMonitor {
             cycle,
             irq,
             &self.regs,
-            || frames.unresolved() > 0 || frames.last_drop.is_some_and(|d| cleared.is_none_or(|c| d >= c)),
+            || {
+                frames.unresolved() > 0
+                    || frames
+                        .last_drop
+                        .is_some_and(|d| cleared.is_none_or(|c| d >= c))
+            },
             &mut self.sb,
         );
         if self.reset_at.is_some() {
@@ -221,7 +249,12 @@ impl ContractMonitor {
                 BusEvent::WriteResp {
                     seq, resp, cycle, ..
                 } => self.write_resp(seq, resp, cycle),
-                BusEvent::ReadBeat { seq, id, data, resp } => self.read_beat(seq, id, data, resp),
+                BusEvent::ReadBeat {
+                    seq,
+                    id,
+                    data,
+                    resp,
+                } => self.read_beat(seq, id, data, resp),
                 BusEvent::ReadDone(r) => self.read_done(&r),
             }
         }
@@ -262,6 +295,10 @@ impl ContractMonitor {
             }
         }
         let bw = self.bus_bytes;
+        if matches!(kind, TxnKind::RxDescFetch | TxnKind::TxDescFetch) {
+            let n = (usize::from(a.beats) * bw / nic_hw::wire::Descriptor::SIZE).max(1);
+            self.checked.fetched[kind.ring() as usize] += n as u64;
+        }
         match kind {
             TxnKind::RxDescFetch => self.rx.ring.fetch_issued(a, bw, &self.regs, &mut self.rtl),
             TxnKind::TxDescFetch => self.tx.ring.fetch_issued(a, bw, &self.regs, &mut self.rtl),
@@ -275,11 +312,24 @@ impl ContractMonitor {
         match self.writes.get(&w.addr.seq) {
             Some(TxnKind::RxPayloadWrite) => self.rx.payload(w, bw, &self.regs, &mut self.rtl),
             Some(TxnKind::RxCplWrite) => match cpl::decode(Ring::Rx, w, bw) {
-                Ok(c) => self.rx.completion(&c, &self.regs, &mut self.frames, &mut self.rtl, &mut self.sb),
+                Ok(c) => {
+                    self.checked.completions[0] += 1;
+                    self.rx.completion(
+                        &c,
+                        &self.regs,
+                        &mut self.frames,
+                        &mut self.rtl,
+                        &mut self.sb,
+                    );
+                }
                 Err(v) => self.rtl.push(v),
             },
             Some(TxnKind::TxCplWrite) => match cpl::decode(Ring::Tx, w, bw) {
-                Ok(c) => self.tx.completion(&c, &self.regs, &mut self.rtl, &mut self.sb),
+                Ok(c) => {
+                    self.checked.completions[1] += 1;
+                    self.tx
+                        .completion(&c, &self.regs, &mut self.rtl, &mut self.sb);
+                }
                 Err(v) => self.rtl.push(v),
             },
             _ => {}
@@ -320,7 +370,8 @@ impl ContractMonitor {
                 if let Some(f) = self.tx.read_done(r, bw) {
                     if self.regs.loopback() {
                         let reasons = self.rx_reasons(true);
-                        self.frames.enter(f.data, f.cycle, reasons, self.regs.max_frame_len);
+                        self.frames
+                            .enter(f.data, f.cycle, reasons, self.regs.max_frame_len);
                     } else {
                         self.tx.wire.push_back(f);
                     }
@@ -364,12 +415,14 @@ impl ContractMonitor {
     /// `cycle`).
     pub fn rx_frame_in(&mut self, cycle: u64, data: &[u8]) {
         let reasons = self.rx_reasons(false);
+        self.checked.rx_frames += 1;
         self.frames
             .enter(data.to_vec(), cycle, reasons, self.regs.max_frame_len);
     }
 
     /// A frame left the NIC's TX stream.
     pub fn tx_frame_out(&mut self, cycle: u64, data: &[u8]) {
+        self.checked.tx_frames += 1;
         self.tx.frame_out(data, cycle, &mut self.sb);
     }
 
@@ -390,6 +443,7 @@ impl ContractMonitor {
             AxilEvent::ReadDone { reg, value, resp } => {
                 if let Some((reason, min)) = self.counter_read.take() {
                     if reason.register() == reg && !is_error(resp) {
+                        self.checked.counter_reads += 1;
                         self.frames
                             .check_counter(reason, value, min, cycle, &mut self.sb);
                     }

@@ -116,8 +116,7 @@ impl<T: Default> RingWindow<T> {
         self.slots.get(usize::from(idx.wrapping_sub(self.base)))
     }
     pub fn slot_mut(&mut self, idx: u16) -> Option<&mut Slot<T>> {
-        self.slots
-            .get_mut(usize::from(idx.wrapping_sub(self.base)))
+        self.slots.get_mut(usize::from(idx.wrapping_sub(self.base)))
     }
 
     /// Fetched slots not completed, oldest first.
@@ -158,15 +157,6 @@ impl<T: Default> RingWindow<T> {
         let base = regs.ring_base(self.ring);
         let expected = base + Descriptor::SIZE as u64 * u64::from(self.next_fetch % size.max(1));
         let first = self.next_fetch;
-        if a.addr != expected {
-            out.push(RtlViolation::FetchWrongAddress {
-                ring: self.ring,
-                idx: first,
-                expected,
-                addr: a.addr,
-                cycle: a.accepted,
-            });
-        }
         let doorbell = self.doorbell();
         let beyond = (0..n)
             .map(|k| first.wrapping_add(k))
@@ -178,6 +168,15 @@ impl<T: Default> RingWindow<T> {
                 doorbell,
                 addr: a.addr,
                 cycle: a.issued,
+            });
+        }
+        if a.addr != expected {
+            out.push(RtlViolation::FetchWrongAddress {
+                ring: self.ring,
+                idx: first,
+                expected,
+                addr: a.addr,
+                cycle: a.accepted,
             });
         }
         self.fetching.push(Fetch {

@@ -69,7 +69,13 @@ impl RxSide {
 
     /// A payload burst's data: every strobed run must lie in the buffer of
     /// the descriptor receiving payload or of a later fetched one.
-    pub fn payload(&mut self, w: &WriteData, bus_bytes: usize, regs: &RegView, out: &mut Vec<RtlViolation>) {
+    pub fn payload(
+        &mut self,
+        w: &WriteData,
+        bus_bytes: usize,
+        regs: &RegView,
+        out: &mut Vec<RtlViolation>,
+    ) {
         let headroom = u64::from(regs.rx_headroom);
         let mut owner = None;
         for (addr, bytes) in w.runs(bus_bytes) {
@@ -162,10 +168,18 @@ impl RxSide {
             cycle: c.cycle,
         };
         if u64::from(c.status) != CPL_STATUS_OK {
-            rtl.push(mismatch(CplField::Status, CPL_STATUS_OK, u64::from(c.status)));
+            rtl.push(mismatch(
+                CplField::Status,
+                CPL_STATUS_OK,
+                u64::from(c.status),
+            ));
         }
         if c.len > desc.len() {
-            rtl.push(mismatch(CplField::Len, u64::from(desc.len()), u64::from(c.len)));
+            rtl.push(mismatch(
+                CplField::Len,
+                u64::from(desc.len()),
+                u64::from(c.len),
+            ));
         }
         if p.outstanding > 0 || p.last_b.is_some_and(|b| b >= c.issued) {
             rtl.push(RtlViolation::CplBeforePayload {
@@ -186,7 +200,11 @@ impl RxSide {
             });
         }
         let n = (c.len as usize).min(p.image.len());
-        let image: &[u8] = if p.written == u64::from(c.len) { &p.image[..n] } else { &[] };
+        let image: &[u8] = if p.written == u64::from(c.len) {
+            &p.image[..n]
+        } else {
+            &[]
+        };
         let head = HeadDesc {
             desc: Some(desc),
             doorbelled: s.doorbelled,
@@ -205,5 +223,4 @@ impl RxSide {
             doorbelled: s.doorbelled,
         })
     }
-
 }

@@ -148,7 +148,7 @@ impl TxSide {
         let idx = c.desc_idx;
         let s = self.ring.slot(idx).expect("checked: fetched and open");
         let p = &s.state;
-        let bad = desc.len() == 0 || desc.len() > regs.max_frame_len;
+        let bad = desc.is_empty() || desc.len() > regs.max_frame_len;
         let bad_seen = u64::from(c.status) == CPL_STATUS_BAD_LEN;
         if bad != bad_seen {
             sb.push(ScoreboardMismatch::TxStatus {
@@ -177,7 +177,11 @@ impl TxSide {
                 ring: Ring::Tx,
                 idx,
                 addr: c.addr,
-                payload_done: if p.outstanding > 0 || unread { None } else { p.last_r },
+                payload_done: if p.outstanding > 0 || unread {
+                    None
+                } else {
+                    p.last_r
+                },
                 cycle: c.issued,
             });
         }
