@@ -209,8 +209,11 @@ pub fn render(report: &Report) -> (String, Vec<String>) {
             failed.push(line.clone());
         }
     }
+    // Every failed check of the run fails the demo, also one no summary
+    // line above stands for (a checker's finding).
     for c in report.failures() {
         let _ = writeln!(t, "    {}: {}", c.name, c.detail);
+        failed.push(c.name.clone());
     }
     (t, failed)
 }
@@ -240,4 +243,37 @@ fn render_dma(t: &mut String, report: &Report) {
         ops("map "),
         ops("unmap ")
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A short demo run.
+    fn demo_report() -> Report {
+        let mut sc = Scenario::demo().expect("demo scenario");
+        sc.traffic.frames = 8;
+        scenario::run(&sc, RunOptions::default()).expect("demo runs")
+    }
+
+    #[test]
+    fn a_correct_demo_run_fails_nothing() {
+        let (_, failed) = render(&demo_report());
+        assert!(failed.is_empty(), "{failed:?}");
+    }
+
+    /// A check no summary line stands for (as a checker's) still fails the
+    /// demo, and is printed with its detail.
+    #[test]
+    fn any_failed_check_fails_the_demo() {
+        let mut report = demo_report();
+        report.checks.push(hostdriver::conservation::Check {
+            name: "some checker".into(),
+            ok: false,
+            detail: "1 violation; first: cycle 7: made up".into(),
+        });
+        let (text, failed) = render(&report);
+        assert_eq!(failed, vec!["some checker".to_string()]);
+        assert!(text.contains("some checker: 1 violation; first: cycle 7: made up"));
+    }
 }

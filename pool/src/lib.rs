@@ -112,12 +112,14 @@ pub mod ring;
 
 pub use addr::{DmaAddr, HostAddr};
 pub use dma::{
-    Access, CoherentBuf, DmaAttrs, DmaDev, DmaDirection, DmaError, DmaFault, DmaPage, DmaViolation,
-    FaultKind, LedgerEntry, LedgerOp, MappingInfo, TeardownError,
+    Access, Burst, CoherentBuf, DmaAttrs, DmaDev, DmaDirection, DmaError, DmaFault, DmaPage,
+    DmaViolation, FaultKind, LedgerEntry, LedgerOp, MappingInfo, TeardownError,
 };
 pub use inject::FailureInjection;
 pub use layout::{DMA_CACHE_ALIGN, PAGE_SHIFT, PAGE_SIZE};
-pub use mem::{Coherence, HostMemory, MemConfig, MemError, Page, PageRef, MAX_PAGE_ORDER};
+pub use mem::{
+    Barrier, Coherence, CpuObserver, HostMemory, MemConfig, MemError, Page, PageRef, MAX_PAGE_ORDER,
+};
 pub use netdev::{IfIndex, NapiId, LOOPBACK_IFINDEX};
 pub use page_pool::{
     DestroyOutcome, NapiCtx, PagePool, PagePoolAllocStats, PagePoolHandle, PagePoolParams,

@@ -105,6 +105,7 @@ impl DmaDev {
                 },
             ));
         }
+        self.check_unmap_in_flight(&mut st, cycle, &m);
         st.table.remove(id, &m);
         self.record(&mut st, cycle, LedgerOp::FreeCoherent, &m, 0, m.len, m.dir);
         drop(st);

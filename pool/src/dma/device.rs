@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use super::direction::DmaDirection;
 use super::error::{DmaError, DmaViolation, TeardownError};
+use super::inflight::InFlight;
 use super::ledger::{Ledger, LedgerEntry, LedgerOp};
 use super::mapping::{Mapping, MappingInfo, MappingTable};
 use crate::addr::DmaAddr;
@@ -23,6 +24,7 @@ pub(super) struct DevState {
     pub(super) ledger: Ledger,
     pub(super) violations: Vec<DmaViolation>,
     pub(super) inject: Injector,
+    pub(super) in_flight: InFlight,
 }
 
 pub(super) struct DevInner {
@@ -62,6 +64,7 @@ impl DmaDev {
                     ledger: Ledger::default(),
                     violations: Vec::new(),
                     inject: Injector::default(),
+                    in_flight: InFlight::default(),
                 }),
             }),
         }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use super::direction::DmaDirection;
+use super::inflight::Burst;
 use super::ledger::LedgerEntry;
 use super::mapping::MappingInfo;
 use crate::addr::{DmaAddr, HostAddr};
@@ -264,13 +265,94 @@ pub enum DmaViolation {
         /// The mapping.
         mapping: MappingInfo,
     },
+    /// `dma_unmap_page*` (or `dma_free_coherent`) of a mapping a device
+    /// burst is still moving (accepted, last response not yet out). The
+    /// unmap still happens.
+    UnmapDuringDma {
+        /// Cycle of the unmap.
+        cycle: u64,
+        /// Device.
+        device: String,
+        /// The burst in flight.
+        burst: Burst,
+        /// The mapping being unmapped.
+        mapping: MappingInfo,
+    },
+    /// [`DmaDev::device_access_end`](crate::DmaDev::device_access_end) with
+    /// no burst of that address, length and access in flight (a bus model
+    /// that does not pair its begins and ends).
+    UnmatchedBurstEnd {
+        /// Cycle.
+        cycle: u64,
+        /// Device.
+        device: String,
+        /// Address given.
+        addr: DmaAddr,
+        /// Length given.
+        len: usize,
+        /// Access given.
+        access: Access,
+    },
+}
+
+impl DmaViolation {
+    /// The stable name of the bug class, `dma/...`.
+    pub fn class(&self) -> &'static str {
+        match self {
+            DmaViolation::Api { error, .. } => error.class(),
+            DmaViolation::Fault(fault) => match fault.kind {
+                FaultKind::NotMapped { .. } => "dma/fault-not-mapped",
+                FaultKind::WrongDirection { .. } => "dma/fault-wrong-direction",
+                FaultKind::CpuOwnedLines { .. } => "dma/fault-cpu-owned-lines",
+                FaultKind::OutsideWindow => "dma/fault-outside-window",
+            },
+            DmaViolation::DeviceReadCpuOwned { .. } => "dma/device-read-cpu-owned",
+            DmaViolation::LeakedMapping { .. } => "dma/leaked-mapping",
+            DmaViolation::UnmapDuringDma { .. } => "dma/unmap-during-dma",
+            DmaViolation::UnmatchedBurstEnd { .. } => "dma/unmatched-burst-end",
+        }
+    }
+
+    /// The simulated cycle it happened at.
+    pub fn cycle(&self) -> u64 {
+        match self {
+            DmaViolation::Api { cycle, .. }
+            | DmaViolation::DeviceReadCpuOwned { cycle, .. }
+            | DmaViolation::LeakedMapping { cycle, .. }
+            | DmaViolation::UnmapDuringDma { cycle, .. }
+            | DmaViolation::UnmatchedBurstEnd { cycle, .. } => *cycle,
+            DmaViolation::Fault(fault) => fault.cycle,
+        }
+    }
+}
+
+impl DmaError {
+    /// The stable name of the bug class, `dma/api-...`.
+    pub fn class(&self) -> &'static str {
+        match self {
+            DmaError::NotMapped { .. } => "dma/api-not-mapped",
+            DmaError::UnmapSizeMismatch { .. } => "dma/api-unmap-size-mismatch",
+            DmaError::DirectionMismatch { .. } => "dma/api-direction-mismatch",
+            DmaError::TypeMismatch { .. } => "dma/api-type-mismatch",
+            DmaError::SyncOutOfRange { .. } => "dma/api-sync-out-of-range",
+            DmaError::SyncForCpuOfDeviceReadOnly { .. } => "dma/api-sync-for-cpu-of-to-device",
+            DmaError::SyncForDeviceOfDeviceWriteOnly { .. } => {
+                "dma/api-sync-for-device-of-from-device"
+            }
+            DmaError::BadMapRange { .. } => "dma/api-bad-map-range",
+            DmaError::MapFailed { .. } => "dma/api-map-failed",
+            DmaError::Mem { .. } => "dma/api-memory",
+        }
+    }
 }
 
 impl fmt::Display for DmaViolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DmaViolation::Api { cycle, error } => write!(f, "cycle {cycle}: DMA-API: {error}"),
-            DmaViolation::Fault(fault) => write!(f, "{fault}"),
+            DmaViolation::Api { cycle, error } => {
+                write!(f, "{}: cycle {cycle}: DMA-API: {error}", error.class())
+            }
+            DmaViolation::Fault(fault) => write!(f, "{}: {fault}", self.class()),
             DmaViolation::DeviceReadCpuOwned {
                 cycle,
                 device,
@@ -278,7 +360,7 @@ impl fmt::Display for DmaViolation {
                 len,
             } => write!(
                 f,
-                "cycle {cycle}: {device}: device read of {len} bytes reads CPU-owned cache line at {addr} (missing sync_for_device?)"
+                "dma/device-read-cpu-owned: cycle {cycle}: {device}: device read of {len} bytes reads CPU-owned cache line at {addr} (missing sync_for_device?)"
             ),
             DmaViolation::LeakedMapping {
                 cycle,
@@ -286,7 +368,27 @@ impl fmt::Display for DmaViolation {
                 mapping,
             } => write!(
                 f,
-                "cycle {cycle}: {device}: device driver has pending DMA mapping at teardown: {mapping}"
+                "dma/leaked-mapping: cycle {cycle}: {device}: device driver has pending DMA mapping at teardown: {mapping}"
+            ),
+            DmaViolation::UnmapDuringDma {
+                cycle,
+                device,
+                burst,
+                mapping,
+            } => write!(
+                f,
+                "dma/unmap-during-dma: cycle {cycle}: {device}: unmap of {} while its {burst} is in flight (expected no DMA in flight at unmap)\n  mapping: {mapping}",
+                mapping.dma
+            ),
+            DmaViolation::UnmatchedBurstEnd {
+                cycle,
+                device,
+                addr,
+                len,
+                access,
+            } => write!(
+                f,
+                "dma/unmatched-burst-end: cycle {cycle}: {device}: end of a {access:?} burst of {len} bytes at {addr} that never began"
             ),
         }
     }

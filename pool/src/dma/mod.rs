@@ -28,6 +28,8 @@
 //! * `streaming`: map, unmap and sync.
 //! * `coherent`: [`CoherentBuf`] (`dma_alloc_coherent`).
 //! * `access`: `device_read` and `device_write`.
+//! * `inflight`: the device's bursts in flight ([`Burst`]), reported by the
+//!   bus models with `device_access_begin` / `device_access_end`.
 
 mod access;
 mod coherence;
@@ -35,6 +37,7 @@ mod coherent;
 mod device;
 mod direction;
 mod error;
+mod inflight;
 mod ledger;
 mod mapping;
 mod page;
@@ -44,6 +47,7 @@ pub use coherent::CoherentBuf;
 pub use device::DmaDev;
 pub use direction::{DmaAttrs, DmaDirection};
 pub use error::{Access, DmaError, DmaFault, DmaViolation, FaultKind, TeardownError};
+pub use inflight::Burst;
 pub use ledger::{LedgerEntry, LedgerOp, HISTORY_DEPTH};
 pub use mapping::MappingInfo;
 pub use page::DmaPage;

@@ -120,6 +120,7 @@ impl DmaDev {
                 },
             ));
         }
+        self.check_unmap_in_flight(&mut st, cycle, &m);
         st.table.remove(id, &m);
         self.for_lines(&m, 0, m.len, |f, lines, bytes| {
             if !attrs.skip_cpu_sync {

@@ -13,23 +13,29 @@ impl HostMemory {
     /// copy, which is stale if the driver did not sync for the CPU.
     pub fn cpu_read(&self, addr: HostAddr, buf: &mut [u8]) -> Result<(), MemError> {
         let cycle = self.cycle();
+        let len = buf.len();
+        let mut dma_visible = false;
         self.inner
-            .for_each_chunk(addr, buf.len(), |frame, pfn, off, range| {
+            .for_each_chunk(addr, len, |frame, pfn, off, range| {
                 if frame.state == FrameState::Free {
                     return Err(MemError::NotAllocated {
                         addr: pfn_to_host(pfn),
                         cycle,
                     });
                 }
+                dma_visible |= frame.dma_visible();
                 buf[range.clone()].copy_from_slice(&frame.cpu_view()[off..off + range.len()]);
                 Ok(())
-            })
+            })?;
+        self.notify(|o| o.cpu_read(cycle, addr, len, dma_visible));
+        Ok(())
     }
 
     /// Writes through the CPU's view (non-coherent mode: into the CPU's
     /// cache, marking the lines dirty until a sync for the device).
     pub fn cpu_write(&self, addr: HostAddr, data: &[u8]) -> Result<(), MemError> {
         let cycle = self.cycle();
+        let mut dma_visible = false;
         self.inner
             .for_each_chunk(addr, data.len(), |frame, pfn, off, range| {
                 if frame.state == FrameState::Free {
@@ -38,6 +44,7 @@ impl HostMemory {
                         cycle,
                     });
                 }
+                dma_visible |= frame.dma_visible();
                 let n = range.len();
                 frame.cpu_view()[off..off + n].copy_from_slice(&data[range]);
                 if !frame.cpu.is_empty() && !frame.coherent && n > 0 {
@@ -46,7 +53,9 @@ impl HostMemory {
                     frame.dirty[first..=last].fill(true);
                 }
                 Ok(())
-            })
+            })?;
+        self.notify(|o| o.cpu_write(cycle, addr, data.len(), dma_visible));
+        Ok(())
     }
 }
 

@@ -1,7 +1,7 @@
 //! One page frame: its RAM copy, the CPU's cached copy, per-line dirty and
 //! device-ownership bits, and the `struct page` fields kept lock-free.
 
-use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64};
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
 
 use bitvec::prelude::*;
 
@@ -62,6 +62,13 @@ impl Frame {
         }
     }
 
+    /// Whether a device can reach it: a coherent buffer or under a live
+    /// streaming mapping.
+    #[inline]
+    pub(crate) fn dma_visible(&self) -> bool {
+        self.coherent || self.map_count > 0
+    }
+
     /// The copy the CPU reads and writes.
     #[inline]
     pub(crate) fn cpu_view(&mut self) -> &mut [u8] {
@@ -84,4 +91,20 @@ pub(crate) struct FrameMeta {
     pub(crate) pp_id: AtomicU32,
     /// `page->dma_addr` as stored by the pool.
     pub(crate) dma: AtomicU64,
+    /// Device bursts in flight touching this frame (any device).
+    pub(crate) bursts: AtomicU32,
+}
+
+impl FrameMeta {
+    /// Counts a device burst touching this frame in (`begin`) or out.
+    #[inline]
+    pub(crate) fn dma_in_flight(&self, begin: bool) {
+        if begin {
+            self.bursts.fetch_add(1, Ordering::AcqRel);
+        } else {
+            let _ = self
+                .bursts
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+        }
+    }
 }

@@ -4,12 +4,13 @@
 
 use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use super::config::MemConfig;
 use super::error::MemError;
 use super::frames::{Frame, FrameMeta, HOST_BASE};
 use super::node::NodeAlloc;
+use super::observer::CpuObserver;
 use crate::addr::HostAddr;
 use crate::inject::{FailureInjection, Injector};
 use crate::layout::PAGE_SHIFT;
@@ -30,6 +31,9 @@ pub(crate) struct MemInner {
     /// One value per type for the layers above (the page pools' registry),
     /// held without naming their types; see [`HostMemory::layer_state`].
     layers: Mutex<Vec<Box<dyn Any + Send + Sync>>>,
+    /// Whether `observer` holds one (checked first, lock-free).
+    pub(super) observed: AtomicBool,
+    pub(super) observer: RwLock<Option<Arc<dyn CpuObserver>>>,
 }
 
 impl std::fmt::Debug for MemInner {
@@ -86,6 +90,8 @@ impl HostMemory {
                 inject_armed: AtomicBool::new(false),
                 next_dev: AtomicU32::new(0),
                 layers: Mutex::new(Vec::new()),
+                observed: AtomicBool::new(false),
+                observer: RwLock::new(None),
             }),
         })
     }

@@ -25,6 +25,7 @@
 //! * `alloc`: page allocation, freeing and page references.
 //! * `page`: [`Page`], [`PageRef`] and the `struct page` queries.
 //! * `cpu`: the CPU's reads and writes.
+//! * `observer`: the barriers ([`Barrier`]) and the [`CpuObserver`] hook.
 
 mod alloc;
 mod config;
@@ -33,6 +34,7 @@ mod error;
 mod frames;
 mod memory;
 mod node;
+mod observer;
 mod page;
 #[cfg(test)]
 mod tests;
@@ -44,4 +46,5 @@ pub(crate) use frames::{pfn_to_host, Frame, FrameMeta, FrameState};
 pub use frames::{HOST_BASE, LINES_PER_PAGE};
 pub use memory::HostMemory;
 pub(crate) use memory::MemInner;
+pub use observer::{Barrier, CpuObserver};
 pub use page::{Page, PageRef};

@@ -1,0 +1,115 @@
+//! Memory barriers and the CPU-access observer hook.
+//!
+//! [`HostMemory::wmb`], [`HostMemory::rmb`], [`HostMemory::dma_wmb`] and
+//! [`HostMemory::dma_rmb`] are the kernel's barriers, with its semantics:
+//! `dma_wmb()` orders the CPU's writes to DMA-visible memory among
+//! themselves; `wmb()` also orders them before a later MMIO write (a
+//! doorbell); `dma_rmb()` orders a read of DMA memory before later reads of
+//! it (a completion's phase bit before its other fields); `rmb()` also
+//! orders MMIO reads. A [`CpuObserver`] set with
+//! [`HostMemory::set_cpu_observer`] sees every CPU access and barrier (a
+//! barrier auditor is one).
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::memory::HostMemory;
+use crate::addr::HostAddr;
+use crate::lock::{read, write};
+
+/// A kernel memory barrier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Barrier {
+    /// `wmb()`: orders prior writes (memory and MMIO) before later ones.
+    Wmb,
+    /// `rmb()`: orders prior reads (memory and MMIO) before later ones.
+    Rmb,
+    /// `dma_wmb()`: orders prior writes to DMA-visible memory before later
+    /// writes to it.
+    DmaWmb,
+    /// `dma_rmb()`: orders prior reads of DMA-visible memory before later
+    /// reads of it.
+    DmaRmb,
+}
+
+impl Barrier {
+    /// Whether it orders the CPU's writes (`wmb` / `dma_wmb`).
+    #[inline]
+    pub fn orders_writes(self) -> bool {
+        matches!(self, Barrier::Wmb | Barrier::DmaWmb)
+    }
+}
+
+/// Sees every CPU access of a [`HostMemory`] and every barrier, with the
+/// simulated cycle. `dma_visible` says the bytes are in a coherent buffer
+/// (`dma_alloc_coherent`) or under a live streaming mapping.
+pub trait CpuObserver: Send + Sync {
+    /// A CPU read of `len` bytes at `addr`.
+    fn cpu_read(&self, cycle: u64, addr: HostAddr, len: usize, dma_visible: bool);
+    /// A CPU write of `len` bytes at `addr`.
+    fn cpu_write(&self, cycle: u64, addr: HostAddr, len: usize, dma_visible: bool);
+    /// A barrier.
+    fn barrier(&self, cycle: u64, kind: Barrier);
+}
+
+impl HostMemory {
+    /// Installs (or, with `None`, removes) the observer of CPU accesses and
+    /// barriers. Without one, an access costs one relaxed load more.
+    pub fn set_cpu_observer(&self, observer: Option<Arc<dyn CpuObserver>>) {
+        let mut slot = write(&self.inner.observer);
+        self.inner
+            .observed
+            .store(observer.is_some(), Ordering::Release);
+        *slot = observer;
+    }
+
+    /// `wmb()`.
+    #[inline]
+    pub fn wmb(&self) {
+        self.barrier(Barrier::Wmb);
+    }
+
+    /// `rmb()`.
+    #[inline]
+    pub fn rmb(&self) {
+        self.barrier(Barrier::Rmb);
+    }
+
+    /// `dma_wmb()`.
+    #[inline]
+    pub fn dma_wmb(&self) {
+        self.barrier(Barrier::DmaWmb);
+    }
+
+    /// `dma_rmb()`.
+    #[inline]
+    pub fn dma_rmb(&self) {
+        self.barrier(Barrier::DmaRmb);
+    }
+
+    /// Any barrier.
+    #[inline]
+    pub fn barrier(&self, kind: Barrier) {
+        let cycle = self.cycle();
+        self.notify(|o| o.barrier(cycle, kind));
+    }
+
+    /// Calls `f` on the observer, if one is installed.
+    #[inline]
+    pub(super) fn notify(&self, f: impl FnOnce(&dyn CpuObserver)) {
+        if !self.inner.observed.load(Ordering::Acquire) {
+            return;
+        }
+        self.notify_slow(f);
+    }
+
+    #[cold]
+    fn notify_slow(&self, f: impl FnOnce(&dyn CpuObserver)) {
+        let observer = read(&self.inner.observer).clone();
+        if let Some(o) = observer {
+            f(o.as_ref());
+        }
+    }
+}
