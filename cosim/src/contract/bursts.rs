@@ -76,6 +76,33 @@ pub struct ReadData {
     pub cycle: u64,
 }
 
+/// Something per burst in flight, by the burst's `seq`: a few entries
+/// (the bursts the slave holds), so a linear search beats hashing.
+#[derive(Debug, Clone)]
+pub struct BySeq<V>(Vec<(u64, V)>);
+
+impl<V> Default for BySeq<V> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<V> BySeq<V> {
+    pub fn insert(&mut self, seq: u64, v: V) {
+        self.0.push((seq, v));
+    }
+    pub fn get(&self, seq: u64) -> Option<&V> {
+        self.0.iter().find(|e| e.0 == seq).map(|e| &e.1)
+    }
+    pub fn remove(&mut self, seq: u64) -> Option<V> {
+        let i = self.0.iter().position(|e| e.0 == seq)?;
+        Some(self.0.swap_remove(i).1)
+    }
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
 /// What the channels did in one cycle, in the order it is to be handled.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BusEvent {

@@ -40,13 +40,11 @@ mod violation;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
-
 use ::axi::Resp;
 use nic_hw::regs::{self as nic_regs, ctrl, irq_status};
 
 use crate::bus::{AxiMasterSignals, AxiSlaveSignals, AxilEvent};
-use bursts::{BurstAddr, Bursts, BusEvent, ReadData, WriteData};
+use bursts::{BurstAddr, Bursts, BusEvent, BySeq, ReadData, WriteData};
 use frames::RxFrames;
 use irq::Coalescing;
 pub use irq::{IRQ_TOLERANCE, TIMER_SLACK};
@@ -88,7 +86,7 @@ pub struct ContractMonitor {
     frames: RxFrames,
     coal: Coalescing,
     /// Write bursts awaiting their B: seq -> kind.
-    writes: HashMap<u64, TxnKind>,
+    writes: BySeq<TxnKind>,
     /// Cycle each queue stopped on a DMA error.
     stopped: [Option<u64>; 2],
     /// Cycle CTRL.SOFT_RESET was written, until the reset is done.
@@ -134,7 +132,7 @@ impl ContractMonitor {
             tx: TxSide::new(),
             frames: RxFrames::default(),
             coal: Coalescing::new(),
-            writes: HashMap::new(),
+            writes: BySeq::default(),
             stopped: [None; 2],
             reset_at: None,
             taken: None,
@@ -309,7 +307,7 @@ impl ContractMonitor {
 
     fn write_data(&mut self, w: &WriteData) {
         let bw = self.bus_bytes;
-        match self.writes.get(&w.addr.seq) {
+        match self.writes.get(w.addr.seq) {
             Some(TxnKind::RxPayloadWrite) => self.rx.payload(w, bw, &self.regs, &mut self.rtl),
             Some(TxnKind::RxCplWrite) => match cpl::decode(Ring::Rx, w, bw) {
                 Ok(c) => {
@@ -337,7 +335,7 @@ impl ContractMonitor {
     }
 
     fn write_resp(&mut self, seq: u64, resp: Resp, cycle: u64) {
-        let Some(kind) = self.writes.remove(&seq) else {
+        let Some(kind) = self.writes.remove(seq) else {
             return;
         };
         self.rx.payload_resp(seq, cycle);

@@ -3,11 +3,9 @@
 //! frame's length, completions only after every payload B of their frame,
 //! and the scoreboard's frame-by-frame comparison.
 
-use std::collections::HashMap;
-
 use nic_hw::regs::CPL_STATUS_OK;
 
-use super::bursts::WriteData;
+use super::bursts::{BySeq, WriteData};
 use super::cpl::{self, CplImage};
 use super::frames::{HeadDesc, RxFrames};
 use super::mismatch::ScoreboardMismatch;
@@ -18,7 +16,8 @@ use super::violation::{CplField, Ring, RtlViolation};
 /// One RX descriptor's payload as written.
 #[derive(Debug, Clone, Default)]
 pub struct RxPayload {
-    /// The buffer from `addr + RX_HEADROOM`, as written.
+    /// The buffer from `addr + RX_HEADROOM`, as written (up to the highest
+    /// byte written).
     image: Vec<u8>,
     /// Payload bytes written.
     written: u64,
@@ -37,7 +36,7 @@ pub struct RxPayload {
 pub struct RxSide {
     pub ring: RingWindow<RxPayload>,
     /// Payload write bursts awaiting their B: seq -> descriptor index.
-    payload_b: HashMap<u64, u16>,
+    payload_b: BySeq<u16>,
     /// The descriptor receiving payload.
     writing: Option<u16>,
     /// A frame was dropped for the DMA error: descriptors were consumed.
@@ -54,7 +53,7 @@ impl RxSide {
     pub fn new() -> Self {
         Self {
             ring: RingWindow::new(Ring::Rx),
-            payload_b: HashMap::new(),
+            payload_b: BySeq::default(),
             writing: None,
             errored: false,
         }
@@ -99,11 +98,13 @@ impl RxSide {
             };
             let (start, _) = buffer(s, headroom).expect("found by its buffer");
             let p = &mut s.state;
-            if p.image.is_empty() {
-                p.image = vec![0; s.desc.map_or(0, |d| d.len() as usize)];
+            if p.written == 0 {
                 p.headroom = headroom;
             }
             let off = (addr - start) as usize;
+            if p.image.len() < off + bytes.len() {
+                p.image.resize(off + bytes.len(), 0);
+            }
             p.image[off..off + bytes.len()].copy_from_slice(bytes);
             p.written += bytes.len() as u64;
             p.end = p.end.max(off as u64 + bytes.len() as u64);
@@ -120,7 +121,7 @@ impl RxSide {
 
     /// A write response: a payload burst's B (true if it was one).
     pub fn payload_resp(&mut self, seq: u64, cycle: u64) -> bool {
-        let Some(idx) = self.payload_b.remove(&seq) else {
+        let Some(idx) = self.payload_b.remove(seq) else {
             return false;
         };
         if let Some(s) = self.ring.slot_mut(idx) {

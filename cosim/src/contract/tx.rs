@@ -3,12 +3,12 @@
 //! completions only after the payload's last R, the BAD_LEN rule, and the
 //! scoreboard's frame-by-frame comparison of the wire with the bytes read.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use ::axi::Resp;
 use nic_hw::regs::CPL_STATUS_BAD_LEN;
 
-use super::bursts::{BurstAddr, ReadData};
+use super::bursts::{BurstAddr, BySeq, ReadData};
 use super::cpl::{self, CplImage};
 use super::mismatch::ScoreboardMismatch;
 use super::regs::RegView;
@@ -40,7 +40,7 @@ pub struct TxExpected {
 pub struct TxSide {
     pub ring: RingWindow<TxPayload>,
     /// Payload read bursts in flight: seq -> descriptor index.
-    reads: HashMap<u64, u16>,
+    reads: BySeq<u16>,
     reading: Option<u16>,
     /// Frames read in full, not yet seen on the wire, oldest first.
     pub wire: VecDeque<TxExpected>,
@@ -57,7 +57,7 @@ impl TxSide {
     pub fn new() -> Self {
         Self {
             ring: RingWindow::new(Ring::Tx),
-            reads: HashMap::new(),
+            reads: BySeq::default(),
             reading: None,
             wire: VecDeque::new(),
         }
@@ -100,7 +100,7 @@ impl TxSide {
     /// A payload read's data: into the descriptor's image; once every byte
     /// is in, the frame is expected out (`Some`).
     pub fn read_done(&mut self, r: &ReadData, bus_bytes: usize) -> Option<TxExpected> {
-        let idx = self.reads.remove(&r.addr.seq)?;
+        let idx = self.reads.remove(r.addr.seq)?;
         let s = self.ring.slot_mut(idx)?;
         let d = s.desc?;
         let p = &mut s.state;
