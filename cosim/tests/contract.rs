@@ -233,3 +233,31 @@ fn dma_errors_stop_a_queue_within_the_contract() {
     assert_eq!(c.rx_frames, 6);
     assert_eq!(c.completions, [1, 1], "one each before the error");
 }
+
+#[test]
+fn every_run_reports_the_monitor_and_the_scoreboard_unless_switched_off() {
+    use cosim::scenario::{run, RunOptions, Scenario};
+    let mut sc = Scenario::load("echo").expect("built-in scenario");
+    sc.traffic.frames = 24;
+    let names = |no_contract| -> Vec<(String, bool)> {
+        let r = run(
+            &sc,
+            RunOptions {
+                no_contract,
+                ..RunOptions::default()
+            },
+        )
+        .expect("scenario starts");
+        assert!(r.passed(), "{}", r.render_human());
+        r.checks
+            .iter()
+            .filter(|c| c.name == "RTL contract (monitor)" || c.name == "scoreboard")
+            .map(|c| (c.detail.clone(), c.ok))
+            .collect()
+    };
+    assert_eq!(
+        names(false),
+        [("none".to_string(), true), ("none".to_string(), true)]
+    );
+    assert!(names(true).is_empty());
+}

@@ -75,12 +75,14 @@ impl<T: Default> RingWindow<T> {
         self.base
     }
 
-    /// The driver wrote `prod` to the doorbell (taken at `cycle`); indices
-    /// more than `size` ahead of the oldest uncompleted one are ignored
-    /// (the NIC refuses them).
+    /// The driver wrote `prod` to the doorbell (taken at `cycle`). The NIC
+    /// refuses one more than a ring ahead of its fetch index (then the
+    /// write's error response takes it back, [`RingWindow::unpost`]); one
+    /// behind the doorbell, or with no ring configured, posts nothing.
     pub fn post(&mut self, prod: u16, size: u16, cycle: u64) {
         let ahead = prod.wrapping_sub(self.base);
-        if ahead > size || ahead < self.slots.len() as u16 {
+        let limit = self.next_fetch.wrapping_sub(self.base).saturating_add(size);
+        if size == 0 || ahead > limit || ahead < self.slots.len() as u16 {
             return;
         }
         while (self.slots.len() as u16) < ahead {
