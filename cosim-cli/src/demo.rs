@@ -200,6 +200,14 @@ pub fn render(report: &Report) -> (String, Vec<String>) {
             ),
             held(report, &["no DMA-API violation", "no page-pool or skb misuse"]),
         ),
+        (
+            format!(
+                "contract monitors (ring, NAPI, barrier, watchdog): {} of {} found something",
+                report.monitors.iter().filter(|c| !c.ok).count(),
+                report.monitors.len()
+            ),
+            report.monitors.iter().all(|c| c.ok),
+        ),
     ];
     let _ = writeln!(t, "  conservation:");
     let mut failed = Vec::new();

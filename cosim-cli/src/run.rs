@@ -90,7 +90,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub two_evals: bool,
     /// Switch the RTL contract monitor and the scoreboard off (speed; their
-    /// checks are then left out of the report).
+    /// checks then say "switched off").
     #[arg(long)]
     pub no_contract: bool,
     /// Print the report as JSON on stdout.
@@ -369,6 +369,7 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write) -> Result<Report, CliError> 
         no_contract: args.no_contract,
         progress,
         two_evals: args.two_evals,
+        monitors: cosim::checkers::MonitorConfig::default(),
     };
     tracing::info!(scenario = %sc.name, seed = sc.traffic.seed, "cosim run");
     let result = scenario::run(&sc, opts);

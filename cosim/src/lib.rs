@@ -30,6 +30,8 @@ pub mod sim;
 pub mod variant;
 
 pub use bridge::{port_info, Model, Ports, RtlStop, RtlStopKind};
+/// The waveform crate (decoding, save files), re-exported for tests.
+pub use checkers;
 pub use contract::{ContractMonitor, RtlViolation, ScoreboardMismatch};
 pub use pool_storage::PoolStorage;
 pub use replay::{with_failure_waves, WaveFormat, WaveSpec};
@@ -38,5 +40,4 @@ pub use sim::{
     DriverMarkers, MarkerProbe, Sim, SimConfig, SimError, WireCapture, WireDir, WireFrame,
 };
 pub use variant::{ModelConfig, UnknownModel};
-/// The waveform crate (decoding, save files), re-exported for tests.
 pub use waves;

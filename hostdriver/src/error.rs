@@ -55,6 +55,11 @@ pub enum DevError {
     /// simulator's own error, as a value.
     #[error("device simulation failed: {0}")]
     Sim(#[source] Arc<dyn std::error::Error + Send + Sync>),
+    /// A watchdog over the device stopped the run (a cycle bound reached,
+    /// or no progress while work was outstanding): the watchdog's own
+    /// finding, as a value, with where every ring and page was.
+    #[error("{0}")]
+    Watchdog(#[source] Arc<dyn std::error::Error + Send + Sync>),
 }
 
 impl DevError {

@@ -3,9 +3,15 @@
 //!
 //! The driver an engineer could port to the kernel: it reaches the hardware
 //! only through [`NicDevice`] (32-bit MMIO, the interrupt line, the DMA
-//! device and host memory, and a way to let simulated time pass). `cosim`
-//! implements the trait over the Verilated NIC; [`model::ModelNic`] is a plain
-//! Rust reference model of `docs/ARCHITECTURE.md` for unit tests.
+//! device and host memory, and a way to let simulated time pass; it reports
+//! its NAPI steps to the device too). `cosim` implements the trait over the
+//! Verilated NIC; [`model::ModelNic`] is a plain Rust reference model of
+//! `docs/ARCHITECTURE.md` for unit tests; `checkers::Monitored` wraps either
+//! with the contract monitors.
+//!
+//! MMIO writes are relaxed (`writel_relaxed`): the driver calls `wmb()`
+//! before every doorbell, and reads a completion's phase bit alone, then
+//! `dma_rmb()`, then its other fields (the barriers of `pool::HostMemory`).
 //!
 //! * [`Driver`]: probe (ID/version check, soft reset), open (one
 //!   [`pool::PagePool`] per RX queue with `DMA_MAP` and optionally
@@ -61,7 +67,11 @@ pub trait NicDevice {
     /// [`nic_hw::regs`] constant). Simulated time passes while the bus
     /// transaction runs.
     fn mmio_read(&mut self, reg: u32) -> Result<u32, DevError>;
-    /// 32-bit write of `value` to the register at byte offset `reg`.
+    /// 32-bit write of `value` to the register at byte offset `reg`, with
+    /// `writel_relaxed` semantics: it is not ordered after the CPU's
+    /// earlier writes to DMA-visible memory. A driver publishing
+    /// descriptors or buffers with a doorbell (`RX_PROD`, `TX_PROD`) calls
+    /// [`HostMemory::wmb`] first.
     fn mmio_write(&mut self, reg: u32, value: u32) -> Result<(), DevError>;
     /// Level of the interrupt line (`irq_o`).
     fn irq_asserted(&self) -> bool;
@@ -69,6 +79,11 @@ pub trait NicDevice {
     fn advance(&mut self, cycles: u64) -> Result<(), DevError>;
     /// The device clock's current cycle.
     fn cycle(&self) -> u64;
+    /// A step of the interrupt/NAPI protocol, reported by the driver as it
+    /// takes it (the same [`NapiEvent`] it records). A device ignores it;
+    /// a monitoring layer (`checkers::Monitored`) checks the NAPI contract
+    /// from it. It must not touch the device: no MMIO, no time.
+    fn napi_event(&mut self, _ev: &NapiEvent) {}
     /// The DMA device (IOMMU domain) the NIC masters memory through.
     fn dma_dev(&self) -> &DmaDev;
     /// Host memory the driver's buffers and rings live in.

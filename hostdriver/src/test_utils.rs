@@ -74,6 +74,37 @@ pub fn bytes(skbs: &[SkBuff]) -> Vec<Vec<u8>> {
     skbs.iter().map(|s| s.to_vec().expect("read skb")).collect()
 }
 
+/// Cycles [`xmit_retrying`] backs off at most before it fails.
+pub const XMIT_MAX_CYCLES: u64 = 2_000_000;
+
+/// Transmits `frame`, backing off (100 cycles in steps of `quantum`,
+/// servicing the device) while it is refused (ring full, no TX page);
+/// fails after [`XMIT_MAX_CYCLES`] instead of spinning for ever.
+pub fn xmit_retrying<D: NicDevice>(drv: &mut Driver<D>, frame: &[u8], quantum: u64) {
+    let deadline = drv.dev().cycle().saturating_add(XMIT_MAX_CYCLES);
+    while let Err(e) = drv.xmit(frame) {
+        assert!(
+            drv.dev().cycle() < deadline,
+            "xmit still refused after {XMIT_MAX_CYCLES} cycles: {e}; {} TX in flight, stats {:?}",
+            drv.tx_in_flight(),
+            drv.stats()
+        );
+        drv.run_for(100, quantum).expect("run");
+    }
+}
+
+/// Fails once `drv`'s device passed `deadline`: the bound of a test loop
+/// that has none of its own.
+pub fn assert_before<D: NicDevice>(drv: &Driver<D>, deadline: u64, what: &str) {
+    assert!(
+        drv.dev().cycle() < deadline,
+        "{what}: not done by cycle {deadline}; {} TX in flight, NAPI scheduled {}, stats {:?}",
+        drv.tx_in_flight(),
+        drv.napi_scheduled(),
+        drv.stats()
+    );
+}
+
 /// Runs until `n` skbs wait on the socket queue; fails after `max_cycles`.
 pub fn run_until_rx<D: NicDevice>(drv: &mut Driver<D>, n: usize, max_cycles: u64) {
     let ok = drv
@@ -200,7 +231,10 @@ pub fn assert_irq_discipline(events: &[NapiEvent]) {
                 assert!(!masked, "interrupt taken while masked: {events:?}");
                 masked = true;
             }
-            NapiEvent::Poll { .. } | NapiEvent::Complete { .. } | NapiEvent::Repoll { .. } => {
+            NapiEvent::PollStart { .. }
+            | NapiEvent::Poll { .. }
+            | NapiEvent::Complete { .. }
+            | NapiEvent::Repoll { .. } => {
                 assert!(masked, "poll while the interrupt is unmasked: {e:?}");
             }
             NapiEvent::Unmask { .. } => {

@@ -381,7 +381,10 @@ fn free_running_u16_indices_wrap_past_65536_without_losing_a_frame() {
     drv.open().unwrap();
     let n = 66_000u32;
     let mut sent = 0;
+    // 200 cycles a round, at least one frame every few rounds.
+    let deadline = drv.dev().cycle() + u64::from(n) * 2_000;
     while sent < n {
+        assert_before(&drv, deadline, "66000 frames through a ring of 8");
         // Keep a few frames on the wire: the ring of 8 is refilled every poll.
         while sent < n && drv.dev().wire_backlog() < 4 {
             drv.dev_mut().send_frame(frame(sent, 60));

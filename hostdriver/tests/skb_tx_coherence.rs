@@ -4,8 +4,8 @@
 use hostdriver::model::ModelNic;
 use hostdriver::test_utils::*;
 use hostdriver::{
-    CoalesceError, CoalescePolicy, Driver, DriverConfig, RxMode, SkBuff, SkbViolationKind, TxError,
-    XdpAction, XdpBuff,
+    CoalesceError, CoalescePolicy, Driver, DriverConfig, NicDevice, RxMode, SkBuff,
+    SkbViolationKind, TxError, XdpAction, XdpBuff,
 };
 use pool::{Coherence, DmaViolation, FaultKind, IfIndex, NapiCtx, NapiId, PAGE_SIZE};
 
@@ -307,7 +307,9 @@ fn xmit_copies_into_pool_pages_and_backs_off_when_the_ring_is_full() {
     let frames: Vec<Vec<u8>> = (0..40).map(|i| frame(i, len_for(i))).collect();
     let mut next = 0;
     let mut busy = 0;
+    let deadline = drv.dev().cycle() + 3_000_000;
     while next < frames.len() {
+        assert_before(&drv, deadline, "40 frames onto a ring of 4");
         match drv.xmit(&frames[next]) {
             Ok(()) => next += 1,
             Err(TxError::Busy { in_flight, size }) => {
@@ -478,9 +480,7 @@ fn non_coherent_memory_is_correct_with_every_sync_in_place() {
         }
         let out: Vec<Vec<u8>> = (0..10).map(|i| frame(5000 + i, 333)).collect();
         for f in &out {
-            while drv.xmit(f).is_err() {
-                drv.run_for(100, 32).unwrap();
-            }
+            xmit_retrying(&mut drv, f, 32);
         }
         settle(&mut drv);
         assert_eq!(

@@ -11,12 +11,16 @@
 //!
 //! Each layer imports only the ones below it: `page_pool` uses `registry`,
 //! `dma` and `ring`; `registry` and `dma` use `mem`; `mem` uses the leaves
-//! (`addr`, `layout`, `inject`). Memory knows nothing of devices or pools.
+//! (`addr`, `layout`, `inject`); `invariant` (a leaf over `addr` and `mem`)
+//! is shared by `page_pool` and `registry`. Memory knows nothing of devices
+//! or pools.
 //!
 //! * [`addr`]: [`HostAddr`] and [`DmaAddr`] newtypes (checked arithmetic,
 //!   hex display); mixing them does not compile.
 //! * [`layout`]: [`PAGE_SIZE`], [`PAGE_SHIFT`], [`DMA_CACHE_ALIGN`].
 //! * [`inject`]: [`FailureInjection`], for the allocator, mappings and pools.
+//! * [`invariant`]: [`PoolInvariantViolation`], the page pool laws' reports
+//!   (used by `page_pool` and `registry`).
 //! * [`netdev`]: [`NapiId`], [`IfIndex`], [`LOOPBACK_IFINDEX`].
 //! * [`mem`]: [`HostMemory`], page frames on NUMA nodes, CPU reads/writes,
 //!   page allocation with failure injection, the current simulated cycle.
@@ -43,6 +47,42 @@
 //!   slow path (bulk of 64 order-0 pages or one high-order page), fragments
 //!   with the bias reference count, in-flight accounting, and every
 //!   `page_pool_stats` counter incremented where the kernel does.
+//!
+//! ## Checkers
+//!
+//! The memory, DMA and pool layers watch every CPU and device access, so
+//! their checks hold whatever the driver does. Each violation is a typed
+//! value with `class()` (a stable `layer/bug` name), `cycle()` and a
+//! one-line `Display` naming the class, the page or address, the cycle and
+//! what was expected; each is also logged at `warn`.
+//!
+//! * DMA-API debug, device faults, teardown ([`DmaDev::violations`],
+//!   `dma/...`), and the device's DMA in flight: the bus models report
+//!   every burst with [`DmaDev::device_access_begin`] /
+//!   [`DmaDev::device_access_end`]; an unmap of a mapping a burst is still
+//!   moving is `dma/unmap-during-dma`.
+//! * DMA ownership at byte precision, in both coherence modes
+//!   ([`OwnershipViolation`], `ownership/...`): CPU reads of bytes the
+//!   device owns, CPU writes into bytes the device wrote and nobody
+//!   synced, device reads or writes of lines the CPU wrote since their
+//!   last sync for the device. Recorded by the memory
+//!   ([`HostMemory::ownership_violations`]), reported by each device for
+//!   its pages with their sync history (part of [`DmaDev::violations`]);
+//!   off with [`HostMemory::set_ownership_checks`].
+//! * Pool page locations ([`PoolLocation`]: out, alloc cache, ptr_ring):
+//!   a device access into a pooled page (`pool/device-access-pooled-page`,
+//!   a [`DmaViolation`]), recycling during DMA, a double recycle, a page
+//!   handed out twice ([`PoolViolation`], `pool/...`).
+//! * The pool's laws ([`PagePool::check_invariants`],
+//!   [`PoolRegistry::check_invariants`] over every pool of a memory;
+//!   [`PoolInvariantViolation`], `pool-invariant/...`), each citing the
+//!   `page_pool.c` function it comes from.
+//! * Barriers: [`HostMemory::wmb`], [`HostMemory::rmb`],
+//!   [`HostMemory::dma_wmb`], [`HostMemory::dma_rmb`] and a
+//!   [`CpuObserver`] ([`HostMemory::set_cpu_observer`]) that sees every CPU
+//!   access and barrier; with [`MemConfig::weak_order`] ([`WeakOrder`],
+//!   seeded, off by default) unfenced writes reach the device late and
+//!   unfenced re-reads may be stale, as on a weakly ordered CPU.
 //!
 //! ## Beyond recycling
 //!
@@ -102,6 +142,7 @@
 pub mod addr;
 pub mod dma;
 pub mod inject;
+pub mod invariant;
 pub mod layout;
 mod lock;
 pub mod mem;
@@ -116,9 +157,11 @@ pub use dma::{
     DmaViolation, FaultKind, LedgerEntry, LedgerOp, MappingInfo, TeardownError,
 };
 pub use inject::FailureInjection;
+pub use invariant::{InvariantKind, PoolInvariantViolation};
 pub use layout::{DMA_CACHE_ALIGN, PAGE_SHIFT, PAGE_SIZE};
 pub use mem::{
-    Barrier, Coherence, CpuObserver, HostMemory, MemConfig, MemError, Page, PageRef, MAX_PAGE_ORDER,
+    Barrier, Coherence, CpuObserver, HostMemory, MemConfig, MemError, OwnershipKind,
+    OwnershipViolation, Page, PageRef, PoolLocation, WeakOrder, MAX_PAGE_ORDER,
 };
 pub use netdev::{IfIndex, NapiId, LOOPBACK_IFINDEX};
 pub use page_pool::{

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, Weak};
 
 use serde::Serialize;
 
+use crate::invariant::PoolInvariantViolation;
 use crate::lock::lock;
 use crate::mem::HostMemory;
 use crate::netdev::IfIndex;
@@ -179,6 +180,9 @@ pub(crate) trait ListedPool: fmt::Debug + Send + Sync {
     fn release_retry(&self, cycle: u64) -> Option<ServiceEvent>;
     /// `NETDEV_UNREGISTER` of `ifindex` (`page_pool_netdevice_event`).
     fn netdev_unregistered(&self, ifindex: IfIndex);
+    /// The pool's laws it breaks now, as far as they are visible without
+    /// its owner (counters, location tags, a destroyed pool's ring).
+    fn check_invariants(&self) -> Vec<PoolInvariantViolation>;
     /// The pool as `Any`, for the layer that knows its type.
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }
@@ -252,6 +256,14 @@ impl PoolRegistry {
             .iter()
             .filter_map(|e| e.weak.upgrade())
             .collect()
+    }
+
+    /// Every page pool law broken now, over every listed pool (alive or
+    /// detached) of the memory, by pool id: the run's pool invariant check.
+    pub fn check_invariants(&self) -> Vec<PoolInvariantViolation> {
+        let mut pools = self.live();
+        pools.sort_by_key(|p| p.id());
+        pools.iter().flat_map(|p| p.check_invariants()).collect()
     }
 
     /// Ids of every listed pool (alive or detached), ascending.

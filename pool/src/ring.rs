@@ -191,6 +191,23 @@ impl Consumer {
         Some(value)
     }
 
+    /// The values ready to pop, oldest first, without popping them (a
+    /// snapshot: producers may add more meanwhile).
+    pub fn snapshot(&self) -> Vec<u64> {
+        let s = &*self.shared;
+        let mut out = Vec::new();
+        let mut pos = self.head;
+        while out.len() < s.cap as usize {
+            let slot = &s.slots[(pos & (s.one_lap - 1)) as usize];
+            if slot.stamp.load(Ordering::Acquire) != pos + 1 {
+                break;
+            }
+            out.push(slot.value.load(Ordering::Relaxed));
+            pos = s.next(pos);
+        }
+        out
+    }
+
     /// Whether nothing is ready to pop (the kernel's `__ptr_ring_empty`).
     #[inline]
     pub fn is_empty(&self) -> bool {
@@ -227,8 +244,10 @@ mod tests {
         assert_eq!(p.push(13), Err(13));
         assert_eq!(p.len(), 3);
         assert_eq!(p.pushed(), 3);
+        assert_eq!(c.snapshot(), [10, 11, 12]);
         assert_eq!(c.pop(), Some(10));
         p.push(13).unwrap();
+        assert_eq!(c.snapshot(), [11, 12, 13], "across the lap");
         assert_eq!(
             std::iter::from_fn(|| c.pop()).collect::<Vec<_>>(),
             [11, 12, 13]

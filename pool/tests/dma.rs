@@ -334,15 +334,19 @@ fn non_coherent_device_reads_stale_bytes_until_sync_for_device() {
         b, [0u8; 13],
         "forgot sync_for_device: device reads stale RAM"
     );
-    assert!(matches!(
-        dev.violations().last(),
-        Some(DmaViolation::DeviceReadCpuOwned { .. })
-    ));
+    let classes: Vec<_> = dev.violations().iter().map(DmaViolation::class).collect();
+    assert_eq!(
+        classes,
+        [
+            "dma/device-read-cpu-owned",
+            "ownership/device-read-cpu-written"
+        ]
+    );
     dev.sync_single_range_for_device(a, 0, 64, DmaDirection::Bidirectional)
         .unwrap();
     dev.device_read(a, &mut b).unwrap();
     assert_eq!(&b, b"frame to send");
-    assert_eq!(dev.violations().len(), 1);
+    assert_eq!(dev.violations().len(), 2);
     dev.unmap_page(a, 4096, DmaDirection::Bidirectional)
         .unwrap();
     mem.free_pages(page).unwrap();

@@ -112,7 +112,12 @@ impl Model {
     }
 }
 
-fn check(pool: &PagePool, m: &Model, outstanding: &[PpPage]) -> Result<(), TestCaseError> {
+fn check(
+    pool: &PagePool,
+    m: &Model,
+    outstanding: &[PpPage],
+    registry: &PoolRegistry,
+) -> Result<(), TestCaseError> {
     prop_assert_eq!(pool.get_stats(), m.s);
     prop_assert_eq!(pool.cached_pages(), m.cache);
     prop_assert_eq!(pool.ring_pages(), m.ring);
@@ -127,6 +132,9 @@ fn check(pool: &PagePool, m: &Model, outstanding: &[PpPage]) -> Result<(), TestC
         m.hold - m.release,
         "cache + ring + out = inflight"
     );
+    // The pool's own law checks agree: the owner's, and the registry's.
+    prop_assert_eq!(pool.check_invariants(), vec![]);
+    prop_assert_eq!(registry.check_invariants(), vec![]);
     Ok(())
 }
 
@@ -256,7 +264,7 @@ proptest! {
                 }
                 _ => {}
             }
-            check(&pool, &m, &out)?;
+            check(&pool, &m, &out, &PoolRegistry::of(&mem))?;
         }
         // give everything back: nothing lost, nothing left behind
         for p in out.drain(..) {

@@ -7,8 +7,8 @@
 use cosim::bus::Backpressure;
 use cosim::{PoolStorage, Sim, SimConfig};
 use hostdriver::test_utils::{
-    self, assert_frame_conservation, assert_irq_discipline, bytes, frame, frames, len_for, memory,
-    run_until_rx, settle_until,
+    self, assert_before, assert_frame_conservation, assert_irq_discipline, bytes, frame, frames,
+    len_for, memory, run_until_rx, settle_until, xmit_retrying,
 };
 use hostdriver::{
     Driver, DriverConfig, NicDevice, RedirectTarget, RxMode, SkBuff, XdpAction, XdpBuff,
@@ -344,7 +344,9 @@ fn xmit_with_ring_full_backoff_and_nothing_lost() {
     drv.open().unwrap();
     let fs = frames(30);
     let mut i = 0;
+    let deadline = drv.dev().cycle() + 3_000_000;
     while i < fs.len() {
+        assert_before(&drv, deadline, "30 frames onto a ring of 4");
         match drv.xmit(&fs[i]) {
             Ok(()) => i += 1,
             Err(hostdriver::TxError::Busy { .. }) => drv.run_for(100, 16).unwrap(),
@@ -387,9 +389,7 @@ fn loopback_with_xdp_tx_reflection() {
         })
         .collect();
     for f in &fs {
-        while drv.xmit(f).is_err() {
-            drv.run_for(100, 16).unwrap();
-        }
+        xmit_retrying(&mut drv, f, 16);
     }
     run_until_rx(&mut drv, 20, 3_000_000);
     let got = bytes(&drv.drain_rx());
@@ -507,9 +507,7 @@ fn non_coherent_memory_is_correct() {
         }
         let out: Vec<Vec<u8>> = (0..8).map(|i| frame(900 + i, 700)).collect();
         for f in &out {
-            while drv.xmit(f).is_err() {
-                drv.run_for(100, 16).unwrap();
-            }
+            xmit_retrying(&mut drv, f, 16);
         }
         settle(&mut drv);
         assert_eq!(

@@ -15,7 +15,7 @@ use crate::bus::{Dir, DmaRecord, Resp};
 /// `None` with the monitor off), after ending its run unless the
 /// testbench halted (its transactions then stopped mid-flight).
 pub(super) fn contract(drv: &mut Drv) -> (Option<Findings>, Option<Findings>) {
-    let sim = drv.dev_mut();
+    let sim = drv.dev_mut().inner_mut();
     let c = if sim.halted().is_none() {
         sim.finish_contract()
     } else {

@@ -1,10 +1,12 @@
 //! The bench a scenario runs on: host memory, the Verilated NIC on it, the
-//! NAPI driver (probed, with its XDP program, opened) and the stack above.
+//! contract monitors over the NIC, the NAPI driver over them (probed, with
+//! its XDP program, opened) and the stack above.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+use checkers::Monitored;
 use hostdriver::{Driver, RedirectTarget, SkBuff, XdpAction, XdpBuff};
 use pool::{Coherence, DmaDev, HostMemory, MemConfig, NapiCtx, PagePool, PagePoolParams};
 
@@ -14,8 +16,8 @@ use super::stack::Stack;
 use crate::bus::{Backpressure, Misbehave};
 use crate::{Chance, PoolStorage, Sim, SimConfig};
 
-/// The driver over the Verilated NIC on the pool's memory.
-pub(super) type Drv = Driver<Sim<PoolStorage>>;
+/// The driver over the monitored Verilated NIC on the pool's memory.
+pub(super) type Drv = Driver<Monitored<Sim<PoolStorage>>>;
 
 /// Everything a run clocks and inspects.
 pub(super) struct Bench {
@@ -56,7 +58,8 @@ impl Bench {
                 source,
             })?;
         }
-        let mut drv: Drv = Driver::probe(sim, sc.driver_config()).map_err(RunError::Probe)?;
+        let dev = Monitored::new(sim, opts.monitors);
+        let mut drv: Drv = Driver::probe(dev, sc.driver_config()).map_err(RunError::Probe)?;
         if let Some(act) = xdp_action(sc.driver.verdict, &drv) {
             drv.set_xdp_prog(Some(Box::new(move |_: &mut XdpBuff| act)))
                 .map_err(RunError::XdpProgram)?;
@@ -93,7 +96,7 @@ impl Bench {
                 .flatten()
                 .cloned()
                 .collect();
-            crate::markers::PoolProbe::install(drv.dev_mut(), pools);
+            crate::markers::PoolProbe::install(drv.dev_mut().inner_mut(), pools);
         }
         Ok(Bench {
             mem,

@@ -49,6 +49,17 @@ impl Findings {
     }
 }
 
+/// What one contract monitor (`checkers`) found in the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonitorFindings {
+    /// The monitor.
+    pub checker: checkers::Checker,
+    /// Whether it ran.
+    pub enabled: bool,
+    /// Its findings (the first as its one-line message).
+    pub found: Findings,
+}
+
 /// RX completions the driver had not processed when it went idle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LeftBehind {
@@ -109,6 +120,8 @@ pub struct Accounts {
     pub nic_faults: Findings,
     /// Page-pool and skb misuse, and the stack's own errors.
     pub misuse: Findings,
+    /// The contract monitors', one entry per monitor.
+    pub monitors: Vec<MonitorFindings>,
     /// The contract monitor's violations (`None`: monitor off).
     pub contract: Option<Findings>,
     /// The scoreboard's mismatches (`None`: monitor off).
@@ -134,9 +147,31 @@ pub fn conservation(a: &Accounts) -> Vec<Check> {
         Err(e) => checks.push(check("close", false, e.clone())),
     }
     checks.extend([no_dma_api_violation(a), no_nic_dma_fault(a), no_misuse(a)]);
-    checks.extend(rtl_contract_kept(a));
-    checks.extend(scoreboard_agrees(a));
     checks
+}
+
+/// One check per contract monitor: none found anything.
+pub fn monitors(a: &Accounts) -> Vec<Check> {
+    let mut checks: Vec<Check> = a.monitors.iter().map(monitor_check).collect();
+    checks.extend([rtl_contract_kept(a), scoreboard_agrees(a)]);
+    checks
+}
+
+fn monitor_check(m: &MonitorFindings) -> Check {
+    let what = match m.checker {
+        checkers::Checker::Ring => "ring auditor: descriptors, doorbells and completions agree",
+        checkers::Checker::Napi => "NAPI contract: budget, complete, unmask and ack order",
+        checkers::Checker::Barrier => {
+            "barrier auditor: doorbells after wmb, completions after dma_rmb"
+        }
+        checkers::Checker::Watchdog => "watchdog: within the cycle bound, never stalled",
+    };
+    let detail = if m.enabled {
+        m.found.detail("found")
+    } else {
+        "switched off".into()
+    };
+    check(what, m.found.count == 0, detail)
 }
 
 fn run_completed(a: &Accounts) -> Check {
@@ -297,18 +332,19 @@ fn no_misuse(a: &Accounts) -> Check {
     )
 }
 
-fn rtl_contract_kept(a: &Accounts) -> Option<Check> {
-    let f = a.contract.as_ref()?;
-    Some(check(
-        "RTL contract (monitor)",
-        f.count == 0,
-        f.detail("violations"),
-    ))
+fn switchable(name: &str, f: Option<&Findings>, noun: &str) -> Check {
+    match f {
+        Some(f) => check(name, f.count == 0, f.detail(noun)),
+        None => check(name, true, "switched off".into()),
+    }
 }
 
-fn scoreboard_agrees(a: &Accounts) -> Option<Check> {
-    let f = a.scoreboard.as_ref()?;
-    Some(check("scoreboard", f.count == 0, f.detail("mismatches")))
+fn rtl_contract_kept(a: &Accounts) -> Check {
+    switchable("RTL contract (monitor)", a.contract.as_ref(), "violations")
+}
+
+fn scoreboard_agrees(a: &Accounts) -> Check {
+    switchable("scoreboard", a.scoreboard.as_ref(), "mismatches")
 }
 
 /// `got` is `want` with some elements left out, in order.

@@ -23,7 +23,7 @@ mod wire;
 
 pub use checks::{
     conservation, frame_conservation, page_conservation, Accounts, Check, CopyPool, Echoes,
-    Findings, FrameCounts, LeftBehind,
+    Findings, FrameCounts, LeftBehind, MonitorFindings,
 };
 pub use format::{
     Bug, Consume, Direction, DriverSection, FaultSection, FrameSize, MemMisbehave, MemorySection,

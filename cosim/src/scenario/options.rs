@@ -48,13 +48,16 @@ pub struct RunOptions<'a> {
     /// Turn the DMA ledger off (benchmarks): the sync summary is then empty.
     pub no_ledger: bool,
     /// Turn the contract monitor and scoreboard off
-    /// ([`crate::SimConfig::contract`]): their two checks leave the report.
+    /// ([`crate::SimConfig::contract`]): their two checks say so.
     pub no_contract: bool,
     /// Progress callback.
     pub progress: Option<ProgressFn<'a>>,
     /// Clock a model without assertions with two evals per cycle too
     /// ([`crate::SimConfig::two_evals`]).
     pub two_evals: bool,
+    /// The contract monitors the driver runs over (ring auditor, NAPI
+    /// contract, watchdog; all on by default).
+    pub monitors: checkers::MonitorConfig,
 }
 
 /// A run that could not start.

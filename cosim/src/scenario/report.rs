@@ -141,6 +141,9 @@ pub struct Report {
     pub dma: DmaSummary,
     /// Conservation and health checks.
     pub checks: Vec<Check>,
+    /// The contract monitors' checks, one per monitor (in the snapshot
+    /// only when one fails: a passing run's snapshot is its numbers).
+    pub monitors: Vec<Check>,
     /// Ledger entries recorded.
     pub ledger_entries: u64,
     /// FNV-1a of the complete ledger.
@@ -160,12 +163,16 @@ pub struct Report {
 impl Report {
     /// Whether every check held.
     pub fn passed(&self) -> bool {
-        self.checks.iter().all(|c| c.ok)
+        self.checks.iter().chain(&self.monitors).all(|c| c.ok)
     }
 
-    /// The checks that failed.
+    /// The checks that failed (the monitors' included).
     pub fn failures(&self) -> Vec<&Check> {
-        self.checks.iter().filter(|c| !c.ok).collect()
+        self.checks
+            .iter()
+            .chain(&self.monitors)
+            .filter(|c| !c.ok)
+            .collect()
     }
 
     /// The syncs of `op` (`sync_for_device` / `sync_for_cpu`).
@@ -295,7 +302,8 @@ impl Report {
             }
         }
         let _ = writeln!(s, "checks");
-        for ch in &self.checks {
+        let monitors = self.monitors.iter().filter(|c| human || !c.ok);
+        for ch in self.checks.iter().chain(monitors) {
             let _ = writeln!(
                 s,
                 "  {} {}: {}",
@@ -306,14 +314,15 @@ impl Report {
         }
         let failed = self.failures();
         if failed.is_empty() {
-            let _ = writeln!(s, "result    PASS ({} checks)", self.checks.len());
+            let n = self.checks.len() + if human { self.monitors.len() } else { 0 };
+            let _ = writeln!(s, "result    PASS ({n} checks)");
         } else {
             let names: Vec<&str> = failed.iter().map(|c| c.name.as_str()).collect();
             let _ = writeln!(
                 s,
                 "result    FAIL: {} of {} checks failed: {}",
                 failed.len(),
-                self.checks.len(),
+                self.checks.len() + self.monitors.len(),
                 names.join("; ")
             );
         }

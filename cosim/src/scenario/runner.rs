@@ -9,7 +9,9 @@ use pool::{DestroyOutcome, PagePoolInfo, PoolViolation};
 
 use super::accounting;
 use super::bench::{Bench, Drv};
-use super::checks::{self, Accounts, CopyPool, Echoes, Findings, FrameCounts, LeftBehind};
+use super::checks::{
+    self, Accounts, CopyPool, Echoes, Findings, FrameCounts, LeftBehind, MonitorFindings,
+};
 use super::format::{Direction, Scenario};
 use super::frames::{frame_hash, generate_frames};
 use super::options::{RunError, RunOptions};
@@ -31,7 +33,7 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
         .take()
         .unwrap_or_else(|| generate_frames(t.frames, t.size, t.seed));
     if opts.record_wire {
-        bench.drv.dev_mut().capture_wire();
+        bench.drv.dev_mut().inner_mut().capture_wire();
     }
     let mut traffic = TrafficLoop::new(sc, frames);
     let failure = traffic.run(&mut bench, &mut opts);
@@ -46,6 +48,7 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
     let wire_frames = bench
         .drv
         .dev_mut()
+        .inner_mut()
         .take_wire_capture()
         .map_or_else(Vec::new, WireCapture::into_frames);
     let cycles = bench.drv.dev().cycle();
@@ -62,7 +65,7 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
     let pools = accounting::pools(drv, copy_pool.as_ref().map(|(i, _, _)| i));
     let ledger = bench.dma.ledger();
     let (syncs, ledger_ops) = summarise_ledger(&ledger);
-    let log = drv.dev().mem().log();
+    let log = drv.dev().inner().mem().log();
     let (dma, dma_log_hash) = accounting::dma_log(log);
 
     let mut wire = traffic.wire;
@@ -81,11 +84,11 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
     let accounts = Accounts {
         failure,
         left_behind,
-        rtl_stop: drv.dev().halted().map(|e| e.to_string()),
+        rtl_stop: drv.dev().inner().halted().map(|e| e.to_string()),
         direction: t.direction,
         counts: FrameCounts {
             wire_offered: traffic.rx_n as u64,
-            wire_sent: drv.dev().rx().sent(),
+            wire_sent: drv.dev().inner().rx().sent(),
             looped: if t.direction == Direction::Loopback {
                 hw.hw_tx_frames
             } else {
@@ -110,13 +113,15 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
             outcome: *outcome,
         }),
         dma_violations: Findings::of(&bench.dma.violations(), |x| x.to_string()),
-        nic_faults: Findings::of(drv.dev().storage().faults(), |x| x.to_string()),
+        nic_faults: Findings::of(drv.dev().inner().storage().faults(), |x| x.to_string()),
         misuse,
+        monitors: monitor_findings(drv),
         contract,
         scoreboard,
     };
     drop(st);
     let checks = checks::conservation(&accounts);
+    let monitors = checks::monitors(&accounts);
 
     Ok(Report {
         scenario: sc.name.clone(),
@@ -137,6 +142,7 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
         ledger_ops,
         dma,
         checks,
+        monitors,
         ledger_entries: ledger.len() as u64,
         ledger_hash: format!("{:016x}", accounting::ledger_hash(&ledger)),
         dma_log_entries: log.len() as u64,
@@ -144,6 +150,19 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
         wire_frames,
         accounts,
     })
+}
+
+/// What each contract monitor found.
+fn monitor_findings(drv: &Drv) -> Vec<MonitorFindings> {
+    let mon = drv.dev();
+    checkers::Checker::ALL
+        .iter()
+        .map(|&c| MonitorFindings {
+            checker: c,
+            enabled: mon.config().enabled(c),
+            found: Findings::of(&mon.findings_of(c), checkers::Violation::headline),
+        })
+        .collect()
 }
 
 /// Completions the driver has not processed although it went idle (a lost
@@ -188,7 +207,7 @@ fn close_down(
         st.release_all();
     }
     traffic.take_wire_out(&mut b.drv);
-    b.drv.dev_mut().waves_close();
+    b.drv.dev_mut().inner_mut().waves_close();
     let copy_pool = b.stack.borrow_mut().copy_pool.take().map(|pp| {
         let h = pp.handle();
         let out = pp.destroy();

@@ -138,7 +138,7 @@ impl<'s> TrafficLoop<'s> {
             return;
         }
         let cycle = drv.dev().cycle();
-        let idle = drv.dev().rx().is_idle() && drv.tx_in_flight() == 0;
+        let idle = drv.dev().inner().rx().is_idle() && drv.tx_in_flight() == 0;
         if idle {
             let from = *self.gap_from.get_or_insert(cycle);
             if cycle >= from + self.sc.traffic.gap_cycles {
@@ -153,9 +153,10 @@ impl<'s> TrafficLoop<'s> {
         let drv = &mut b.drv;
         while self.rx_next < self.rx_n
             && self.in_burst < self.burst
-            && drv.dev().rx().pending() < SOURCE_QUEUE
+            && drv.dev().inner().rx().pending() < SOURCE_QUEUE
         {
             drv.dev_mut()
+                .inner_mut()
                 .send_frame(self.frames[self.rx_next].clone())
                 .map_err(|e| format!("wire source: {e}"))?;
             self.rx_next += 1;
@@ -214,7 +215,7 @@ impl<'s> TrafficLoop<'s> {
     /// fires the faults they trigger.
     fn frames_left_the_source(&mut self, drv: &mut Drv) -> Result<(), String> {
         let cycle = drv.dev().cycle();
-        let sent = drv.dev().rx().sent();
+        let sent = drv.dev().inner().rx().sent();
         if sent <= self.sent_seen {
             return Ok(());
         }
@@ -269,7 +270,7 @@ impl<'s> TrafficLoop<'s> {
 
     /// The wire's TX side: the frames the NIC sent.
     pub(super) fn take_wire_out(&mut self, drv: &mut Drv) {
-        for fr in drv.dev_mut().take_tx_frames() {
+        for fr in drv.dev_mut().inner_mut().take_tx_frames() {
             self.wire.tx_frames += 1;
             self.wire.tx_bytes += fr.data.len() as u64;
             self.out_hashes.push(frame_hash(&fr.data));
@@ -303,7 +304,7 @@ impl<'s> TrafficLoop<'s> {
         let idle = self.rx_next == self.rx_n
             && self.tx_next == self.tx_n
             && !echo_pending
-            && drv.dev().rx().is_idle()
+            && drv.dev().inner().rx().is_idle()
             && !drv.napi_scheduled()
             && drv.tx_in_flight() == 0
             && drv.tx_backlog_len() == 0

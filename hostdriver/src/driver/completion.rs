@@ -1,8 +1,10 @@
 //! Reading the completion rings: the phase bit says whether the next entry
-//! is there, then its index and tag must match the consumer index.
+//! is there (read alone, then `dma_rmb()`, then the other fields), then its
+//! index and tag must match the consumer index.
 
 use nic_hw::regs::cpl_layout;
 use nic_hw::wire::Completion;
+use pool::HostAddr;
 
 use super::Driver;
 use crate::error::DriverError;
@@ -21,14 +23,28 @@ impl<D: NicDevice> Driver<D> {
         } else {
             (&o.rx_cq, o.rx_cq_cons, "RX")
         };
+        let entry = ring.entry(cons);
         let mut raw = [0u8; Completion::SIZE];
+        // The flags byte alone first: only once its phase bit says the
+        // entry is there, and after dma_rmb(), are the other fields read.
+        let flags_at = HostAddr::new(entry.raw_value() + cpl_layout::FLAGS as u64);
         self.mem
-            .cpu_read(ring.entry(cons), &mut raw)
-            .map_err(DriverError::mem("reading a completion"))?;
+            .cpu_read(flags_at, &mut raw[cpl_layout::FLAGS..=cpl_layout::FLAGS])
+            .map_err(DriverError::mem("reading a completion's phase bit"))?;
         let phase = raw[cpl_layout::FLAGS] & nic_hw::regs::CPL_FLAG_PHASE as u8 != 0;
         if phase != Completion::expected_phase(cons, ring.size) {
             return Ok(None);
         }
+        self.mem.dma_rmb();
+        let after = cpl_layout::FLAGS + 1;
+        let read = |at: usize, buf: &mut [u8]| {
+            self.mem
+                .cpu_read(HostAddr::new(entry.raw_value() + at as u64), buf)
+                .map_err(DriverError::mem("reading a completion"))
+        };
+        let (head, tail) = raw.split_at_mut(cpl_layout::FLAGS);
+        read(0, head)?;
+        read(after, &mut tail[1..])?;
         let c = Completion::parse(&raw).map_err(|source| DriverError::BadCompletion {
             ring: name,
             idx: cons,

@@ -23,6 +23,13 @@ pub enum NapiEvent {
         /// IRQ_STATUS at the time.
         status: u32,
     },
+    /// A poll starts with this budget (NAPI is scheduled).
+    PollStart {
+        /// Device cycle.
+        cycle: u64,
+        /// The budget.
+        budget: usize,
+    },
     /// One poll ran and processed `done` RX completions.
     Poll {
         /// Device cycle at its end.
@@ -88,10 +95,16 @@ impl<D: NicDevice> Driver<D> {
         }
         self.stats.irqs += 1;
         let cycle = self.dev.cycle();
-        self.events.push(NapiEvent::Irq { cycle, status: st });
+        self.napi_step(NapiEvent::Irq { cycle, status: st });
         tracing::trace!(cycle, dev = %self.cfg.name, status = st, "irq: masked, napi scheduled");
         self.napi_scheduled = true;
         Ok(true)
+    }
+
+    /// Records a step of the protocol and reports it to the device.
+    fn napi_step(&mut self, ev: NapiEvent) {
+        self.dev.napi_event(&ev);
+        self.events.push(ev);
     }
 
     /// Reads the DMA_ERR_* registers; the first error since open is kept.
@@ -132,12 +145,16 @@ impl<D: NicDevice> Driver<D> {
         }
         let budget = self.cfg.budget;
         self.stats.napi_polls += 1;
+        self.napi_step(NapiEvent::PollStart {
+            cycle: self.dev.cycle(),
+            budget,
+        });
         self.tx_clean()?;
         let done = self.rx_clean(budget)?;
         self.refill()?;
         self.flush_tx_doorbell()?;
         let cycle = self.dev.cycle();
-        self.events.push(NapiEvent::Poll {
+        self.napi_step(NapiEvent::Poll {
             cycle,
             done,
             budget,
@@ -154,7 +171,7 @@ impl<D: NicDevice> Driver<D> {
         // napi_complete_done
         self.napi_scheduled = false;
         self.stats.napi_complete += 1;
-        self.events.push(NapiEvent::Complete { cycle });
+        self.napi_step(NapiEvent::Complete { cycle });
         let st = rd(&mut self.dev, regs::IRQ_STATUS)?;
         if st & irq_status::DMA_ERR != 0 {
             self.record_dma_error()?;
@@ -165,7 +182,7 @@ impl<D: NicDevice> Driver<D> {
         if self.work_pending()? {
             self.napi_scheduled = true;
             self.stats.napi_repoll += 1;
-            self.events.push(NapiEvent::Repoll {
+            self.napi_step(NapiEvent::Repoll {
                 cycle: self.dev.cycle(),
             });
             return Ok(PollOutcome {
@@ -175,7 +192,7 @@ impl<D: NicDevice> Driver<D> {
             });
         }
         wr(&mut self.dev, regs::IRQ_MASK, !IRQ_ALL & 0xf)?;
-        self.events.push(NapiEvent::Unmask {
+        self.napi_step(NapiEvent::Unmask {
             cycle: self.dev.cycle(),
         });
         Ok(PollOutcome {
@@ -206,7 +223,7 @@ impl<D: NicDevice> Driver<D> {
     /// every step.
     pub fn run_for(&mut self, cycles: u64, quantum: u64) -> Result<(), DriverError> {
         let quantum = quantum.max(1);
-        let end = self.dev.cycle() + cycles;
+        let end = self.dev.cycle().saturating_add(cycles);
         while self.dev.cycle() < end {
             let step = quantum.min(end - self.dev.cycle());
             self.dev.advance(step)?;
@@ -224,7 +241,7 @@ impl<D: NicDevice> Driver<D> {
         mut done: impl FnMut(&mut Self) -> bool,
     ) -> Result<bool, DriverError> {
         let quantum = quantum.max(1);
-        let end = self.dev.cycle() + max_cycles;
+        let end = self.dev.cycle().saturating_add(max_cycles);
         loop {
             if done(self) {
                 return Ok(true);

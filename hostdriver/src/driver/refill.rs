@@ -94,6 +94,8 @@ impl<D: NicDevice> Driver<D> {
             let prod = o.rx_prod;
             self.stats.rx_buffers_posted += u64::from(posted);
             self.stats.rx_doorbells += 1;
+            // The descriptors before the (relaxed) doorbell.
+            self.mem.wmb();
             wr(&mut self.dev, regs::RX_PROD, u32::from(prod))?;
         }
         Ok(posted)

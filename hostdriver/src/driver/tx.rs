@@ -59,6 +59,8 @@ impl<D: NicDevice> Driver<D> {
             o.tx_doorbell_pending = false;
             let prod = o.tx_prod;
             self.stats.tx_doorbells += 1;
+            // The frames and descriptors before the (relaxed) doorbell.
+            self.mem.wmb();
             wr(&mut self.dev, regs::TX_PROD, u32::from(prod))?;
         }
         Ok(())

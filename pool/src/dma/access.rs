@@ -6,13 +6,14 @@ use std::sync::MutexGuard;
 
 use super::coherence::first_cpu_owned;
 use super::device::{DevState, DmaDev};
+use super::direction::Access;
 use super::direction::DmaDirection;
-use super::error::{Access, DmaFault, DmaViolation, FaultKind};
+use super::error::{DmaFault, DmaViolation, FaultKind};
 use super::mapping::Mapping;
-use crate::addr::DmaAddr;
+use crate::addr::{DmaAddr, HostAddr};
 use crate::layout::{DMA_CACHE_ALIGN, PAGE_SHIFT, PAGE_SIZE};
 use crate::lock::lock;
-use crate::mem::pfn_to_host;
+use crate::mem::{pfn_to_host, Frame, FrameState, OwnershipKind, PoolLocation};
 
 struct AccessPlan {
     /// (pfn, offset in frame, length, position in the caller's buffer)
@@ -25,6 +26,7 @@ impl DmaDev {
     /// device read.
     #[inline]
     pub fn device_read(&self, addr: DmaAddr, buf: &mut [u8]) -> Result<(), DmaFault> {
+        self.weak_tick();
         let st = lock(&self.inner.state);
         let plan = self.plan(&st, addr, buf.len(), Access::Read);
         let plan = match plan {
@@ -32,12 +34,21 @@ impl DmaDev {
             Err(fault) => return Err(self.fault(st, fault)),
         };
         let mut cpu_owned: Option<DmaAddr> = None;
+        let checked = self.inner.mem.inner.ownership_checked();
+        let mut cpu_written = None;
+        let mut pooled = None;
         for &(pfn, off, n, pos) in &plan.chunks {
             let f = lock(&self.inner.mem.inner.frames[pfn as usize]);
             if !f.coherent && cpu_owned.is_none() {
                 if let Some(line) = first_cpu_owned(&f, off, n) {
                     cpu_owned = Some(self.dma_of(pfn, line * DMA_CACHE_ALIGN));
                 }
+            }
+            if checked && cpu_written.is_none() {
+                cpu_written = f.first_cpu_written_line(off..off + n).map(|l| (pfn, l));
+            }
+            if pooled.is_none() {
+                pooled = self.pooled_head(&f);
             }
             buf[pos..pos + n].copy_from_slice(&f.ram[off..off + n]);
         }
@@ -51,6 +62,15 @@ impl DmaDev {
                 addr: line,
                 len: buf.len(),
             });
+        } else {
+            drop(st);
+        }
+        if let Some((head, location)) = pooled {
+            self.record_pooled(addr, buf.len(), Access::Read, head, location);
+        }
+        if let Some((pfn, line)) = cpu_written {
+            let kind = OwnershipKind::DeviceReadCpuWritten;
+            self.record_cpu_written(kind, &plan, buf.len(), pfn, line);
         }
         Ok(())
     }
@@ -60,6 +80,7 @@ impl DmaDev {
     /// let the device write, and no touched line is owned by the CPU.
     #[inline]
     pub fn device_write(&self, addr: DmaAddr, data: &[u8]) -> Result<(), DmaFault> {
+        self.weak_tick();
         let st = lock(&self.inner.state);
         let plan = match self.plan(&st, addr, data.len(), Access::Write) {
             Ok(p) => p,
@@ -87,10 +108,99 @@ impl DmaDev {
             }
             guards.push(f);
         }
-        for (f, &(_, off, n, pos)) in guards.iter_mut().zip(&plan.chunks) {
+        let checked = self.inner.mem.inner.ownership_checked();
+        let mut cpu_written = None;
+        let mut pooled = None;
+        for (f, &(pfn, off, n, pos)) in guards.iter_mut().zip(&plan.chunks) {
+            if checked && cpu_written.is_none() {
+                cpu_written = f.first_cpu_written_line(off..off + n).map(|l| (pfn, l));
+            }
+            if pooled.is_none() {
+                pooled = self.pooled_head(f);
+            }
+            f.note_device_write(off..off + n);
             f.ram[off..off + n].copy_from_slice(&data[pos..pos + n]);
         }
+        drop(guards);
+        drop(st);
+        if let Some((head, location)) = pooled {
+            self.record_pooled(addr, data.len(), Access::Write, head, location);
+        }
+        if let Some((pfn, line)) = cpu_written {
+            let kind = OwnershipKind::DeviceWriteCpuWritten;
+            self.record_cpu_written(kind, &plan, data.len(), pfn, line);
+        }
         Ok(())
+    }
+
+    /// The head frame of `f`'s page and where its pool keeps it, if the
+    /// page is back in a page pool (cache or ring).
+    #[inline]
+    fn pooled_head(&self, f: &Frame) -> Option<(u64, PoolLocation)> {
+        let FrameState::Allocated { head, .. } = f.state else {
+            return None;
+        };
+        let location = self.inner.mem.inner.meta[head as usize].pool_location();
+        location.in_pool().then_some((head, location))
+    }
+
+    /// Records a device access into a page that is back in a page pool.
+    #[cold]
+    fn record_pooled(
+        &self,
+        addr: DmaAddr,
+        len: usize,
+        access: Access,
+        head: u64,
+        location: PoolLocation,
+    ) {
+        let meta = &self.inner.mem.inner.meta[head as usize];
+        let v = DmaViolation::DeviceAccessPooledPage {
+            cycle: self.inner.mem.cycle(),
+            device: self.inner.name.clone(),
+            addr,
+            len,
+            access,
+            page: pfn_to_host(head),
+            pool: meta.pp_id.load(std::sync::atomic::Ordering::Relaxed),
+            location,
+        };
+        tracing::warn!("{v}");
+        lock(&self.inner.state).violations.push(v);
+    }
+
+    /// Records a device access of `len` bytes (split as `plan`) that touched
+    /// line `line` of frame `pfn`, which the CPU wrote since its last sync
+    /// for the device.
+    #[cold]
+    fn record_cpu_written(
+        &self,
+        kind: OwnershipKind,
+        plan: &AccessPlan,
+        len: usize,
+        pfn: u64,
+        line: usize,
+    ) {
+        let (first_pfn, first_off, _, _) = plan.chunks[0];
+        let addr = HostAddr::new(pfn_to_host(first_pfn).raw_value() + first_off as u64);
+        self.inner.mem.inner.record_ownership(
+            kind,
+            Some(&self.inner.name),
+            addr,
+            len,
+            pfn,
+            line * DMA_CACHE_ALIGN,
+        );
+    }
+
+    /// The CPU writes due by now reach RAM before the device looks
+    /// (weak-ordering mode only).
+    #[inline]
+    fn weak_tick(&self) {
+        let mem = &self.inner.mem;
+        if mem.inner.weak.is_some() {
+            mem.inner.weak_drain(mem.cycle(), false);
+        }
     }
 
     /// Checks an access and splits it into frame chunks.

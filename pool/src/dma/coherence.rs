@@ -57,9 +57,11 @@ pub(super) fn first_cpu_owned(f: &Frame, off: usize, n: usize) -> Option<usize> 
     f.dev_owned[lines].first_zero().map(|i| i + start)
 }
 
-/// Cache clean: dirty CPU lines go to RAM (non-coherent mode).
+/// Cache clean: dirty CPU lines go to RAM (non-coherent mode; on one
+/// copy of memory only the record of CPU-written lines is cleared).
 pub(super) fn write_back(f: &mut Frame, lines: Range<usize>) {
     if f.cpu.is_empty() {
+        f.dirty[lines].fill(false);
         return;
     }
     for line in lines {
@@ -73,16 +75,21 @@ pub(super) fn write_back(f: &mut Frame, lines: Range<usize>) {
 }
 
 /// Cache invalidate of the bytes `bytes` of a frame: the CPU's copy is
-/// reloaded from RAM (non-coherent mode; nothing to do for `DMA_TO_DEVICE`),
+/// reloaded from RAM (non-coherent mode; nothing to do for `DMA_TO_DEVICE`;
+/// on one copy of memory the lines' CPU-written record is cleared),
 /// as arm64's `dcache_inval_poc` does it: a line only partly inside the
 /// range (the first or last one of an unaligned range) is cleaned and
 /// invalidated (`dc civac`), so a dirty CPU copy of it is first written back
 /// to RAM, over whatever the device wrote into that line.
 pub(super) fn invalidate(f: &mut Frame, bytes: Range<usize>, dir: DmaDirection) {
-    if f.cpu.is_empty() || dir == DmaDirection::ToDevice || bytes.is_empty() {
+    if dir == DmaDirection::ToDevice || bytes.is_empty() {
         return;
     }
     let lines = (bytes.start / DMA_CACHE_ALIGN)..bytes.end.div_ceil(DMA_CACHE_ALIGN);
+    if f.cpu.is_empty() {
+        f.dirty[lines].fill(false);
+        return;
+    }
     if bytes.start % DMA_CACHE_ALIGN != 0 {
         write_back(f, lines.start..lines.start + 1);
     }

@@ -6,9 +6,9 @@ use std::fmt;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
+use super::burst::InFlight;
 use super::direction::DmaDirection;
 use super::error::{DmaError, DmaViolation, TeardownError};
-use super::inflight::InFlight;
 use super::ledger::{Ledger, LedgerEntry, LedgerOp};
 use super::mapping::{Mapping, MappingInfo, MappingTable};
 use crate::addr::DmaAddr;
@@ -106,9 +106,17 @@ impl DmaDev {
         lock(&self.inner.state).ledger.take()
     }
 
-    /// Every recorded violation, oldest first.
+    /// Every recorded violation, with the memory's ownership violations
+    /// that concern this device ([`Self::ownership_violations`]), oldest
+    /// first.
     pub fn violations(&self) -> Vec<DmaViolation> {
-        lock(&self.inner.state).violations.clone()
+        let mut v = lock(&self.inner.state).violations.clone();
+        let ownership = self.ownership_violations();
+        if !ownership.is_empty() {
+            v.extend(ownership);
+            v.sort_by_key(DmaViolation::cycle);
+        }
+        v
     }
 
     /// Every live mapping, sorted by address.

@@ -1,4 +1,5 @@
-//! The direction of a mapping and the attributes of a map/unmap call.
+//! The direction of a mapping, the attributes of a map/unmap call, and the
+//! side of a device access.
 
 use std::fmt;
 
@@ -47,4 +48,13 @@ pub struct DmaAttrs {
     /// `DMA_ATTR_SKIP_CPU_SYNC`: map/unmap without the implied sync (the page
     /// pool maps this way and syncs explicitly).
     pub skip_cpu_sync: bool,
+}
+
+/// Which side of the bus a device access is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Access {
+    /// Device reads memory (AXI AR/R).
+    Read,
+    /// Device writes memory (AXI AW/W).
+    Write,
 }

@@ -7,12 +7,12 @@ use std::fmt;
 use serde::Serialize;
 use thiserror::Error;
 
-use super::direction::DmaDirection;
-use super::inflight::Burst;
+use super::burst::Burst;
+use super::direction::{Access, DmaDirection};
 use super::ledger::LedgerEntry;
 use super::mapping::MappingInfo;
 use crate::addr::{DmaAddr, HostAddr};
-use crate::mem::MemError;
+use crate::mem::{MemError, OwnershipViolation, PoolLocation};
 
 /// Errors of the driver-side DMA API (`dma_map_page` & co). Each one is also
 /// recorded as a [`DmaViolation`] except [`DmaError::MapFailed`] and
@@ -139,15 +139,6 @@ pub enum DmaError {
         /// Cause.
         source: MemError,
     },
-}
-
-/// Which side of the bus a device access is on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Access {
-    /// Device reads memory (AXI AR/R).
-    Read,
-    /// Device writes memory (AXI AW/W).
-    Write,
 }
 
 /// Why a device access faulted.
@@ -278,6 +269,35 @@ pub enum DmaViolation {
         /// The mapping being unmapped.
         mapping: MappingInfo,
     },
+    /// A device access into a page that is back in its page pool (alloc
+    /// cache or ptr_ring): the driver recycled a page the device still had
+    /// (use after recycle). The access still happens.
+    DeviceAccessPooledPage {
+        /// Cycle.
+        cycle: u64,
+        /// Device.
+        device: String,
+        /// First byte of the access.
+        addr: DmaAddr,
+        /// Access length.
+        len: usize,
+        /// Read or write.
+        access: Access,
+        /// Host address of the (head) page.
+        page: HostAddr,
+        /// Id of its pool.
+        pool: u32,
+        /// Where the pool keeps it.
+        location: PoolLocation,
+    },
+    /// A broken DMA ownership rule (see [`OwnershipViolation`]) on a page
+    /// this device mapped, with the page's mapping history.
+    Ownership {
+        /// The violation as the memory recorded it.
+        violation: Box<OwnershipViolation>,
+        /// The page's map/unmap/sync history on this device up to then.
+        history: Vec<LedgerEntry>,
+    },
     /// [`DmaDev::device_access_end`](crate::DmaDev::device_access_end) with
     /// no burst of that address, length and access in flight (a bus model
     /// that does not pair its begins and ends).
@@ -310,6 +330,8 @@ impl DmaViolation {
             DmaViolation::LeakedMapping { .. } => "dma/leaked-mapping",
             DmaViolation::UnmapDuringDma { .. } => "dma/unmap-during-dma",
             DmaViolation::UnmatchedBurstEnd { .. } => "dma/unmatched-burst-end",
+            DmaViolation::Ownership { violation, .. } => violation.class(),
+            DmaViolation::DeviceAccessPooledPage { .. } => "pool/device-access-pooled-page",
         }
     }
 
@@ -320,8 +342,10 @@ impl DmaViolation {
             | DmaViolation::DeviceReadCpuOwned { cycle, .. }
             | DmaViolation::LeakedMapping { cycle, .. }
             | DmaViolation::UnmapDuringDma { cycle, .. }
-            | DmaViolation::UnmatchedBurstEnd { cycle, .. } => *cycle,
+            | DmaViolation::UnmatchedBurstEnd { cycle, .. }
+            | DmaViolation::DeviceAccessPooledPage { cycle, .. } => *cycle,
             DmaViolation::Fault(fault) => fault.cycle,
+            DmaViolation::Ownership { violation, .. } => violation.cycle,
         }
     }
 }
@@ -380,6 +404,26 @@ impl fmt::Display for DmaViolation {
                 "dma/unmap-during-dma: cycle {cycle}: {device}: unmap of {} while its {burst} is in flight (expected no DMA in flight at unmap)\n  mapping: {mapping}",
                 mapping.dma
             ),
+            DmaViolation::DeviceAccessPooledPage {
+                cycle,
+                device,
+                addr,
+                len,
+                access,
+                page,
+                pool,
+                location,
+            } => write!(
+                f,
+                "pool/device-access-pooled-page: cycle {cycle}: {device}: device {access:?} of {len} bytes at {addr} into page {page}, which is back in page pool {pool} ({location}; expected a page posted to the device, use after recycle?)"
+            ),
+            DmaViolation::Ownership { violation, history } => {
+                write!(f, "{violation}\n  sync history of page {}:", violation.page)?;
+                for e in history {
+                    write!(f, "\n    {e}")?;
+                }
+                Ok(())
+            }
             DmaViolation::UnmatchedBurstEnd {
                 cycle,
                 device,

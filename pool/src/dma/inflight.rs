@@ -8,69 +8,14 @@
 //! [`DmaViolation::UnmapDuringDma`]; an end no begin matches is
 //! [`DmaViolation::UnmatchedBurstEnd`] (a bus model bug).
 
-use std::fmt;
-
-use serde::Serialize;
-
-use super::device::DmaDev;
-use super::error::{Access, DmaViolation};
+use super::burst::Burst;
+use super::device::{DevState, DmaDev};
+use super::direction::Access;
+use super::error::DmaViolation;
 use super::mapping::Mapping;
 use crate::addr::DmaAddr;
 use crate::layout::PAGE_SHIFT;
 use crate::lock::lock;
-
-/// One device burst in flight.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Burst {
-    /// First byte.
-    pub addr: DmaAddr,
-    /// Bytes.
-    pub len: usize,
-    /// Read (AR) or write (AW).
-    pub access: Access,
-    /// Cycle the memory accepted it.
-    pub begun_at: u64,
-}
-
-impl Burst {
-    /// Whether the burst touches any byte of `[start, end)` (DMA addresses).
-    #[inline]
-    pub(super) fn overlaps(&self, start: u64, end: u64) -> bool {
-        let a = self.addr.raw_value();
-        a < end && start < a + self.len as u64
-    }
-}
-
-impl fmt::Display for Burst {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.access {
-            Access::Read => "read",
-            Access::Write => "write",
-        };
-        write!(
-            f,
-            "{what} burst of {} bytes at {} (accepted at cycle {})",
-            self.len, self.addr, self.begun_at
-        )
-    }
-}
-
-/// The bursts in flight of one device, oldest first.
-#[derive(Debug, Default)]
-pub(super) struct InFlight {
-    bursts: Vec<Burst>,
-}
-
-impl InFlight {
-    /// The first burst in flight touching any byte of `m`.
-    #[inline]
-    pub(super) fn touching(&self, m: &Mapping) -> Option<&Burst> {
-        if self.bursts.is_empty() {
-            return None;
-        }
-        self.bursts.iter().find(|b| b.overlaps(m.start, m.end()))
-    }
-}
 
 impl DmaDev {
     /// The memory accepted a burst of `len` bytes at `addr` (the AW or AR
@@ -137,13 +82,7 @@ impl DmaDev {
     }
 
     #[cold]
-    fn unmatched_end(
-        &self,
-        st: &mut super::device::DevState,
-        addr: DmaAddr,
-        len: usize,
-        access: Access,
-    ) {
+    fn unmatched_end(&self, st: &mut DevState, addr: DmaAddr, len: usize, access: Access) {
         let cycle = self.inner.mem.cycle();
         let v = DmaViolation::UnmatchedBurstEnd {
             cycle,
@@ -159,12 +98,7 @@ impl DmaDev {
     /// Records [`DmaViolation::UnmapDuringDma`] if a burst in flight
     /// touches `m`, which is being unmapped.
     #[inline]
-    pub(super) fn check_unmap_in_flight(
-        &self,
-        st: &mut super::device::DevState,
-        cycle: u64,
-        m: &Mapping,
-    ) {
+    pub(super) fn check_unmap_in_flight(&self, st: &mut DevState, cycle: u64, m: &Mapping) {
         if let Some(burst) = st.in_flight.touching(m).cloned() {
             let mapping = st.table.info(m);
             let v = DmaViolation::UnmapDuringDma {

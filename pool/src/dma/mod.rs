@@ -28,10 +28,14 @@
 //! * `streaming`: map, unmap and sync.
 //! * `coherent`: [`CoherentBuf`] (`dma_alloc_coherent`).
 //! * `access`: `device_read` and `device_write`.
-//! * `inflight`: the device's bursts in flight ([`Burst`]), reported by the
-//!   bus models with `device_access_begin` / `device_access_end`.
+//! * `ownership`: the memory's ownership violations on this device's pages,
+//!   with their mapping history.
+//! * `burst`: a burst in flight ([`Burst`]) and a device's list of them;
+//!   `inflight`: `device_access_begin` / `device_access_end` from the bus
+//!   models and the unmap-during-DMA check.
 
 mod access;
+mod burst;
 mod coherence;
 mod coherent;
 mod device;
@@ -40,14 +44,15 @@ mod error;
 mod inflight;
 mod ledger;
 mod mapping;
+mod ownership;
 mod page;
 mod streaming;
 
+pub use burst::Burst;
 pub use coherent::CoherentBuf;
 pub use device::DmaDev;
-pub use direction::{DmaAttrs, DmaDirection};
-pub use error::{Access, DmaError, DmaFault, DmaViolation, FaultKind, TeardownError};
-pub use inflight::Burst;
+pub use direction::{Access, DmaAttrs, DmaDirection};
+pub use error::{DmaError, DmaFault, DmaViolation, FaultKind, TeardownError};
 pub use ledger::{LedgerEntry, LedgerOp, HISTORY_DEPTH};
 pub use mapping::MappingInfo;
 pub use page::DmaPage;

@@ -123,6 +123,9 @@ impl DmaDev {
         self.check_unmap_in_flight(&mut st, cycle, &m);
         st.table.remove(id, &m);
         self.for_lines(&m, 0, m.len, |f, lines, bytes| {
+            if m.dir.device_may_write() {
+                f.take_device_bytes(bytes.clone());
+            }
             if !attrs.skip_cpu_sync {
                 invalidate(f, bytes, dir);
             }
@@ -173,6 +176,9 @@ impl DmaDev {
         let page_len = (PAGE_SIZE as u64) << order;
         let host = pfn_to_host(head);
         let cycle = mem.cycle();
+        // The cache maintenance of a map or a sync for the device ends in a
+        // barrier (arm64: `dsb`): the CPU's writes reach RAM.
+        mem.inner.weak_drain(cycle, true);
         let mut st = lock(&self.inner.state);
         if len == 0 || offset as u64 + len as u64 > page_len {
             return Err(self.api_err(
@@ -209,7 +215,10 @@ impl DmaDev {
             mapped_at: cycle,
         };
         st.table.insert(m.clone());
-        self.for_lines(&m, 0, m.len, |f, lines, _| {
+        self.for_lines(&m, 0, m.len, |f, lines, bytes| {
+            if dir.device_may_write() {
+                f.give_device_bytes(bytes);
+            }
             if !attrs.skip_cpu_sync {
                 write_back(f, lines.clone());
             }
@@ -234,6 +243,9 @@ impl DmaDev {
             "dma_sync_single_range_for_device"
         };
         let cycle = self.inner.mem.cycle();
+        if !for_cpu {
+            self.inner.mem.inner.weak_drain(cycle, true);
+        }
         let mut st = lock(&self.inner.state);
         let Some(id) = st.table.find_containing(addr) else {
             return Err(self.api_err(
@@ -289,11 +301,18 @@ impl DmaDev {
             return Err(self.api_err(&mut st, cycle, err));
         }
         if !m.coherent && len > 0 {
+            let device_writes = m.dir.device_may_write();
             self.for_lines(&m, rel + offset, len, |f, lines, bytes| {
                 if for_cpu {
+                    if device_writes {
+                        f.take_device_bytes(bytes.clone());
+                    }
                     invalidate(f, bytes, dir);
                     f.dev_owned[lines].fill(false);
                 } else {
+                    if device_writes {
+                        f.give_device_bytes(bytes);
+                    }
                     write_back(f, lines.clone());
                     f.dev_owned[lines].fill(true);
                 }

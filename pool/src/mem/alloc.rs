@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 
 use super::config::Coherence;
 use super::error::MemError;
-use super::frames::{pfn_to_host, FrameState, LineBits};
+use super::frames::{pfn_to_host, FrameState, LineBits, PoolLocation};
 use super::memory::{HostMemory, MemInner};
 use super::page::{Page, PageRef};
 use crate::layout::PAGE_SIZE;
@@ -103,6 +103,7 @@ impl MemInner {
             f.state = FrameState::Allocated { head, order };
             f.dirty = LineBits::ZERO;
             f.dev_owned = LineBits::ZERO;
+            f.clear_ownership();
             f.coherent = false;
             f.map_count = 0;
         }
@@ -110,6 +111,7 @@ impl MemInner {
         m.pp_ref.store(0, Ordering::Relaxed);
         m.pp_id.store(0, Ordering::Relaxed);
         m.dma.store(0, Ordering::Relaxed);
+        m.pp_loc.store(PoolLocation::Out as u8, Ordering::Relaxed);
         m.page_ref.store(1, Ordering::Release);
     }
 

@@ -25,6 +25,8 @@ pub struct MemConfig {
     pub coherence: Coherence,
     /// Simulated clock, to turn cycles into seconds of simulated time.
     pub clock_hz: u64,
+    /// The seeded weak-ordering memory model, off (`None`) by default.
+    pub weak_order: Option<WeakOrder>,
 }
 
 impl Default for MemConfig {
@@ -34,6 +36,34 @@ impl Default for MemConfig {
             pages_per_node: 65536,
             coherence: Coherence::Coherent,
             clock_hz: 250_000_000,
+            weak_order: None,
+        }
+    }
+}
+
+/// The weak-ordering mode's settings ([`MemConfig::weak_order`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct WeakOrder {
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// An unfenced write reaches RAM within 1 to this many cycles.
+    pub max_write_delay: u64,
+    /// Chance, in percent, that an unfenced re-read of a line is stale.
+    pub stale_read_percent: u8,
+    /// Cycles after a read of a line during which an unfenced re-read of it
+    /// may still return that read's bytes (0: the same cycle only).
+    pub read_window: u64,
+}
+
+impl WeakOrder {
+    /// Writes late by up to 32 cycles, half of the unfenced re-reads within
+    /// the same cycle stale.
+    pub fn new(seed: u64) -> Self {
+        Self {
+            seed,
+            max_write_delay: 32,
+            stale_read_percent: 50,
+            read_window: 0,
         }
     }
 }

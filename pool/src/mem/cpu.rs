@@ -1,9 +1,13 @@
 //! The CPU's reads and writes: through its cached copy in non-coherent
-//! mode (marking written lines dirty), straight to RAM otherwise.
+//! mode, straight to RAM otherwise; either way marking the written lines
+//! CPU-written until a sync for the device, and checked against the DMA
+//! ownership of their bytes (`ownership`); in the weak-ordering mode
+//! through its store buffer and read reordering (`weak`).
 
 use super::error::MemError;
 use super::frames::{pfn_to_host, Frame, FrameState};
 use super::memory::{HostMemory, MemInner};
+use super::ownership::OwnershipKind;
 use crate::addr::HostAddr;
 use crate::layout::{DMA_CACHE_ALIGN, PAGE_SIZE};
 use crate::lock::lock;
@@ -15,6 +19,10 @@ impl HostMemory {
         let cycle = self.cycle();
         let len = buf.len();
         let mut dma_visible = false;
+        let checked = self.inner.ownership_checked();
+        let mut offender = None;
+        let weak = self.inner.weak.is_some();
+        let mut reordered = Vec::new();
         self.inner
             .for_each_chunk(addr, len, |frame, pfn, off, range| {
                 if frame.state == FrameState::Free {
@@ -24,9 +32,26 @@ impl HostMemory {
                     });
                 }
                 dma_visible |= frame.dma_visible();
-                buf[range.clone()].copy_from_slice(&frame.cpu_view()[off..off + range.len()]);
+                let n = range.len();
+                if offender.is_none() && checked {
+                    offender = frame
+                        .cpu_access_offender(off..off + n, false)
+                        .map(|o| (pfn, o));
+                }
+                if weak && frame.weakly_ordered() {
+                    reordered.push((pfn, off, range.clone()));
+                }
+                buf[range].copy_from_slice(&frame.cpu_view()[off..off + n]);
                 Ok(())
             })?;
+        for (pfn, off, range) in reordered {
+            self.inner.weak_forward(pfn, off, &mut buf[range.clone()]);
+            self.inner.weak_read(cycle, pfn, off, &mut buf[range]);
+        }
+        if let Some((pfn, off)) = offender {
+            let kind = OwnershipKind::CpuReadDeviceOwned;
+            self.inner.record_ownership(kind, None, addr, len, pfn, off);
+        }
         self.notify(|o| o.cpu_read(cycle, addr, len, dma_visible));
         Ok(())
     }
@@ -36,6 +61,10 @@ impl HostMemory {
     pub fn cpu_write(&self, addr: HostAddr, data: &[u8]) -> Result<(), MemError> {
         let cycle = self.cycle();
         let mut dma_visible = false;
+        let checked = self.inner.ownership_checked();
+        let mut offender = None;
+        let weak = self.inner.weak.is_some();
+        let mut reordered = Vec::new();
         self.inner
             .for_each_chunk(addr, data.len(), |frame, pfn, off, range| {
                 if frame.state == FrameState::Free {
@@ -46,14 +75,31 @@ impl HostMemory {
                 }
                 dma_visible |= frame.dma_visible();
                 let n = range.len();
-                frame.cpu_view()[off..off + n].copy_from_slice(&data[range]);
-                if !frame.cpu.is_empty() && !frame.coherent && n > 0 {
+                if offender.is_none() && checked {
+                    offender = frame
+                        .cpu_access_offender(off..off + n, true)
+                        .map(|o| (pfn, o));
+                }
+                if weak && frame.weakly_ordered() {
+                    reordered.push((pfn, off, range));
+                } else {
+                    frame.cpu_view()[off..off + n].copy_from_slice(&data[range]);
+                }
+                if !frame.coherent && n > 0 {
                     let first = off / DMA_CACHE_ALIGN;
                     let last = (off + n - 1) / DMA_CACHE_ALIGN;
                     frame.dirty[first..=last].fill(true);
                 }
                 Ok(())
             })?;
+        for (pfn, off, range) in reordered {
+            self.inner.weak_write(cycle, pfn, off, &data[range]);
+        }
+        if let Some((pfn, off)) = offender {
+            let kind = OwnershipKind::CpuWriteDeviceOwned;
+            self.inner
+                .record_ownership(kind, None, addr, data.len(), pfn, off);
+        }
         self.notify(|o| o.cpu_write(cycle, addr, data.len(), dma_visible));
         Ok(())
     }

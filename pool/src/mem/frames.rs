@@ -1,11 +1,17 @@
 //! One page frame: its RAM copy, the CPU's cached copy, per-line dirty and
 //! device-ownership bits, and the `struct page` fields kept lock-free.
 
-use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
+use std::fmt;
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, AtomicU8, Ordering};
+
+use serde::Serialize;
 
 use bitvec::prelude::*;
 
+use super::bytes::ByteOwnership;
 use crate::addr::HostAddr;
+use std::ops::Range;
+
 use crate::layout::{DMA_CACHE_ALIGN, PAGE_SHIFT, PAGE_SIZE};
 
 /// Host address of page frame 0 (the x86-64 direct map base, for familiar
@@ -37,7 +43,9 @@ pub(crate) struct Frame {
     pub(crate) ram: Vec<u8>,
     /// The CPU's cached copy (non-coherent mode only; empty otherwise).
     pub(crate) cpu: Vec<u8>,
-    /// CPU lines written since the last write-back (non-coherent mode).
+    /// CPU lines written since their last write-back (a sync for the
+    /// device), in both modes: in non-coherent mode the lines of the CPU's
+    /// copy that RAM does not have yet.
     pub(crate) dirty: LineBits,
     /// Lines currently owned by the device (a streaming mapping was created
     /// or synced for the device and not yet synced back for the CPU).
@@ -47,6 +55,9 @@ pub(crate) struct Frame {
     pub(crate) coherent: bool,
     /// Live streaming mappings covering this frame, over all devices.
     pub(crate) map_count: u32,
+    /// The API-contract ownership of each byte, from the first time the
+    /// device was given bytes of the frame under a mapping it may write.
+    pub(crate) bytes: Option<Box<ByteOwnership>>,
 }
 
 impl Frame {
@@ -59,6 +70,7 @@ impl Frame {
             state: FrameState::Free,
             coherent: false,
             map_count: 0,
+            bytes: None,
         }
     }
 
@@ -93,9 +105,68 @@ pub(crate) struct FrameMeta {
     pub(crate) dma: AtomicU64,
     /// Device bursts in flight touching this frame (any device).
     pub(crate) bursts: AtomicU32,
+    /// Where the page pool keeps the page (head frame only), a
+    /// [`PoolLocation`] as its `u8`.
+    pub(crate) pp_loc: AtomicU8,
+}
+
+/// Where a page pool page is: out (with the driver, the stack, ... or not
+/// a pool page at all), in its pool's alloc cache, or in its ptr_ring.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum PoolLocation {
+    /// Not inside a pool.
+    Out,
+    /// In the pool's lockless alloc cache.
+    AllocCache,
+    /// In the pool's recycle ring (`ptr_ring`).
+    Ring,
+}
+
+impl PoolLocation {
+    fn from_u8(v: u8) -> Self {
+        match v {
+            1 => PoolLocation::AllocCache,
+            2 => PoolLocation::Ring,
+            _ => PoolLocation::Out,
+        }
+    }
+
+    /// Whether the page is back inside a pool.
+    #[inline]
+    pub fn in_pool(self) -> bool {
+        self != PoolLocation::Out
+    }
+}
+
+impl fmt::Display for PoolLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PoolLocation::Out => "out of the pool",
+            PoolLocation::AllocCache => "in the alloc cache",
+            PoolLocation::Ring => "in the ptr_ring",
+        })
+    }
 }
 
 impl FrameMeta {
+    /// Where the pool keeps the page.
+    #[inline]
+    pub(crate) fn pool_location(&self) -> PoolLocation {
+        PoolLocation::from_u8(self.pp_loc.load(Ordering::Acquire))
+    }
+
+    /// Moves the page to `loc`; returns where it was.
+    #[inline]
+    pub(crate) fn move_to(&self, loc: PoolLocation) -> PoolLocation {
+        PoolLocation::from_u8(self.pp_loc.swap(loc as u8, Ordering::AcqRel))
+    }
+
+    /// Whether a device burst is in flight into the frame.
+    #[inline]
+    pub(crate) fn dma_busy(&self) -> bool {
+        self.bursts.load(Ordering::Acquire) > 0
+    }
+
     /// Counts a device burst touching this frame in (`begin`) or out.
     #[inline]
     pub(crate) fn dma_in_flight(&self, begin: bool) {
@@ -106,5 +177,63 @@ impl FrameMeta {
                 .bursts
                 .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
         }
+    }
+}
+
+/// The API-contract ownership of the frame's bytes (see `ownership`).
+impl Frame {
+    /// Gives `bytes` to the device (a map or sync for the device of a
+    /// mapping that lets it write).
+    pub(crate) fn give_device_bytes(&mut self, bytes: Range<usize>) {
+        self.bytes
+            .get_or_insert_with(|| Box::new(ByteOwnership::new()))
+            .give(bytes);
+    }
+
+    /// Takes `bytes` back for the CPU (a sync for the CPU, or an unmap).
+    #[inline]
+    pub(crate) fn take_device_bytes(&mut self, bytes: Range<usize>) {
+        if let Some(own) = &mut self.bytes {
+            own.take(bytes);
+        }
+    }
+
+    /// The device wrote `bytes`.
+    #[inline]
+    pub(crate) fn note_device_write(&mut self, bytes: Range<usize>) {
+        if let Some(own) = &mut self.bytes {
+            own.note_write(bytes);
+        }
+    }
+
+    /// Forgets every byte's ownership (a fresh allocation).
+    pub(super) fn clear_ownership(&mut self) {
+        if let Some(own) = &mut self.bytes {
+            own.clear();
+        }
+    }
+
+    /// The first byte of `bytes` a CPU access breaks the ownership rules
+    /// on: a read of a device-owned byte, a write into one the device wrote.
+    #[inline]
+    pub(super) fn cpu_access_offender(&self, bytes: Range<usize>, write: bool) -> Option<usize> {
+        let own = self.bytes.as_deref().filter(|_| !self.coherent)?;
+        if write {
+            own.first_written(bytes)
+        } else {
+            own.first_owned(bytes)
+        }
+    }
+
+    /// First line of `bytes` the CPU wrote since its last sync for the
+    /// device, for a device access (none in coherent buffers).
+    #[inline]
+    pub(crate) fn first_cpu_written_line(&self, bytes: Range<usize>) -> Option<usize> {
+        if self.coherent || bytes.is_empty() {
+            return None;
+        }
+        let lines = bytes.start / DMA_CACHE_ALIGN..bytes.end.div_ceil(DMA_CACHE_ALIGN);
+        let start = lines.start;
+        self.dirty[lines].first_one().map(|i| i + start)
     }
 }

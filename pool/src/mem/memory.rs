@@ -6,11 +6,13 @@ use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
+use super::barrier::CpuObserver;
 use super::config::MemConfig;
 use super::error::MemError;
 use super::frames::{Frame, FrameMeta, HOST_BASE};
 use super::node::NodeAlloc;
-use super::observer::CpuObserver;
+use super::ownership::OwnershipViolation;
+use super::weak::WeakState;
 use crate::addr::HostAddr;
 use crate::inject::{FailureInjection, Injector};
 use crate::layout::PAGE_SHIFT;
@@ -34,6 +36,12 @@ pub(crate) struct MemInner {
     /// Whether `observer` holds one (checked first, lock-free).
     pub(super) observed: AtomicBool,
     pub(super) observer: RwLock<Option<Arc<dyn CpuObserver>>>,
+    /// Whether the ownership checks run.
+    pub(super) ownership_on: AtomicBool,
+    /// Every ownership violation, oldest first.
+    pub(super) ownership: Mutex<Vec<OwnershipViolation>>,
+    /// The weak-ordering model's state, in that mode only.
+    pub(crate) weak: Option<Mutex<WeakState>>,
 }
 
 impl std::fmt::Debug for MemInner {
@@ -80,7 +88,7 @@ impl HostMemory {
             .collect();
         Ok(Self {
             inner: Arc::new(MemInner {
-                cfg,
+                cfg: cfg.clone(),
                 cycle: AtomicU64::new(0),
                 local_node: AtomicU32::new(0),
                 frames,
@@ -92,6 +100,9 @@ impl HostMemory {
                 layers: Mutex::new(Vec::new()),
                 observed: AtomicBool::new(false),
                 observer: RwLock::new(None),
+                ownership_on: AtomicBool::new(true),
+                ownership: Mutex::new(Vec::new()),
+                weak: cfg.weak_order.map(|w| Mutex::new(WeakState::new(w))),
             }),
         })
     }
@@ -105,6 +116,9 @@ impl HostMemory {
     #[inline]
     pub fn set_cycle(&self, cycle: u64) {
         self.inner.cycle.store(cycle, Ordering::Relaxed);
+        if self.inner.weak.is_some() {
+            self.inner.weak_drain(cycle, false);
+        }
     }
 
     /// The current simulated cycle.

@@ -25,9 +25,17 @@
 //! * `alloc`: page allocation, freeing and page references.
 //! * `page`: [`Page`], [`PageRef`] and the `struct page` queries.
 //! * `cpu`: the CPU's reads and writes.
-//! * `observer`: the barriers ([`Barrier`]) and the [`CpuObserver`] hook.
+//! * `weak`: the seeded weak-ordering model ([`WeakOrder`]) and its state;
+//!   `reorder`: the CPU accesses through it.
+//! * `ownership`: the byte-precise DMA ownership rules and
+//!   [`OwnershipViolation`]; `bytes`: a frame's byte ownership bits;
+//!   `ownership_log`: the memory's record of the violations.
+//! * `barrier`: [`Barrier`] and the [`CpuObserver`] trait; `observer`: the
+//!   barrier calls and the observer hook.
 
 mod alloc;
+mod barrier;
+mod bytes;
 mod config;
 mod cpu;
 mod error;
@@ -35,16 +43,21 @@ mod frames;
 mod memory;
 mod node;
 mod observer;
+mod ownership;
+mod ownership_log;
 mod page;
+mod reorder;
 #[cfg(test)]
 mod tests;
+mod weak;
 
 pub use alloc::MAX_PAGE_ORDER;
-pub use config::{Coherence, MemConfig};
+pub use barrier::{Barrier, CpuObserver};
+pub use config::{Coherence, MemConfig, WeakOrder};
 pub use error::MemError;
 pub(crate) use frames::{pfn_to_host, Frame, FrameMeta, FrameState};
-pub use frames::{HOST_BASE, LINES_PER_PAGE};
+pub use frames::{PoolLocation, HOST_BASE, LINES_PER_PAGE};
 pub use memory::HostMemory;
 pub(crate) use memory::MemInner;
-pub use observer::{Barrier, CpuObserver};
+pub use ownership::{OwnershipKind, OwnershipViolation};
 pub use page::{Page, PageRef};

@@ -8,51 +8,15 @@
 //! it (a completion's phase bit before its other fields); `rmb()` also
 //! orders MMIO reads. A [`CpuObserver`] set with
 //! [`HostMemory::set_cpu_observer`] sees every CPU access and barrier (a
-//! barrier auditor is one).
+//! barrier auditor is one). In the weak-ordering mode (`weak`) the write
+//! barriers drain the store buffer and the read barriers fence reads.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use serde::Serialize;
-
+use super::barrier::{Barrier, CpuObserver};
 use super::memory::HostMemory;
-use crate::addr::HostAddr;
 use crate::lock::{read, write};
-
-/// A kernel memory barrier.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-pub enum Barrier {
-    /// `wmb()`: orders prior writes (memory and MMIO) before later ones.
-    Wmb,
-    /// `rmb()`: orders prior reads (memory and MMIO) before later ones.
-    Rmb,
-    /// `dma_wmb()`: orders prior writes to DMA-visible memory before later
-    /// writes to it.
-    DmaWmb,
-    /// `dma_rmb()`: orders prior reads of DMA-visible memory before later
-    /// reads of it.
-    DmaRmb,
-}
-
-impl Barrier {
-    /// Whether it orders the CPU's writes (`wmb` / `dma_wmb`).
-    #[inline]
-    pub fn orders_writes(self) -> bool {
-        matches!(self, Barrier::Wmb | Barrier::DmaWmb)
-    }
-}
-
-/// Sees every CPU access of a [`HostMemory`] and every barrier, with the
-/// simulated cycle. `dma_visible` says the bytes are in a coherent buffer
-/// (`dma_alloc_coherent`) or under a live streaming mapping.
-pub trait CpuObserver: Send + Sync {
-    /// A CPU read of `len` bytes at `addr`.
-    fn cpu_read(&self, cycle: u64, addr: HostAddr, len: usize, dma_visible: bool);
-    /// A CPU write of `len` bytes at `addr`.
-    fn cpu_write(&self, cycle: u64, addr: HostAddr, len: usize, dma_visible: bool);
-    /// A barrier.
-    fn barrier(&self, cycle: u64, kind: Barrier);
-}
 
 impl HostMemory {
     /// Installs (or, with `None`, removes) the observer of CPU accesses and
@@ -93,6 +57,13 @@ impl HostMemory {
     #[inline]
     pub fn barrier(&self, kind: Barrier) {
         let cycle = self.cycle();
+        if self.inner.weak.is_some() {
+            if kind.orders_writes() {
+                self.inner.weak_drain(cycle, true);
+            } else {
+                self.inner.weak_read_fence();
+            }
+        }
         self.notify(|o| o.barrier(cycle, kind));
     }
 

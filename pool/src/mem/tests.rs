@@ -9,6 +9,7 @@ fn small(coherence: Coherence) -> HostMemory {
         pages_per_node: 64,
         coherence,
         clock_hz: 1000,
+        ..MemConfig::default()
     })
 }
 

@@ -11,6 +11,7 @@ use super::pool::PagePool;
 use super::stats::inc1;
 use crate::dma::DmaAttrs;
 use crate::layout::PAGE_SIZE;
+use crate::mem::PoolLocation;
 
 impl PagePool {
     /// `page_pool_dev_alloc_pages`: one whole page.
@@ -46,6 +47,7 @@ impl PagePool {
             self.check_injection()?;
         }
         if let Some(pfn) = self.cache.pop() {
+            self.shared.leave_cache(pfn);
             inc1(&self.shared.stats.fast);
             return Ok(self.cached(pfn));
         }
@@ -90,6 +92,7 @@ impl PagePool {
         while let Some(pfn) = consumer.pop() {
             let dma = self.mem.meta[pfn as usize].dma.load(Ordering::Relaxed);
             if (lo..hi).contains(&pfn) {
+                self.shared.ring_to_cache(pfn);
                 self.cache.push(pfn);
             } else {
                 // NUMA mismatch: release one page, fall through to the slow path.
@@ -102,6 +105,7 @@ impl PagePool {
             }
         }
         let pfn = self.cache.pop()?;
+        self.shared.leave_cache(pfn);
         inc1(&self.shared.stats.refill);
         Some(self.cached(pfn))
     }
@@ -172,11 +176,13 @@ impl PagePool {
         }
         for &pfn in &bulk {
             if let Some(c) = self.adopt(pfn) {
+                self.shared.enter_pool(c.pfn, PoolLocation::AllocCache);
                 self.cache.push(c.pfn);
             }
         }
         self.bulk = bulk;
         let pfn = self.cache.pop().ok_or(exhausted)?;
+        self.shared.leave_cache(pfn);
         inc1(&self.shared.stats.slow);
         Ok(self.cached(pfn))
     }

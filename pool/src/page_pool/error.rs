@@ -9,6 +9,7 @@ use thiserror::Error;
 use super::params::PP_FLAG_ALL;
 use crate::addr::HostAddr;
 use crate::dma::DmaDirection;
+use crate::mem::PoolLocation;
 use crate::netdev::NapiId;
 
 /// `page_pool_create` failures (the kernel's `-EINVAL`s, spelled out).
@@ -138,6 +139,48 @@ pub enum PoolViolationKind {
         /// The distance.
         inflight: i32,
     },
+    /// A page recycled while its tag says it is already in the pool.
+    DoubleRecycle {
+        /// The page.
+        page: HostAddr,
+        /// Where it already was.
+        already: PoolLocation,
+        /// Where it was being recycled into.
+        into: PoolLocation,
+    },
+    /// The alloc cache handed out a page whose tag says it is already out.
+    PageInTwoPlaces {
+        /// The page.
+        page: HostAddr,
+        /// Where its tag said it was.
+        location: PoolLocation,
+    },
+    /// A page recycled while device bursts into it are still in flight.
+    RecycleDuringDma {
+        /// The page.
+        page: HostAddr,
+        /// Where it was being recycled into.
+        into: PoolLocation,
+        /// Bursts in flight touching it.
+        bursts: u32,
+    },
+}
+
+impl PoolViolationKind {
+    /// The stable name of the bug class, `pool/...`.
+    pub fn class(&self) -> &'static str {
+        match self {
+            PoolViolationKind::DirectRecycleOutsideNapi { .. } => {
+                "pool/direct-recycle-outside-napi"
+            }
+            PoolViolationKind::WrongPool { .. } => "pool/wrong-pool",
+            PoolViolationKind::NegativePpRef { .. } => "pool/negative-pp-ref",
+            PoolViolationKind::NegativeInflight { .. } => "pool/negative-inflight",
+            PoolViolationKind::DoubleRecycle { .. } => "pool/double-recycle",
+            PoolViolationKind::PageInTwoPlaces { .. } => "pool/page-in-two-places",
+            PoolViolationKind::RecycleDuringDma { .. } => "pool/recycle-during-dma",
+        }
+    }
 }
 
 /// A recorded misuse of the pool.
@@ -151,9 +194,27 @@ pub struct PoolViolation {
     pub kind: PoolViolationKind,
 }
 
+impl PoolViolation {
+    /// The stable name of the bug class, `pool/...`.
+    pub fn class(&self) -> &'static str {
+        self.kind.class()
+    }
+
+    /// The simulated cycle it happened at.
+    pub fn cycle(&self) -> u64 {
+        self.cycle
+    }
+}
+
 impl fmt::Display for PoolViolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cycle {}: page pool {}: ", self.cycle, self.pool)?;
+        write!(
+            f,
+            "{}: cycle {}: page pool {}: ",
+            self.class(),
+            self.cycle,
+            self.pool
+        )?;
         match &self.kind {
             PoolViolationKind::DirectRecycleOutsideNapi { context } => write!(
                 f,
@@ -168,6 +229,26 @@ impl fmt::Display for PoolViolation {
             PoolViolationKind::NegativeInflight { inflight } => {
                 write!(f, "Negative({inflight}) inflight packet-pages")
             }
+            PoolViolationKind::DoubleRecycle {
+                page,
+                already,
+                into,
+            } => write!(
+                f,
+                "page {page} recycled {into} while already {already} (expected one put per reference)"
+            ),
+            PoolViolationKind::PageInTwoPlaces { page, location } => write!(
+                f,
+                "the alloc cache handed out page {page}, whose tag says it is {location} (expected in the alloc cache)"
+            ),
+            PoolViolationKind::RecycleDuringDma {
+                page,
+                into,
+                bursts,
+            } => write!(
+                f,
+                "page {page} recycled {into} while {bursts} device burst(s) into it are in flight (expected the device done with it)"
+            ),
         }
     }
 }

@@ -24,6 +24,9 @@
 //! * `alloc`: the alloc cache, the ring refill and the slow path.
 //! * `frag`: fragments of a shared page.
 //! * `recycle`: the put paths.
+//! * `invariants`: the pool's laws as checks (`check_invariants`).
+//! * `location`: every page's location tag (out, alloc cache, ring) and the
+//!   double-recycle, page-in-two-places and recycle-during-DMA checks.
 //! * `contexts`: [`NapiCtx`] and [`PagePoolHandle`].
 //! * `destroy`: [`PagePool::destroy`] and the deferred release.
 
@@ -32,6 +35,8 @@ mod contexts;
 mod destroy;
 mod error;
 mod frag;
+mod invariants;
+mod location;
 mod page;
 mod params;
 mod pool;

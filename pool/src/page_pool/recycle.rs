@@ -13,7 +13,7 @@ use super::stats::inc1;
 use crate::addr::DmaAddr;
 use crate::dma::DmaAttrs;
 use crate::layout::PAGE_SIZE;
-use crate::mem::PageRef;
+use crate::mem::{PageRef, PoolLocation};
 
 impl PagePool {
     /// `page_pool_put_page` from the owner outside a NAPI poll (process
@@ -47,6 +47,7 @@ impl PagePool {
         }
         if direct {
             if self.cache.len() < PP_ALLOC_CACHE_SIZE {
+                self.shared.enter_pool(pfn, PoolLocation::AllocCache);
                 self.cache.push(pfn);
                 self.shared.stat_cached();
                 return;
@@ -141,9 +142,12 @@ impl PoolShared {
     /// `page_pool_recycle_in_ring` + the ring-full fallback.
     #[inline]
     pub(super) fn recycle_in_ring(&self, pfn: u64, dma: u64) {
+        // Tagged before the push: the consumer may pop it at once.
+        self.enter_pool(pfn, PoolLocation::Ring);
         if self.producer.push(pfn).is_ok() {
             self.stat_ring(1);
         } else {
+            self.ring_refused(pfn);
             self.stat_ring_full();
             self.return_page(pfn, dma);
         }
@@ -176,11 +180,27 @@ impl PoolShared {
                 }
             }
         }
-        self.release_cnt.fetch_add(1, Ordering::AcqRel);
+        let released = self
+            .release_cnt
+            .fetch_add(1, Ordering::AcqRel)
+            .wrapping_add(1);
+        let hold = self.hold_cnt.load(Ordering::Acquire);
+        if (hold.wrapping_sub(released) as i32) < 0 {
+            self.negative_inflight_at_release(hold, released);
+        }
         let meta = self.meta(pfn);
+        meta.move_to(PoolLocation::Out);
         meta.pp_id.store(0, Ordering::Relaxed);
         meta.dma.store(0, Ordering::Relaxed);
         meta.pp_ref.store(0, Ordering::Relaxed);
+    }
+
+    /// `page_pool_inflight`'s law, checked at the release that breaks it.
+    #[cold]
+    fn negative_inflight_at_release(&self, hold: u32, released: u32) {
+        self.violation(PoolViolationKind::NegativeInflight {
+            inflight: hold.wrapping_sub(released) as i32,
+        });
     }
 
     /// See [`PagePoolHandle::release_page`].
@@ -234,7 +254,9 @@ impl PoolShared {
         let mut rest = bulk.iter();
         let mut pushed = 0;
         for &(pfn, dma) in rest.by_ref() {
+            self.enter_pool(pfn, PoolLocation::Ring);
             if self.producer.push(pfn).is_err() {
+                self.ring_refused(pfn);
                 self.stat_ring_full();
                 self.return_page(pfn, dma);
                 break;

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use super::error::{PoolViolation, PoolViolationKind};
 use super::stats::{Counters, PagePoolAllocStats, PagePoolRecycleStats, PagePoolStats};
 use crate::dma::{DmaDev, DmaDirection};
+use crate::invariant::PoolInvariantViolation;
 use crate::layout::PAGE_SIZE;
 use crate::lock::lock;
 use crate::mem::{pfn_to_host, FrameMeta, HostMemory};
@@ -231,6 +232,10 @@ impl ListedPool for PoolShared {
         } else if self.netdev == Some(ifindex) && st.load(Ordering::Relaxed) == NETDEV_LINKED {
             st.store(NETDEV_ORPHANED, Ordering::Relaxed);
         }
+    }
+
+    fn check_invariants(&self) -> Vec<PoolInvariantViolation> {
+        PoolShared::check_invariants(self)
     }
 
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {

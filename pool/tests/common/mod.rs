@@ -11,6 +11,7 @@ pub fn mem_with(nodes: u32, pages_per_node: usize, coherence: Coherence) -> Host
         pages_per_node,
         coherence,
         clock_hz: 1_000_000,
+        ..MemConfig::default()
     })
 }
 

@@ -1,0 +1,258 @@
+//! Byte-precise DMA ownership, checked on CPU and device accesses in both
+//! coherence modes.
+
+mod common;
+use common::*;
+use pool::*;
+
+const MODES: [Coherence; 2] = [Coherence::Coherent, Coherence::NonCoherent];
+const HEADROOM: usize = 256;
+
+/// A page mapped `dir` for the whole page, the way a page pool maps it.
+fn rx_page(coherence: Coherence, dir: DmaDirection) -> (HostMemory, DmaDev, Page, DmaAddr) {
+    let mem = mem_with(1, 64, coherence);
+    let dev = DmaDev::new(&mem, "nic0");
+    let page = mem.alloc_pages(0, 0).unwrap();
+    let attrs = DmaAttrs {
+        skip_cpu_sync: true,
+    };
+    let dma = dev.map_page_attrs(&page, 0, 4096, dir, attrs).unwrap();
+    (mem, dev, page, dma)
+}
+
+fn at(page: &Page, off: usize) -> HostAddr {
+    page.host_addr().checked_add(off as u64).unwrap()
+}
+
+fn classes(mem: &HostMemory) -> Vec<&'static str> {
+    mem.ownership_violations()
+        .iter()
+        .map(OwnershipViolation::class)
+        .collect()
+}
+
+/// The NIC writes a `len`-byte frame after the headroom.
+fn receive(mem: &HostMemory, dev: &DmaDev, dma: DmaAddr, len: usize) {
+    mem.set_cycle(mem.cycle() + 10);
+    dev.device_write(dma.checked_add(HEADROOM as u64).unwrap(), &vec![0x5a; len])
+        .unwrap();
+    mem.set_cycle(mem.cycle() + 10);
+}
+
+#[test]
+fn reading_an_rx_frame_before_sync_for_cpu_fires_in_both_modes() {
+    for mode in MODES {
+        let (mem, dev, page, dma) = rx_page(mode, DmaDirection::FromDevice);
+        receive(&mem, &dev, dma, 100);
+        let mut b = [0u8; 100];
+        mem.cpu_read(at(&page, HEADROOM), &mut b).unwrap();
+        let want: [u8; 100] = if mode == Coherence::Coherent {
+            [0x5a; 100]
+        } else {
+            [0; 100]
+        };
+        assert_eq!(b, want, "{mode:?}: the read happens as the hardware would");
+        let v = mem.ownership_violations();
+        assert_eq!(
+            classes(&mem),
+            ["ownership/cpu-read-device-owned"],
+            "{mode:?}"
+        );
+        assert_eq!(v[0].cycle(), 20);
+        assert_eq!((v[0].addr, v[0].len), (at(&page, HEADROOM), 100));
+        assert_eq!(
+            (v[0].first, v[0].page),
+            (at(&page, HEADROOM), page.host_addr())
+        );
+        let report = dev.violations();
+        assert_eq!(report.len(), 1);
+        let text = report[0].to_string();
+        assert!(
+            text.starts_with("ownership/cpu-read-device-owned: cycle 20: CPU read of 100 bytes"),
+            "{text}"
+        );
+        assert!(
+            text.contains("sync history of page") && text.contains("Map"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn reading_exactly_the_synced_range_is_quiet() {
+    for mode in MODES {
+        let (mem, dev, page, dma) = rx_page(mode, DmaDirection::FromDevice);
+        receive(&mem, &dev, dma, 100);
+        dev.sync_single_range_for_cpu(dma, 0, HEADROOM + 100, DmaDirection::FromDevice)
+            .unwrap();
+        let mut b = [0u8; 100];
+        mem.cpu_read(at(&page, HEADROOM), &mut b).unwrap();
+        assert_eq!(b, [0x5a; 100]);
+        mem.cpu_read(page.host_addr(), &mut [0; HEADROOM]).unwrap();
+        assert!(mem.ownership_violations().is_empty(), "{mode:?}");
+        assert!(dev.violations().is_empty(), "{mode:?}");
+    }
+}
+
+#[test]
+fn a_short_sync_or_forgotten_headroom_names_the_first_unsynced_byte() {
+    for mode in MODES {
+        let (mem, dev, page, dma) = rx_page(mode, DmaDirection::Bidirectional);
+        receive(&mem, &dev, dma, 100);
+        // Synced the length but not the headroom: the frame starts at 0.
+        dev.sync_single_range_for_cpu(dma, 0, 100, DmaDirection::Bidirectional)
+            .unwrap();
+        mem.cpu_read(at(&page, HEADROOM), &mut [0; 100]).unwrap();
+        let v = mem.ownership_violations();
+        assert_eq!(v.len(), 1, "{mode:?}");
+        assert_eq!(v[0].first, at(&page, HEADROOM));
+        // A sync one byte short.
+        dev.sync_single_range_for_cpu(dma, 0, HEADROOM + 99, DmaDirection::Bidirectional)
+            .unwrap();
+        mem.cpu_read(at(&page, HEADROOM), &mut [0; 100]).unwrap();
+        let v = mem.ownership_violations();
+        assert_eq!(v.len(), 2, "{mode:?}");
+        assert_eq!(v[1].first, at(&page, HEADROOM + 99), "byte precision");
+    }
+}
+
+#[test]
+fn a_wrong_fragment_offset_fires() {
+    for mode in MODES {
+        let (mem, dev, page, dma) = rx_page(mode, DmaDirection::FromDevice);
+        // Two fragments of 2 KiB; the NIC filled the second one.
+        let second = dma.checked_add(2048).unwrap();
+        dev.device_write(second, &[7; 200]).unwrap();
+        dev.sync_single_range_for_cpu(second, 0, 200, DmaDirection::FromDevice)
+            .unwrap();
+        mem.cpu_read(at(&page, 2048), &mut [0; 200]).unwrap();
+        assert!(mem.ownership_violations().is_empty());
+        mem.cpu_read(at(&page, 0), &mut [0; 200]).unwrap();
+        assert_eq!(
+            classes(&mem),
+            ["ownership/cpu-read-device-owned"],
+            "{mode:?}"
+        );
+    }
+}
+
+#[test]
+fn writing_into_what_the_device_delivered_before_sync_fires() {
+    for mode in MODES {
+        let (mem, dev, page, dma) = rx_page(mode, DmaDirection::Bidirectional);
+        receive(&mem, &dev, dma, 100);
+        mem.cpu_write(at(&page, HEADROOM + 10), &[1; 4]).unwrap();
+        assert_eq!(
+            classes(&mem),
+            ["ownership/cpu-write-device-owned"],
+            "{mode:?}"
+        );
+        assert_eq!(
+            mem.ownership_violations()[0].first,
+            at(&page, HEADROOM + 10)
+        );
+        // After the sync for the CPU the same write is the XDP program's right.
+        dev.sync_single_range_for_cpu(dma, 0, HEADROOM + 100, DmaDirection::Bidirectional)
+            .unwrap();
+        mem.cpu_write(at(&page, HEADROOM + 10), &[1; 4]).unwrap();
+        assert_eq!(mem.ownership_violations().len(), 1, "{mode:?}");
+    }
+}
+
+#[test]
+fn filling_a_tx_page_the_device_never_wrote_is_quiet() {
+    for mode in MODES {
+        let (mem, dev, page, dma) = rx_page(mode, DmaDirection::Bidirectional);
+        for round in 0..2u8 {
+            mem.cpu_write(page.host_addr(), &[round; 300]).unwrap();
+            dev.sync_single_range_for_device(dma, 0, 300, DmaDirection::Bidirectional)
+                .unwrap();
+            let mut b = [0u8; 300];
+            dev.device_read(dma, &mut b).unwrap();
+            assert_eq!(b, [round; 300]);
+        }
+        assert!(
+            dev.violations().is_empty(),
+            "{mode:?}: {:?}",
+            dev.violations()
+        );
+    }
+}
+
+#[test]
+fn a_device_read_of_unsynced_cpu_writes_fires_in_both_modes() {
+    for mode in MODES {
+        let (mem, dev, page, dma) = rx_page(mode, DmaDirection::ToDevice);
+        mem.set_cycle(3);
+        mem.cpu_write(at(&page, 64), &[9; 64]).unwrap();
+        let mut b = [0u8; 256];
+        dev.device_read(dma, &mut b).unwrap();
+        let want = if mode == Coherence::Coherent { 9 } else { 0 };
+        assert_eq!(b[64], want, "{mode:?}: stale RAM only in non-coherent mode");
+        let v = mem.ownership_violations();
+        assert_eq!(
+            classes(&mem),
+            ["ownership/device-read-cpu-written"],
+            "{mode:?}"
+        );
+        assert_eq!(v[0].device.as_deref(), Some("nic0"));
+        assert_eq!(
+            (v[0].addr, v[0].len, v[0].first),
+            (page.host_addr(), 256, at(&page, 64))
+        );
+        assert!(dev.violations()[0]
+            .to_string()
+            .contains("device nic0 read of 256 bytes"));
+        // Synced: quiet, and the device sees the bytes in both modes.
+        dev.sync_single_range_for_device(dma, 64, 64, DmaDirection::ToDevice)
+            .unwrap();
+        dev.device_read(dma, &mut b).unwrap();
+        assert_eq!(b[64], 9);
+        assert_eq!(mem.ownership_violations().len(), 1);
+    }
+}
+
+#[test]
+fn a_device_write_into_unsynced_cpu_writes_fires() {
+    for mode in MODES {
+        let (mem, dev, page, dma) = rx_page(mode, DmaDirection::FromDevice);
+        mem.cpu_write(at(&page, HEADROOM), &[1; 8]).unwrap();
+        receive(&mem, &dev, dma, 64);
+        assert_eq!(
+            classes(&mem),
+            ["ownership/device-write-cpu-written"],
+            "{mode:?}"
+        );
+    }
+}
+
+#[test]
+fn coherent_buffers_and_to_device_mappings_are_not_owned() {
+    for mode in MODES {
+        let mem = mem_with(1, 64, mode);
+        let dev = DmaDev::new(&mem, "nic0");
+        let ring = dev.alloc_coherent(4096).unwrap();
+        dev.device_write(ring.dma, &[1; 64]).unwrap();
+        mem.cpu_read(ring.host, &mut [0; 64]).unwrap();
+        mem.cpu_write(ring.host, &[2; 64]).unwrap();
+        dev.device_read(ring.dma, &mut [0; 64]).unwrap();
+        let page = mem.alloc_pages(0, 0).unwrap();
+        let dma = dev.map_page(&page, 0, 512, DmaDirection::ToDevice).unwrap();
+        mem.cpu_read(page.host_addr(), &mut [0; 512]).unwrap();
+        assert!(mem.ownership_violations().is_empty(), "{mode:?}");
+        dev.unmap_page(dma, 512, DmaDirection::ToDevice).unwrap();
+    }
+}
+
+#[test]
+fn unmap_gives_the_bytes_back_and_the_checks_can_be_turned_off() {
+    let (mem, dev, page, dma) = rx_page(Coherence::NonCoherent, DmaDirection::FromDevice);
+    receive(&mem, &dev, dma, 64);
+    mem.set_ownership_checks(false);
+    mem.cpu_read(at(&page, HEADROOM), &mut [0; 64]).unwrap();
+    assert!(mem.ownership_violations().is_empty());
+    mem.set_ownership_checks(true);
+    dev.unmap_page(dma, 4096, DmaDirection::FromDevice).unwrap();
+    mem.cpu_read(at(&page, HEADROOM), &mut [0; 64]).unwrap();
+    assert!(mem.ownership_violations().is_empty());
+}
