@@ -89,6 +89,10 @@ pub struct RunArgs {
     /// with the inputs (debugging; same results, slower).
     #[arg(long)]
     pub two_evals: bool,
+    /// Switch the RTL contract monitor and the scoreboard off (speed; their
+    /// checks then say "switched off").
+    #[arg(long)]
+    pub no_contract: bool,
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -362,6 +366,7 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write) -> Result<Report, CliError> 
         frames,
         pool_markers: false,
         no_ledger: false,
+        no_contract: args.no_contract,
         progress,
         two_evals: args.two_evals,
         monitors: cosim::checkers::MonitorConfig::default(),

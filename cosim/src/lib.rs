@@ -8,6 +8,9 @@
 //!   interrupt observer);
 //! * [`Sim`]: the testbench that clocks them together, with its layers
 //!   (waveform window, driver markers, [`WireCapture`] of the wire ports);
+//! * [`contract`]: the hardware/software contract checked from outside the
+//!   RTL ([`ContractMonitor`]) and the transaction-level scoreboard, a
+//!   layer of [`Sim`], on by default;
 //! * [`ModelConfig`]: which verilated build (data width, assertions) it runs;
 //! * [`pool_storage`]: the memory model's storage on the project's simulated
 //!   host memory (`pool`);
@@ -16,6 +19,7 @@
 
 pub mod bridge;
 pub mod bus;
+pub mod contract;
 pub mod device;
 pub mod markers;
 pub mod pool_storage;
@@ -28,6 +32,7 @@ pub mod variant;
 pub use bridge::{port_info, Model, Ports, RtlStop, RtlStopKind};
 /// The waveform crate (decoding, save files), re-exported for tests.
 pub use checkers;
+pub use contract::{ContractMonitor, RtlViolation, ScoreboardMismatch};
 pub use pool_storage::PoolStorage;
 pub use replay::{with_failure_waves, WaveFormat, WaveSpec};
 pub use rng::{Chance, SplitMix64};

@@ -3,8 +3,11 @@
 //! The core is [`Sim::step`]: drive, eval, sample, update. Around it, as
 //! layers beside the model that the step consults with one comparison
 //! each: the waveform window ([`waveform`]) and the driver-marker inputs
-//! ([`driver_markers`]); and the wire capture ([`capture`]), fed once per
-//! frame completed at the RX source or the TX sink while it is on. Imports
+//! ([`driver_markers`]); the wire capture ([`capture`]), fed once per
+//! frame completed at the RX source or the TX sink while it is on; and the
+//! contract monitor ([`crate::contract`]), fed the handshakes, register
+//! accesses, frames and the interrupt line (on unless
+//! [`SimConfig::contract`] is off). Imports
 //! point from here to the layers, the bus models and the bridge;
 //! [`crate::replay`] and [`crate::markers`] build on this module.
 
@@ -25,9 +28,10 @@ pub use waveform::{WaveFormat, WaveSpec};
 
 use crate::bridge::Model;
 use crate::bus::{
-    AxiMem, AxiMemConfig, AxilError, AxilMaster, AxisSink, AxisSinkConfig, AxisSource,
-    AxisSourceConfig, DmaStorage, IrqMonitor, RxFrame,
+    AxiMem, AxiMemConfig, AxiSlaveSignals, AxilError, AxilMaster, AxisSink, AxisSinkConfig,
+    AxisSource, AxisSourceConfig, DmaStorage, IrqMonitor, RxFrame,
 };
+use crate::contract::ContractMonitor;
 use crate::rng::SplitMix64;
 use crate::variant::ModelConfig;
 use driver_markers::MarkerInputs;
@@ -63,6 +67,9 @@ pub struct SimConfig {
     /// costs one more read of the outputs per cycle; off, the loop matches a
     /// plain C++ Verilator loop (benchmarks).
     pub check_registered_outputs: bool,
+    /// Run the contract monitor and the scoreboard ([`ContractMonitor`]).
+    /// They only observe; off, the run is the same minus their checks.
+    pub contract: bool,
 }
 
 impl Default for SimConfig {
@@ -78,6 +85,7 @@ impl Default for SimConfig {
             axil_timeout: 1000,
             two_evals: false,
             check_registered_outputs: true,
+            contract: true,
         }
     }
 }
@@ -103,6 +111,8 @@ pub struct Sim<S: DmaStorage> {
     markers: MarkerInputs,
     /// The wire-capture layer (`None`: off).
     capture: Option<WireCapture>,
+    /// The contract monitor (`None`: off).
+    contract: Option<Box<ContractMonitor>>,
     /// Clock each cycle with one eval (models without assertions).
     single_eval: bool,
     /// The outputs right after the last clock edge (two-eval scheme).
@@ -152,6 +162,7 @@ impl<S: DmaStorage> Sim<S> {
             halted: None,
             markers,
             capture: None,
+            contract: cfg.contract.then(|| Box::new(ContractMonitor::new(bytes))),
             single_eval,
             after_edge: None,
             check_outputs: !single_eval
@@ -199,7 +210,7 @@ impl<S: DmaStorage> Sim<S> {
                 .lower_strobe(self.model.ports_mut(), self.cycle);
         }
         let cycle = self.cycle;
-        self.drive_inputs(cycle);
+        let slave = self.drive_inputs(cycle);
         let o = if self.single_eval {
             let o = self.sample();
             self.eval_cycle()?;
@@ -226,8 +237,18 @@ impl<S: DmaStorage> Sim<S> {
         if let Err(e) = self.mem.update(&o.m) {
             return Err(self.halt(SimError::Axi(e)));
         }
-        self.axil.update(&o.l);
+        if let Some(c) = &mut self.contract {
+            c.axi(cycle, &o.m, &slave);
+        }
+        if let Some(ev) = self.axil.update(&o.l) {
+            if let Some(c) = &mut self.contract {
+                c.register(cycle, ev);
+            }
+        }
         if let Some(frame) = self.rx.update(o.rx_ready) {
+            if let Some(c) = &mut self.contract {
+                c.rx_frame_in(cycle, &frame);
+            }
             if let Some(c) = &mut self.capture {
                 c.frame_in(cycle, frame);
             }
@@ -235,6 +256,9 @@ impl<S: DmaStorage> Sim<S> {
         match self.tx.update(&o.txb, cycle) {
             Ok(None) => {}
             Ok(Some(frame)) => {
+                if let Some(c) = &mut self.contract {
+                    c.tx_frame_out(cycle, &frame.data);
+                }
                 if let Some(c) = &mut self.capture {
                     c.frame_out(frame);
                 }
@@ -242,14 +266,18 @@ impl<S: DmaStorage> Sim<S> {
             Err(e) => return Err(self.halt(SimError::Stream(e))),
         }
         self.irq.update(o.irq, cycle);
+        if let Some(c) = &mut self.contract {
+            c.on_cycle(cycle, o.irq);
+        }
         self.cycle = cycle + 1;
         self.mem.on_cycle(self.cycle);
         Ok(())
     }
 
-    /// Every model drives its signals onto the NIC's inputs (`clk_i` aside).
+    /// Every model drives its signals onto the NIC's inputs (`clk_i` aside);
+    /// returns the memory slave's, for the contract monitor.
     #[inline(always)]
-    fn drive_inputs(&mut self, cycle: u64) {
+    fn drive_inputs(&mut self, cycle: u64) -> AxiSlaveSignals {
         let inputs = NicInputs {
             rst_n: self.rst_n,
             mem: self.mem.drive(cycle),
@@ -258,6 +286,7 @@ impl<S: DmaStorage> Sim<S> {
             tx_ready: self.tx.drive(),
         };
         drive(self.model.ports_mut(), &inputs);
+        inputs.mem
     }
 
     /// The NIC's outputs as the models see them before the edge.
@@ -483,6 +512,25 @@ impl<S: DmaStorage> Sim<S> {
     /// Holds the NIC in reset (`false`) or releases it.
     pub fn set_reset(&mut self, rst_n: bool) {
         self.rst_n = rst_n;
+        if !rst_n {
+            if let Some(c) = &mut self.contract {
+                c.hard_reset();
+            }
+        }
+    }
+
+    /// The contract monitor and scoreboard, if on.
+    pub fn contract(&self) -> Option<&ContractMonitor> {
+        self.contract.as_deref()
+    }
+
+    /// Ends the contract monitor's run (see [`ContractMonitor::finish`])
+    /// and returns it, if on.
+    pub fn finish_contract(&mut self) -> Option<&ContractMonitor> {
+        let cycle = self.cycle;
+        let c = self.contract.as_deref_mut()?;
+        c.finish(cycle);
+        Some(c)
     }
 
     /// The driver-side markers as last set.

@@ -74,6 +74,22 @@ impl std::fmt::Display for RegName {
     }
 }
 
+/// What one cycle of the register bus did, as [`AxilMaster::update`] saw
+/// it: the points at which an observer (the contract monitor) learns the
+/// driver's register writes and the NIC's read data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AxilEvent {
+    /// The slave took both the address and the data of a write: from the
+    /// next cycle the NIC may act on it (it may still refuse it).
+    WriteTaken { reg: u32, value: u32 },
+    /// The write's response arrived.
+    WriteDone { reg: u32, value: u32, resp: Resp },
+    /// The slave took the address of a read.
+    ReadTaken { reg: u32 },
+    /// The read's data arrived.
+    ReadDone { reg: u32, value: u32, resp: Resp },
+}
+
 /// Deliberate protocol violations by the master, to show that the RTL's
 /// assertions catch them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -239,39 +255,47 @@ impl AxilMaster {
         o
     }
 
-    /// Advances from the slave's outputs sampled before the edge.
+    /// Advances from the slave's outputs sampled before the edge; returns
+    /// what the access did this cycle, if anything.
     #[inline]
-    pub fn update(&mut self, s: &AxilSlaveSignals) {
+    pub fn update(&mut self, s: &AxilSlaveSignals) -> Option<AxilEvent> {
         let o = self.out;
         match &mut self.state {
-            State::Idle => {}
+            State::Idle => None,
             State::Write {
                 addr,
                 data,
                 aw_done,
                 w_done,
             } => {
+                let reg = u32::from(*addr);
+                let value = *data;
+                let was_taken = *aw_done && *w_done;
                 *aw_done |= o.awvalid && s.awready;
                 *w_done |= o.wvalid && s.wready;
                 if s.bvalid && o.bready {
-                    let reg = RegName(u32::from(*addr));
-                    let op = AxilOp::Write(*data);
-                    self.result = Some(resp_result(Resp::from_bits(s.bresp), reg, op, 0));
+                    let resp = Resp::from_bits(s.bresp);
+                    self.result = Some(resp_result(resp, RegName(reg), AxilOp::Write(value), 0));
                     self.state = State::Idle;
+                    return Some(AxilEvent::WriteDone { reg, value, resp });
                 }
+                (!was_taken && *aw_done && *w_done).then_some(AxilEvent::WriteTaken { reg, value })
             }
             State::Read { addr, ar_done } => {
+                let reg = u32::from(*addr);
+                let was_taken = *ar_done;
                 *ar_done |= o.arvalid && s.arready;
                 if s.rvalid && o.rready {
-                    let reg = RegName(u32::from(*addr));
-                    self.result = Some(resp_result(
-                        Resp::from_bits(s.rresp),
-                        reg,
-                        AxilOp::Read,
-                        s.rdata,
-                    ));
+                    let resp = Resp::from_bits(s.rresp);
+                    self.result = Some(resp_result(resp, RegName(reg), AxilOp::Read, s.rdata));
                     self.state = State::Idle;
+                    return Some(AxilEvent::ReadDone {
+                        reg,
+                        value: s.rdata,
+                        resp,
+                    });
                 }
+                (!was_taken && *ar_done).then_some(AxilEvent::ReadTaken { reg })
             }
         }
     }
@@ -328,6 +352,63 @@ mod tests {
             }
         }
         panic!("no AXI-Lite response");
+    }
+
+    #[test]
+    fn update_reports_when_the_slave_took_an_access_and_answered_it() {
+        let mut m = AxilMaster::new();
+        m.start_write(0x10c, 5).unwrap();
+        let o = m.drive();
+        assert!(o.awvalid && o.wvalid);
+        let take = AxilSlaveSignals {
+            awready: true,
+            wready: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            m.update(&take),
+            Some(AxilEvent::WriteTaken {
+                reg: 0x10c,
+                value: 5
+            })
+        );
+        m.drive();
+        assert_eq!(m.update(&AxilSlaveSignals::default()), None);
+        m.drive();
+        let b = AxilSlaveSignals {
+            bvalid: true,
+            bresp: 2,
+            ..Default::default()
+        };
+        assert_eq!(
+            m.update(&b),
+            Some(AxilEvent::WriteDone {
+                reg: 0x10c,
+                value: 5,
+                resp: Resp::SlvErr
+            })
+        );
+        m.start_read(0x300).unwrap();
+        m.drive();
+        let ar = AxilSlaveSignals {
+            arready: true,
+            ..Default::default()
+        };
+        assert_eq!(m.update(&ar), Some(AxilEvent::ReadTaken { reg: 0x300 }));
+        m.drive();
+        let r = AxilSlaveSignals {
+            rvalid: true,
+            rdata: 9,
+            ..Default::default()
+        };
+        assert_eq!(
+            m.update(&r),
+            Some(AxilEvent::ReadDone {
+                reg: 0x300,
+                value: 9,
+                resp: Resp::Okay
+            })
+        );
     }
 
     #[test]

@@ -127,6 +127,10 @@ impl<S: DmaStorage> DmaStorage for FaultInjector<S> {
         self.inner.begin_burst(burst)
     }
 
+    fn end_burst(&mut self, burst: &Burst) {
+        self.inner.end_burst(burst);
+    }
+
     fn read(&mut self, addr: u64, buf: &mut [u8]) -> Result<(), StorageFault> {
         if !self.denied.is_empty() {
             self.check_denied(addr, buf.len())?;

@@ -23,7 +23,8 @@ pub use axi::{
     Backpressure, Channel, DmaRecord, Misbehave, RBeat, WBeat,
 };
 pub use axil::{
-    AxilError, AxilMaster, AxilMasterSignals, AxilMisbehave, AxilOp, AxilSlaveSignals, RegName,
+    AxilError, AxilEvent, AxilMaster, AxilMasterSignals, AxilMisbehave, AxilOp, AxilSlaveSignals,
+    RegName,
 };
 pub use axis::{
     AxisBeat, AxisError, AxisSink, AxisSinkConfig, AxisSource, AxisSourceConfig, RxFrame,

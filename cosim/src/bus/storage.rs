@@ -30,6 +30,11 @@ pub trait DmaStorage {
     fn begin_burst(&mut self, _burst: &Burst) -> Result<(), StorageFault> {
         Ok(())
     }
+    /// Called once per burst whose [`DmaStorage::begin_burst`] accepted it,
+    /// when its last response went out (its B, or its last R beat): the
+    /// device is done with the burst's bytes.
+    #[inline]
+    fn end_burst(&mut self, _burst: &Burst) {}
     /// Fills `buf` from bus address `addr`.
     fn read(&mut self, addr: u64, buf: &mut [u8]) -> Result<(), StorageFault>;
     /// Writes `data` at bus address `addr`.

@@ -6,10 +6,30 @@ use hostdriver::{DriverStats, HwStats};
 use pool::{LedgerEntry, PagePoolInfo};
 
 use super::bench::Drv;
+use super::checks::Findings;
 use super::report::{fnv1a, Counters, DmaSummary, PoolReport};
 use crate::bus::{Dir, DmaRecord, Resp};
 
 /// Drops by reason, NIC and driver.
+/// The contract monitor's violations and the scoreboard's mismatches (both
+/// `None` with the monitor off), after ending its run unless the
+/// testbench halted (its transactions then stopped mid-flight).
+pub(super) fn contract(drv: &mut Drv) -> (Option<Findings>, Option<Findings>) {
+    let sim = drv.dev_mut().inner_mut();
+    let c = if sim.halted().is_none() {
+        sim.finish_contract()
+    } else {
+        sim.contract()
+    };
+    let Some(c) = c else {
+        return (None, None);
+    };
+    (
+        Some(Findings::of(c.violations(), ToString::to_string)),
+        Some(Findings::of(c.mismatches(), ToString::to_string)),
+    )
+}
+
 pub(super) fn drops(hw: &HwStats, s: &DriverStats) -> Counters {
     let mut drops = Counters::default();
     drops.push("nic_rx_no_desc", hw.hw_rx_drop_no_desc);

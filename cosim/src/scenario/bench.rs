@@ -40,7 +40,10 @@ impl Bench {
             dma.set_ledger_enabled(false);
         }
         let mut sim = Sim::new(
-            sim_config(sc, opts.two_evals),
+            SimConfig {
+                contract: !opts.no_contract,
+                ..sim_config(sc, opts.two_evals)
+            },
             PoolStorage::new(dma.clone()),
         )
         .map_err(RunError::Testbench)?;

@@ -125,6 +125,10 @@ pub struct Accounts {
     pub pool_invariants: Findings,
     /// The contract monitors', one entry per monitor.
     pub monitors: Vec<MonitorFindings>,
+    /// The contract monitor's violations (`None`: monitor off).
+    pub contract: Option<Findings>,
+    /// The scoreboard's mismatches (`None`: monitor off).
+    pub scoreboard: Option<Findings>,
 }
 
 /// Every check of a run, in report order.
@@ -145,18 +149,19 @@ pub fn conservation(a: &Accounts) -> Vec<Check> {
         Ok(r) => checks.extend(page_conservation(r, a.copy_pool)),
         Err(e) => checks.push(check("close", false, e.clone())),
     }
-    checks.extend([
-        no_dma_api_violation(a),
-        no_nic_dma_fault(a),
-        no_misuse(a),
-        pool_invariants_hold(a),
-    ]);
+    checks.extend([no_dma_api_violation(a), no_nic_dma_fault(a), no_misuse(a)]);
     checks
 }
 
 /// One check per contract monitor: none found anything.
 pub fn monitors(a: &Accounts) -> Vec<Check> {
-    a.monitors.iter().map(monitor_check).collect()
+    let mut checks: Vec<Check> = a.monitors.iter().map(monitor_check).collect();
+    checks.extend([
+        rtl_contract_kept(a),
+        scoreboard_agrees(a),
+        pool_invariants_hold(a),
+    ]);
+    checks
 }
 
 fn monitor_check(m: &MonitorFindings) -> Check {
@@ -340,6 +345,21 @@ fn pool_invariants_hold(a: &Accounts) -> Check {
         a.pool_invariants.count == 0,
         a.pool_invariants.detail("broken"),
     )
+}
+
+fn switchable(name: &str, f: Option<&Findings>, noun: &str) -> Check {
+    match f {
+        Some(f) => check(name, f.count == 0, f.detail(noun)),
+        None => check(name, true, "switched off".into()),
+    }
+}
+
+fn rtl_contract_kept(a: &Accounts) -> Check {
+    switchable("RTL contract (monitor)", a.contract.as_ref(), "violations")
+}
+
+fn scoreboard_agrees(a: &Accounts) -> Check {
+    switchable("scoreboard", a.scoreboard.as_ref(), "mismatches")
 }
 
 /// `got` is `want` with some elements left out, in order.

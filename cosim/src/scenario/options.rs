@@ -47,6 +47,9 @@ pub struct RunOptions<'a> {
     pub frames: Option<Vec<Vec<u8>>>,
     /// Turn the DMA ledger off (benchmarks): the sync summary is then empty.
     pub no_ledger: bool,
+    /// Turn the contract monitor and scoreboard off
+    /// ([`crate::SimConfig::contract`]): their two checks say so.
+    pub no_contract: bool,
     /// Progress callback.
     pub progress: Option<ProgressFn<'a>>,
     /// Clock a model without assertions with two evals per cycle too

@@ -58,6 +58,7 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
     let wall = t0.elapsed().as_secs_f64();
 
     let drv = &mut bench.drv;
+    let (contract, scoreboard) = accounting::contract(drv);
     let s = drv.stats();
     let hw = match &close {
         Ok(r) => r.hw,
@@ -119,6 +120,8 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
         misuse,
         pool_invariants: Findings::of(&pool_laws, ToString::to_string),
         monitors: monitor_findings(drv),
+        contract,
+        scoreboard,
     };
     drop(st);
     let checks = checks::conservation(&accounts);

@@ -208,10 +208,11 @@ impl<S: DmaStorage> AxiMem<S> {
                 .accept(txn, &self.cfg, &mut self.storage, &mut self.log);
         }
         if o.r.valid && m.rready {
-            self.rd.beat_taken(cycle, self.cfg.misbehave, &mut self.log);
+            self.rd
+                .beat_taken(cycle, self.cfg.misbehave, &mut self.storage, &mut self.log);
         }
         if o.b.valid && m.bready {
-            self.wr.b_taken(cycle, &mut self.log);
+            self.wr.b_taken(cycle, &mut self.storage, &mut self.log);
         }
         Ok(())
     }

@@ -20,6 +20,8 @@ struct ReadBurst {
     resp: Resp,
     ready_at: u64,
     log: usize,
+    /// The storage accepted it at its address handshake (its end is due).
+    began: bool,
 }
 
 /// Read bursts in flight and the R channel's presentation state.
@@ -112,7 +114,8 @@ impl ReadPath {
         let off = (txn.addr % bw as u64) as usize;
         let total = usize::from(txn.beats) * bw;
         let mut data = vec![0u8; total];
-        let (resp, fault) = match storage.begin_burst(&txn) {
+        let began = storage.begin_burst(&txn);
+        let (resp, fault) = match began.clone() {
             Err(f) => (f.resp, Some(f.detail)),
             Ok(()) => match storage.read(txn.addr, &mut data[off..]) {
                 Ok(()) => (Resp::Okay, None),
@@ -141,14 +144,17 @@ impl ReadPath {
             resp,
             ready_at: txn.cycle_addr + u64::from(cfg.read_latency),
             log: log.len() - 1,
+            began: began.is_ok(),
         });
     }
 
-    /// The master took the presented beat at `cycle`.
-    pub(super) fn beat_taken(
+    /// The master took the presented beat at `cycle`; after a burst's last
+    /// beat the storage hears that the burst ended.
+    pub(super) fn beat_taken<S: DmaStorage>(
         &mut self,
         cycle: u64,
         misbehave: Option<Misbehave>,
+        storage: &mut S,
         log: &mut [DmaRecord],
     ) {
         self.beat.valid = false;
@@ -161,6 +167,9 @@ impl ReadPath {
         if rb.next_beat == rb.beats {
             let rb = self.bursts.remove(i);
             log[rb.log].record.cycle_done = Some(cycle);
+            if rb.began {
+                storage.end_burst(&log[rb.log].record);
+            }
             self.cur = None;
             if misbehave == Some(Misbehave::ExtraRBeat) {
                 self.extra = true;

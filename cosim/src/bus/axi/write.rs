@@ -35,6 +35,8 @@ struct BPending {
     resp: Resp,
     ready_at: u64,
     log: usize,
+    /// The storage accepted it at its address handshake (its end is due).
+    began: bool,
 }
 
 /// Write bursts in flight (collecting data, or awaiting their B) and the B
@@ -93,14 +95,23 @@ impl WritePath {
         };
     }
 
-    /// The master took the presented response at `cycle`.
-    pub(super) fn b_taken(&mut self, cycle: u64, log: &mut [DmaRecord]) {
+    /// The master took the presented response at `cycle`: the storage
+    /// hears that the burst ended.
+    pub(super) fn b_taken<S: DmaStorage>(
+        &mut self,
+        cycle: u64,
+        storage: &mut S,
+        log: &mut [DmaRecord],
+    ) {
         let i = self
             .cur
             .take()
             .expect("B offered without a pending response");
         let b = self.bs.remove(i);
         log[b.log].record.cycle_done = Some(cycle);
+        if b.began {
+            storage.end_burst(&log[b.log].record);
+        }
         self.beat.valid = false;
     }
 
@@ -190,6 +201,7 @@ impl WritePath {
         let bw = cfg.data_bytes;
         let base = wb.txn.addr - wb.txn.addr % bw as u64;
         let strobed: u64 = wb.strb.iter().map(|s| u64::from(s.count_ones())).sum();
+        let began = wb.refused.is_none();
         let (resp, fault) = match wb.refused {
             Some(f) => (f.resp, Some(f.detail)),
             None => match apply_strobed(storage, base, &wb.data, &wb.strb, bw, strobed) {
@@ -209,6 +221,7 @@ impl WritePath {
             resp,
             ready_at: cycle + u64::from(cfg.write_latency),
             log: wb.log,
+            began,
         });
         if self.spare.len() < 16 {
             self.spare.push((wb.data, wb.strb));
