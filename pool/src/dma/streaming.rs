@@ -302,9 +302,12 @@ impl DmaDev {
         }
         if !m.coherent && len > 0 {
             let device_writes = m.dir.device_may_write();
+            // A sync for the CPU with DMA_TO_DEVICE invalidates nothing, so
+            // what the device wrote is not handed to the CPU by it.
+            let hands_back = device_writes && dir.device_may_write();
             self.for_lines(&m, rel + offset, len, |f, lines, bytes| {
                 if for_cpu {
-                    if device_writes {
+                    if hands_back {
                         f.take_device_bytes(bytes.clone());
                     }
                     invalidate(f, bytes, dir);
