@@ -26,6 +26,8 @@ pub struct DemoArgs {
     /// Write an FST waveform of the whole run here.
     #[arg(long, value_name = "PATH")]
     pub waves: Option<PathBuf>,
+    #[command(flatten)]
+    pub checks: crate::switches::CheckSwitches,
 }
 
 /// Runs the demo and prints its summary.
@@ -43,7 +45,7 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
         "cosim demo: seed {}, {} frames of {} bytes, page mode, the stack echoes every frame",
         args.seed, args.frames, sc.traffic.size
     );
-    let opts = RunOptions {
+    let mut opts = RunOptions {
         waves: args.waves.as_ref().map(|path| WavesOpt {
             path: path.clone(),
             window: None,
@@ -59,6 +61,7 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
         })),
         ..RunOptions::default()
     };
+    args.checks.apply(&mut opts);
     tracing::info!(frames = args.frames, seed = args.seed, "cosim demo");
     let report = scenario::run(&sc, opts)?;
     if let Some(path) = &args.waves {

@@ -7,6 +7,7 @@ pub mod list;
 pub mod matrix;
 pub mod pcap;
 pub mod run;
+pub mod switches;
 pub mod waves;
 
 use cosim::scenario::{RunError, ScenarioError};

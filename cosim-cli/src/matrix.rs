@@ -39,6 +39,8 @@ pub struct MatrixArgs {
     /// soak runs of a design that passes with them).
     #[arg(long)]
     pub no_assertions: bool,
+    #[command(flatten)]
+    pub checks: crate::switches::CheckSwitches,
 }
 
 /// A list of seeds.
@@ -213,7 +215,9 @@ pub fn execute(args: &MatrixArgs, out: &mut dyn Write) -> Result<Vec<JobResult>,
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(sc) = jobs.get(i) else { break };
                 let t = Instant::now();
-                let outcome = scenario::run(sc, RunOptions::default()).map_err(|e| e.to_string());
+                let mut opts = RunOptions::default();
+                args.checks.apply(&mut opts);
+                let outcome = scenario::run(sc, opts).map_err(|e| e.to_string());
                 let r = JobResult {
                     scenario: sc.name.clone(),
                     seed: sc.traffic.seed,

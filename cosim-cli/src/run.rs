@@ -89,10 +89,8 @@ pub struct RunArgs {
     /// with the inputs (debugging; same results, slower).
     #[arg(long)]
     pub two_evals: bool,
-    /// Switch the RTL contract monitor and the scoreboard off (speed; their
-    /// checks then say "switched off").
-    #[arg(long)]
-    pub no_contract: bool,
+    #[command(flatten)]
+    pub checks: crate::switches::CheckSwitches,
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -357,7 +355,7 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write) -> Result<Report, CliError> 
     };
     let progress = progress_line(format!("{} seed {}", sc.name, sc.traffic.seed));
     let had_progress = progress.is_some();
-    let opts = RunOptions {
+    let mut opts = RunOptions {
         waves: waves_out.as_ref().map(|w| WavesOpt {
             path: w.tmp.clone(),
             window: args.waves_window.clone(),
@@ -366,11 +364,11 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write) -> Result<Report, CliError> 
         frames,
         pool_markers: false,
         no_ledger: false,
-        no_contract: args.no_contract,
         progress,
         two_evals: args.two_evals,
-        monitors: cosim::checkers::MonitorConfig::default(),
+        ..RunOptions::default()
     };
+    args.checks.apply(&mut opts);
     tracing::info!(scenario = %sc.name, seed = sc.traffic.seed, "cosim run");
     let result = scenario::run(&sc, opts);
     if had_progress {

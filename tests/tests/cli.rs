@@ -687,3 +687,42 @@ fn rtl_assertion_and_dma_api_violation_fail_the_run() {
     }
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// `--no-check` switches the named checkers off (their checks say so) and
+/// leaves the others on; an unknown name is bad input listing the names.
+#[test]
+fn no_check_switches_checkers_off_by_name() {
+    let text = run_ok(&[
+        "rx_small",
+        "--frames",
+        "40",
+        "--json",
+        "--no-check",
+        "napi,contract",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let monitors = json["monitors"].as_array().expect("monitors listed");
+    let detail = |prefix: &str| -> String {
+        monitors
+            .iter()
+            .find(|c| c["name"].as_str().unwrap_or("").starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} check in {monitors:?}"))["detail"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(detail("NAPI contract"), "switched off");
+    assert_eq!(detail("RTL contract"), "switched off");
+    assert_eq!(detail("scoreboard"), "switched off");
+    assert_eq!(detail("ring auditor"), "none");
+    let args = parse_run(&["rx_small", "--no-check", "ring", "--no-check", "watchdog"]).unwrap();
+    assert_eq!(args.checks.off.len(), 2);
+    let e = parse_run(&["rx_small", "--no-check", "dma"]).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert!(
+        e.to_string().contains(
+            "expected one of ownership, pool-invariants, contract, ring, napi, barrier, watchdog"
+        ),
+        "{e}"
+    );
+}

@@ -35,6 +35,9 @@ impl Bench {
     /// Builds the bench for `sc` and opens the interface.
     pub(super) fn build(sc: &Scenario, opts: &RunOptions<'_>) -> Result<Bench, RunError> {
         let mem = host_memory(sc)?;
+        if opts.no_ownership {
+            mem.set_ownership_checks(false);
+        }
         let dma = pool::DmaDev::new(&mem, &sc.name);
         if opts.no_ledger {
             dma.set_ledger_enabled(false);

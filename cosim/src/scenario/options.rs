@@ -50,6 +50,12 @@ pub struct RunOptions<'a> {
     /// Turn the contract monitor and scoreboard off
     /// ([`crate::SimConfig::contract`]): their two checks say so.
     pub no_contract: bool,
+    /// Turn the byte-precise DMA ownership checks of host memory off
+    /// (`HostMemory::set_ownership_checks`).
+    pub no_ownership: bool,
+    /// Skip the page pool's laws (`PoolRegistry::check_invariants`); their
+    /// check says so.
+    pub no_pool_invariants: bool,
     /// Progress callback.
     pub progress: Option<ProgressFn<'a>>,
     /// Clock a model without assertions with two evals per cycle too

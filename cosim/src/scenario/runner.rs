@@ -45,9 +45,12 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
     // `page-pool-get` dump while the interface is up.
     let pool_dump = pool::PoolRegistry::of(&bench.mem).dump();
     // The page pool's laws, while the pools hold pages and after close.
-    let mut pool_laws = pool::PoolRegistry::of(&bench.mem).check_invariants();
+    let pool_laws = || pool::PoolRegistry::of(&bench.mem).check_invariants();
+    let mut pool_laws_broken = (!opts.no_pool_invariants).then(pool_laws);
     let (close, copy_pool) = close_down(&mut bench, &mut traffic);
-    pool_laws.extend(pool::PoolRegistry::of(&bench.mem).check_invariants());
+    if let Some(v) = pool_laws_broken.as_mut() {
+        v.extend(pool::PoolRegistry::of(&bench.mem).check_invariants());
+    }
     let wire_frames = bench
         .drv
         .dev_mut()
@@ -118,7 +121,9 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
         dma_violations: Findings::of(&bench.dma.violations(), |x| x.to_string()),
         nic_faults: Findings::of(drv.dev().inner().storage().faults(), |x| x.to_string()),
         misuse,
-        pool_invariants: Findings::of(&pool_laws, ToString::to_string),
+        pool_invariants: pool_laws_broken
+            .as_ref()
+            .map(|v| Findings::of(v, ToString::to_string)),
         monitors: monitor_findings(drv),
         contract,
         scoreboard,
