@@ -169,15 +169,28 @@ def try_bug(bug: Bug, tree: Path, env: dict, logs: Path, args) -> Outcome:
     cosim = Path(env["CARGO_TARGET_DIR"]) / "release" / "cosim"
     code, run_secs = run_logged([str(cosim), "matrix", "--junit", str(junit)], tree, env, log_run,
                                 args.timeout)
-    out = log_run.read_text(errors="replace")
-    failures = junit_failures(junit)
-    found = bug.header["Expect"] in out or bug.header["Expect"] in failures
-    failing = failures.splitlines()
+    return score(bug, code, logs, build_secs, run_secs, args.timeout)
+
+
+def score(bug: Bug, code, logs: Path, build_secs: float, run_secs: float, timeout) -> Outcome:
+    """Sorts a finished matrix run of `bug` (its saved output and JUnit) by
+    its exit code and whether the output names the `Expect:` text anywhere
+    (the run's output, or any failure message or detail of the JUnit)."""
+    out = (logs / f"{bug.key}.run.log").read_text(errors="replace")
+    junit = logs / f"{bug.key}.junit.xml"
+    junit_text = html.unescape(junit.read_text(errors="replace")) if junit.exists() else ""
+    expect = bug.header["Expect"]
+    found = expect in out or expect in junit_text
+    failing = junit_failures(junit).splitlines()
     message = failing[0] if failing else first_lines(out, r"^FAIL|error", 2)
-    if len(failing) > 1:
+    if found:
+        # The line that names the expected class, not only the first check.
+        named = [l.strip() for l in (out + "\n" + junit_text).splitlines() if expect in l]
+        message = cell(named[0], 400) if named else message
+    elif len(failing) > 1:
         message += f" (and {len(failing) - 1} more failing runs)"
     if code == "timeout":
-        return Outcome("hang", code, found, f"no result after {args.timeout} s", build_secs, run_secs)
+        return Outcome("hang", code, found, f"no result after {timeout} s", build_secs, run_secs)
     if code == 0:
         return Outcome("missed", code, found, "", build_secs, run_secs)
     if code == 1:
@@ -251,6 +264,9 @@ def main() -> int:
     ap.add_argument("--only", metavar="NNN,...", help="run only these bugs")
     ap.add_argument("--write-docs", action="store_true",
                     help="write the table into docs/VERIFICATION.md between its markers")
+    ap.add_argument("--rescore", action="store_true",
+                    help="build and run nothing: sort the saved runs again with the current "
+                         "Expect lines (after editing one)")
     ap.add_argument("--timeout", type=int, default=600, help="seconds for one matrix run (600)")
     ap.add_argument("--build-timeout", type=int, default=3600, help="seconds for one build (3600)")
     ap.add_argument("--scratch", type=Path, default=Path(os.environ.get("COSIM_BUGS_SCRATCH", "")
@@ -265,7 +281,7 @@ def main() -> int:
     scratch = args.scratch.resolve()
     if scratch == ROOT or ROOT in scratch.parents:
         sys.exit("bugs: the scratch directory must be outside the repository")
-    tree = prepare_tree(scratch, commit)
+    tree = scratch / "tree" if args.rescore else prepare_tree(scratch, commit)
     logs = scratch / "logs"
     logs.mkdir(exist_ok=True)
     env = dict(os.environ)
@@ -275,16 +291,27 @@ def main() -> int:
     t_start = time.monotonic()
     print(f"bugs: {len(bugs)} bugs on {commit[:12]} in {tree} (logs in {logs})", flush=True)
     for b in bugs:
-        reset_tree(tree, commit)
-        o = try_bug(b, tree, env, logs, args)
+        if args.rescore:
+            r = results.get(b.key)
+            if not r or r["result"] == "broken" or not (logs / f"{b.key}.run.log").exists():
+                continue
+            o = score(b, r["exit"], logs, r["build_secs"], r["run_secs"], args.timeout)
+            commit = r["commit"]
+        else:
+            reset_tree(tree, commit)
+            o = try_bug(b, tree, env, logs, args)
         results[b.key] = {"result": o.result, "exit": o.exit_code, "expect_found": o.expect_found,
                           "message": o.message, "build_secs": round(o.build_secs, 1),
                           "run_secs": round(o.run_secs, 1), "commit": commit}
         results_file.write_text(json.dumps(results, indent=1, sort_keys=True))
         print(f"{b.number}  {b.header['Layer']:<6}  {b.name:<40}  {o.result:<12}  "
               f"build {o.build_secs:5.0f} s  run {o.run_secs:4.0f} s  {cell(o.message, 100)}", flush=True)
-    reset_tree(tree, commit)
-    wall = time.monotonic() - t_start
+    if args.rescore:
+        wall = sum(results[b.key]["build_secs"] + results[b.key]["run_secs"] for b in bugs
+                   if b.key in results)
+    else:
+        reset_tree(tree, commit)
+        wall = time.monotonic() - t_start
     current = {b.key: results[b.key] for b in bugs}
     print()
     print(table(bugs, current))
