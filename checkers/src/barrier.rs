@@ -113,7 +113,6 @@ struct CqRing {
 
 #[derive(Debug, Default)]
 struct State {
-    muted: bool,
     seq: u64,
     last_read_barrier: u64,
     /// DMA-visible writes since the last `wmb()`: (first address, cycle,
@@ -152,14 +151,6 @@ impl BarrierAuditor {
     /// Everything found so far.
     pub fn violations(&self) -> Vec<BarrierViolation> {
         self.state().violations.clone()
-    }
-
-    /// Runs `f` (the monitors reading memory) unaudited.
-    pub fn muted<T>(&self, f: impl FnOnce() -> T) -> T {
-        self.state().muted = true;
-        let out = f();
-        self.state().muted = false;
-        out
     }
 
     /// The completion ring of `queue` is at host address `base` with
@@ -282,7 +273,7 @@ impl State {
 impl CpuObserver for BarrierAuditor {
     fn cpu_read(&self, cycle: u64, addr: HostAddr, len: usize, dma_visible: bool) {
         let mut st = self.state();
-        if st.muted || !dma_visible {
+        if !dma_visible {
             return;
         }
         st.seq += 1;
@@ -291,7 +282,7 @@ impl CpuObserver for BarrierAuditor {
 
     fn cpu_write(&self, cycle: u64, addr: HostAddr, len: usize, dma_visible: bool) {
         let mut st = self.state();
-        if st.muted || !dma_visible {
+        if !dma_visible {
             return;
         }
         let e = st.unfenced.get_or_insert((addr, cycle, 0));

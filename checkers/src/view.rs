@@ -110,7 +110,7 @@ impl QueueView {
     pub fn read_descriptors(&self, mem: &HostMemory) -> Option<Vec<[u8; Descriptor::SIZE]>> {
         let base = self.desc_host?;
         let mut raw = vec![0u8; usize::from(self.size) * Descriptor::SIZE];
-        mem.cpu_read(base, &mut raw).ok()?;
+        mem.peek(base, &mut raw).ok()?;
         Some(
             raw.chunks_exact(Descriptor::SIZE)
                 .map(|c| c.try_into().expect("16-byte chunk"))
@@ -131,7 +131,7 @@ impl QueueView {
             let at =
                 base.raw_value() + (self.slot(idx) * Completion::SIZE + cpl_layout::FLAGS) as u64;
             let mut flags = [0u8; 1];
-            if mem.cpu_read(HostAddr::new(at), &mut flags).is_err() {
+            if mem.peek(HostAddr::new(at), &mut flags).is_err() {
                 break;
             }
             let phase = flags[0] & CPL_FLAG_PHASE as u8 != 0;

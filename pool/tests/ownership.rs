@@ -283,3 +283,34 @@ fn a_sync_for_cpu_with_to_device_hands_nothing_back() {
         assert_eq!(classes(&mem).len(), 1, "{mode:?}: quiet once synced");
     }
 }
+
+/// A monitor's `peek` sees what the CPU would read but is neither an
+/// ownership violation nor a CPU access an observer is told of.
+#[test]
+fn peek_reads_the_cpu_view_unchecked_and_unobserved() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    #[derive(Default)]
+    struct Count(AtomicUsize);
+    impl CpuObserver for Count {
+        fn cpu_read(&self, _: u64, _: HostAddr, _: usize, _: bool) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+        fn cpu_write(&self, _: u64, _: HostAddr, _: usize, _: bool) {}
+        fn barrier(&self, _: u64, _: Barrier) {}
+    }
+    for mode in MODES {
+        let (mem, dev, page, dma) = rx_page(mode, DmaDirection::FromDevice);
+        let seen = Arc::new(Count::default());
+        mem.set_cpu_observer(Some(seen.clone()));
+        receive(&mem, &dev, dma, 32);
+        let (mut peeked, mut read) = ([0u8; 32], [0u8; 32]);
+        mem.peek(at(&page, HEADROOM), &mut peeked).unwrap();
+        assert!(mem.ownership_violations().is_empty(), "{mode:?}");
+        assert_eq!(seen.0.load(Ordering::Relaxed), 0, "{mode:?}");
+        mem.cpu_read(at(&page, HEADROOM), &mut read).unwrap();
+        assert_eq!(peeked, read, "{mode:?}: the same bytes as the CPU's read");
+        assert_eq!(seen.0.load(Ordering::Relaxed), 1, "{mode:?}");
+        assert_eq!(classes(&mem), ["ownership/cpu-read-device-owned"]);
+    }
+}

@@ -56,6 +56,36 @@ impl HostMemory {
         Ok(())
     }
 
+    /// A monitor's read of what the CPU sees at `addr` (its cached copy,
+    /// its own writes still in the store buffer of the weak-ordering mode):
+    /// no ownership check, no observer, no reordering bookkeeping, so a
+    /// checker looking at the rings neither perturbs the run nor is audited
+    /// as the driver.
+    pub fn peek(&self, addr: HostAddr, buf: &mut [u8]) -> Result<(), MemError> {
+        let cycle = self.cycle();
+        let weak = self.inner.weak.is_some();
+        let mut buffered = Vec::new();
+        self.inner
+            .for_each_chunk(addr, buf.len(), |frame, pfn, off, range| {
+                if frame.state == FrameState::Free {
+                    return Err(MemError::NotAllocated {
+                        addr: pfn_to_host(pfn),
+                        cycle,
+                    });
+                }
+                if weak && frame.weakly_ordered() {
+                    buffered.push((pfn, off, range.clone()));
+                }
+                let n = range.len();
+                buf[range].copy_from_slice(&frame.cpu_view()[off..off + n]);
+                Ok(())
+            })?;
+        for (pfn, off, range) in buffered {
+            self.inner.weak_forward(pfn, off, &mut buf[range]);
+        }
+        Ok(())
+    }
+
     /// Writes through the CPU's view (non-coherent mode: into the CPU's
     /// cache, marking the lines dirty until a sync for the device).
     pub fn cpu_write(&self, addr: HostAddr, data: &[u8]) -> Result<(), MemError> {
