@@ -55,6 +55,14 @@ impl RingRule {
     }
 }
 
+/// The descriptor in slot `slot` of a ring's bytes.
+fn desc_at(ring: &[u8], slot: usize) -> DescImage {
+    let at = slot * Descriptor::SIZE;
+    let mut d = [0u8; Descriptor::SIZE];
+    d.copy_from_slice(&ring[at..at + Descriptor::SIZE]);
+    DescImage(d)
+}
+
 /// A descriptor as the auditor shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DescImage(pub [u8; Descriptor::SIZE]);
@@ -156,10 +164,12 @@ struct SlotBook {
 impl SlotBook {
     fn new(v: &QueueView, mem: &HostMemory) -> Self {
         let n = usize::from(v.size);
-        let baseline = v.read_descriptors(mem).map_or_else(
-            || vec![DescImage([0; Descriptor::SIZE]); n],
-            |d| d.into_iter().map(DescImage).collect(),
-        );
+        let mut ring = Vec::new();
+        let baseline = if v.read_ring(mem, &mut ring) {
+            (0..n).map(|slot| desc_at(&ring, slot)).collect()
+        } else {
+            vec![DescImage([0; Descriptor::SIZE]); n]
+        };
         SlotBook {
             baseline,
             posted: vec![None; n],
@@ -173,6 +183,8 @@ pub struct RingAuditor {
     rx: SlotBook,
     tx: SlotBook,
     violations: Vec<RingViolation>,
+    /// The ring's bytes as last read (reused between reads).
+    scratch: Vec<u8>,
 }
 
 impl RingAuditor {
@@ -301,17 +313,20 @@ impl RingAuditor {
             );
             return;
         }
-        let Some(now) = v.read_descriptors(mem) else {
+        let mut now = std::mem::take(&mut self.scratch);
+        if !v.read_ring(mem, &mut now) {
+            self.scratch = now;
             return;
-        };
+        }
         for (i, idx) in (v.prod..new_prod).enumerate() {
-            let desc = DescImage(now[v.slot(idx)]);
+            let desc = desc_at(&now, v.slot(idx));
             let unwritten = match written {
                 Some(w) => !w.get(i).copied().unwrap_or(false),
                 None => desc == self.book(v.queue).baseline[v.slot(idx)],
             };
             self.post(v, idx, desc, cycle, unwritten);
         }
+        self.scratch = now;
     }
 
     fn post(&mut self, v: &QueueView, idx: u64, desc: DescImage, cycle: u64, unwritten: bool) {
@@ -345,11 +360,17 @@ impl RingAuditor {
         if !v.is_live() {
             return;
         }
-        let Some(now) = v.read_descriptors(mem) else {
-            return;
-        };
-        for (slot, bytes) in now.into_iter().enumerate() {
-            let now = DescImage(bytes);
+        let mut ring = std::mem::take(&mut self.scratch);
+        if v.read_ring(mem, &mut ring) {
+            self.audit_slots(v, &ring, cycle);
+        }
+        self.scratch = ring;
+    }
+
+    /// The slots of `ring` (the bytes in memory now) against the book.
+    fn audit_slots(&mut self, v: &QueueView, ring: &[u8], cycle: u64) {
+        for slot in 0..usize::from(v.size) {
+            let now = desc_at(ring, slot);
             let book = self.book(v.queue);
             match book.posted[slot] {
                 Some(p) if p.desc != now => {

@@ -106,16 +106,15 @@ impl QueueView {
         self.seen_at.get(self.slot(idx)).copied().unwrap_or(0)
     }
 
-    /// The descriptor bytes of every slot, read through the CPU's view.
-    pub fn read_descriptors(&self, mem: &HostMemory) -> Option<Vec<[u8; Descriptor::SIZE]>> {
-        let base = self.desc_host?;
-        let mut raw = vec![0u8; usize::from(self.size) * Descriptor::SIZE];
-        mem.peek(base, &mut raw).ok()?;
-        Some(
-            raw.chunks_exact(Descriptor::SIZE)
-                .map(|c| c.try_into().expect("16-byte chunk"))
-                .collect(),
-        )
+    /// Reads every descriptor slot of the ring (as the CPU sees it, with
+    /// `HostMemory::peek`) into `buf`, 16 bytes a slot; false when the
+    /// ring is not programmed or not in memory.
+    pub fn read_ring(&self, mem: &HostMemory, buf: &mut Vec<u8>) -> bool {
+        let Some(base) = self.desc_host else {
+            return false;
+        };
+        buf.resize(usize::from(self.size) * Descriptor::SIZE, 0);
+        mem.peek(base, buf).is_ok()
     }
 
     /// Moves `completed` over every entry that now holds the expected phase
