@@ -205,7 +205,7 @@ pub fn render(report: &Report) -> (String, Vec<String>) {
         ),
         (
             format!(
-                "contract monitors (ring, NAPI, barrier, watchdog): {} of {} found something",
+                "checkers (ring, NAPI, barriers, watchdog, RTL contract, scoreboard, pool laws): {} of {} found something",
                 report.monitors.iter().filter(|c| !c.ok).count(),
                 report.monitors.len()
             ),
