@@ -656,3 +656,25 @@ fn a_page_put_into_the_wrong_pool_is_reported() {
         .dev_alloc_pages()
         .map(|q| b.napi_ctx(NAPI).recycle_direct(q));
 }
+
+/// `page_pool_alloc_frag_netmem` refuses only a fragment larger than the
+/// pool's page (`PAGE_SIZE << order`): an order-2 pool hands out 8 KiB
+/// fragments, two to a page, and refuses 16 KiB + 1.
+#[test]
+fn fragments_of_a_high_order_pool_may_be_larger_than_4k() {
+    let mem = mem();
+    let dev = DmaDev::new(&mem, "nic");
+    let mut pool = mapped_pool(&mem, &dev, |p| p.order = 2);
+    let mut off = 0;
+    let a = pool.dev_alloc_frag(&mut off, 8192).unwrap();
+    assert_eq!(off, 0);
+    let b = pool.dev_alloc_frag(&mut off, 8192).unwrap();
+    assert_eq!((off, a.pfn()), (8192, b.pfn()));
+    assert!(matches!(
+        pool.dev_alloc_frag(&mut off, 16385),
+        Err(PoolAllocError::FragTooLarge { .. })
+    ));
+    let mut napi = pool.napi_ctx(NAPI);
+    napi.put_page(a, -1, true);
+    napi.put_page(b, -1, true);
+}

@@ -206,3 +206,31 @@ fn driver_sync_for_cpu_then_pool_sync_for_device_moves_ownership() {
         .expect("synced for the device on recycle");
     napi.recycle_direct(p);
 }
+
+/// `page_pool_free_va` puts the page with `dma_sync_size` -1 (the whole
+/// buffer), so a recycled VA fragment's page is synced over `max_len` at
+/// `offset`, not over one byte (a `free_va` that passed 1 would leave the
+/// rest of the buffer with the CPU).
+#[test]
+fn free_va_syncs_the_whole_buffer_for_the_device() {
+    let mem = mem();
+    let dev = DmaDev::new(&mem, "nic");
+    let mut pool = mapped_pool(&mem, &dev, |p| {
+        p.flags |= PP_FLAG_DMA_SYNC_DEV;
+        p.offset = 256;
+        p.max_len = 1536;
+    });
+    let mut size = 4096 - 256;
+    let va = pool.dev_alloc_va(&mut size).unwrap();
+    let start = dev.ledger().len();
+    pool.napi_ctx(NAPI).free_va(va, true);
+    assert_eq!(syncs(&dev, start), [(DEV, 256, 1536)]);
+    let va = pool.dev_alloc_va(&mut size).unwrap();
+    let start = dev.ledger().len();
+    pool.handle().free_va(va, false);
+    assert_eq!(syncs(&dev, start), [(DEV, 256, 1536)]);
+    let va = pool.dev_alloc_va(&mut size).unwrap();
+    let start = dev.ledger().len();
+    pool.free_va(va, false);
+    assert_eq!(syncs(&dev, start), [(DEV, 256, 1536)]);
+}
