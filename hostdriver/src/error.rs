@@ -111,6 +111,15 @@ pub enum DriverError {
         /// Cycles waited.
         waited_cycles: u64,
     },
+    /// The device's clock did not move when asked to (`NicDevice::advance`
+    /// returned but `cycle()` stayed): every wait would spin for ever.
+    #[error("device clock stuck at cycle {cycle}: advance({asked}) let no cycle pass")]
+    ClockStuck {
+        /// The cycle it stayed at.
+        cycle: u64,
+        /// Cycles asked for.
+        asked: u64,
+    },
     /// The configuration is unusable.
     #[error("invalid driver configuration: {field} = {value}: {why}")]
     InvalidConfig {

@@ -450,3 +450,45 @@ fn model_tx_reads_whole_bus_beats_like_the_rtl() {
         }
     }
 }
+
+/// A device whose clock never moves (`advance` returns, `cycle()` stays)
+/// makes the driver's waits fail with `ClockStuck`, never spin for ever.
+#[test]
+fn a_device_whose_clock_is_stuck_fails_the_wait() {
+    use hostdriver::{DevError, DriverError};
+    struct Frozen(ModelNic);
+    impl NicDevice for Frozen {
+        fn mmio_read(&mut self, reg: u32) -> Result<u32, DevError> {
+            self.0.mmio_read(reg)
+        }
+        fn mmio_write(&mut self, reg: u32, value: u32) -> Result<(), DevError> {
+            self.0.mmio_write(reg, value)
+        }
+        fn irq_asserted(&self) -> bool {
+            self.0.irq_asserted()
+        }
+        fn advance(&mut self, _cycles: u64) -> Result<(), DevError> {
+            Ok(())
+        }
+        fn cycle(&self) -> u64 {
+            self.0.cycle()
+        }
+        fn dma_dev(&self) -> &pool::DmaDev {
+            self.0.dma_dev()
+        }
+        fn host_mem(&self) -> &pool::HostMemory {
+            self.0.host_mem()
+        }
+    }
+    let mem = pool::HostMemory::new(pool::MemConfig::default());
+    let nic = Frozen(ModelNic::new(&mem, "frozen", Default::default()));
+    let cycle = nic.cycle();
+    match Driver::probe(nic, DriverConfig::default()) {
+        Err(DriverError::ClockStuck { cycle: c, asked }) => {
+            // Register accesses still take bus cycles; advance took none.
+            assert!(c >= cycle, "{c} < {cycle}");
+            assert!(asked > 0);
+        }
+        other => panic!("expected ClockStuck, got {:?}", other.err()),
+    }
+}

@@ -63,7 +63,7 @@ impl<D: NicDevice> Driver<D> {
                     waited_cycles: waited,
                 });
             }
-            self.dev.advance(WAIT_POLL_CYCLES)?;
+            self.advance_checked(WAIT_POLL_CYCLES)?;
         }
     }
 }

@@ -226,7 +226,7 @@ impl<D: NicDevice> Driver<D> {
         let end = self.dev.cycle().saturating_add(cycles);
         while self.dev.cycle() < end {
             let step = quantum.min(end - self.dev.cycle());
-            self.dev.advance(step)?;
+            self.advance_checked(step)?;
             self.service()?;
         }
         Ok(())
@@ -249,8 +249,23 @@ impl<D: NicDevice> Driver<D> {
             if self.dev.cycle() >= end {
                 return Ok(false);
             }
-            self.dev.advance(quantum)?;
+            self.advance_checked(quantum)?;
             self.service()?;
         }
+    }
+
+    /// Lets `cycles` pass, refusing a device whose clock does not move (so
+    /// no wait of the driver can spin for ever).
+    pub(super) fn advance_checked(&mut self, cycles: u64) -> Result<(), DriverError> {
+        let before = self.dev.cycle();
+        self.dev.advance(cycles)?;
+        let cycle = self.dev.cycle();
+        if cycles > 0 && cycle <= before {
+            return Err(DriverError::ClockStuck {
+                cycle,
+                asked: cycles,
+            });
+        }
+        Ok(())
     }
 }
