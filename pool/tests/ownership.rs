@@ -8,8 +8,21 @@ use pool::*;
 const MODES: [Coherence; 2] = [Coherence::Coherent, Coherence::NonCoherent];
 const HEADROOM: usize = 256;
 
-/// A page mapped `dir` for the whole page, the way a page pool maps it.
+/// A page mapped `dir` for the whole page, the way a page pool with
+/// `PP_FLAG_DMA_SYNC_DEV` maps it: skipping the CPU sync, then syncing it
+/// for the device.
 fn rx_page(coherence: Coherence, dir: DmaDirection) -> (HostMemory, DmaDev, Page, DmaAddr) {
+    let (mem, dev, page, dma) = rx_page_unsynced(coherence, dir);
+    dev.sync_single_range_for_device(dma, 0, 4096, dir).unwrap();
+    (mem, dev, page, dma)
+}
+
+/// A page mapped `dir` with `DMA_ATTR_SKIP_CPU_SYNC` and not synced for the
+/// device after it (a pool without `PP_FLAG_DMA_SYNC_DEV`: the driver must).
+fn rx_page_unsynced(
+    coherence: Coherence,
+    dir: DmaDirection,
+) -> (HostMemory, DmaDev, Page, DmaAddr) {
     let mem = mem_with(1, 64, coherence);
     let dev = DmaDev::new(&mem, "nic0");
     let page = mem.alloc_pages(0, 0).unwrap();
@@ -312,5 +325,95 @@ fn peek_reads_the_cpu_view_unchecked_and_unobserved() {
         assert_eq!(peeked, read, "{mode:?}: the same bytes as the CPU's read");
         assert_eq!(seen.0.load(Ordering::Relaxed), 1, "{mode:?}");
         assert_eq!(classes(&mem), ["ownership/cpu-read-device-owned"]);
+    }
+}
+
+#[test]
+fn a_device_write_after_a_map_skipping_the_cpu_sync_fires_until_synced() {
+    for mode in MODES {
+        let (mem, dev, page, dma) = rx_page_unsynced(mode, DmaDirection::FromDevice);
+        receive(&mem, &dev, dma, 64);
+        assert_eq!(
+            classes(&mem),
+            ["ownership/device-write-not-synced"],
+            "{mode:?}"
+        );
+        let v = &mem.ownership_violations()[0];
+        assert_eq!((v.cycle(), v.first, v.len), (10, at(&page, HEADROOM), 64));
+        let text = dev.violations()[0].to_string();
+        assert!(
+            text.starts_with(
+                "ownership/device-write-not-synced: cycle 10: device nic0 write of 64 bytes"
+            ) && text.contains("expected dma_sync_single_range_for_device"),
+            "{text}"
+        );
+        dev.sync_single_range_for_device(dma, HEADROOM, 64, DmaDirection::FromDevice)
+            .unwrap();
+        receive(&mem, &dev, dma, 64);
+        assert_eq!(classes(&mem).len(), 1, "{mode:?}: quiet once synced");
+    }
+}
+
+#[test]
+fn a_map_that_syncs_for_the_device_lets_it_write() {
+    for mode in MODES {
+        let mem = mem_with(1, 64, mode);
+        let dev = DmaDev::new(&mem, "nic0");
+        let page = mem.alloc_pages(0, 0).unwrap();
+        let dma = dev
+            .map_page(&page, 0, 4096, DmaDirection::FromDevice)
+            .unwrap();
+        receive(&mem, &dev, dma, 1500);
+        assert!(mem.ownership_violations().is_empty(), "{mode:?}");
+    }
+}
+
+/// A recycled RX buffer synced for the device too short: a full-length
+/// frame writes into the last bytes, which the CPU had since its sync for
+/// the CPU. Byte precise: 10 bytes short leave no whole line to the CPU, so
+/// only the byte rule sees it, in both modes.
+#[test]
+fn a_short_refill_sync_names_the_first_unsynced_byte() {
+    const BUF_LEN: usize = 3520;
+    for mode in MODES {
+        for (short, fires) in [(10, true), (0, false)] {
+            let (mem, dev, page, dma) = rx_page(mode, DmaDirection::FromDevice);
+            receive(&mem, &dev, dma, BUF_LEN);
+            let dir = DmaDirection::FromDevice;
+            dev.sync_single_range_for_cpu(dma, 0, HEADROOM + BUF_LEN, dir)
+                .unwrap();
+            dev.sync_single_range_for_device(dma, HEADROOM, BUF_LEN - short, dir)
+                .unwrap();
+            receive(&mem, &dev, dma, BUF_LEN);
+            let v = mem.ownership_violations();
+            if fires {
+                assert_eq!(classes(&mem), ["ownership/device-write-not-synced"]);
+                let first = at(&page, HEADROOM + BUF_LEN - short);
+                assert_eq!(v[0].first, first, "{mode:?}: byte precision");
+            } else {
+                assert!(v.is_empty(), "{mode:?}: {v:?}");
+            }
+        }
+    }
+}
+
+/// The refill sync of a fresh page (mapped skipping the CPU sync) from the
+/// page offset instead of after the headroom: the last headroom bytes were
+/// never synced for the device. The map left every line to the device, so
+/// only the byte rule sees it, in both modes.
+#[test]
+fn a_refill_sync_that_forgets_the_headroom_fires_in_both_modes() {
+    const BUF_LEN: usize = 3520;
+    for mode in MODES {
+        let (mem, dev, page, dma) = rx_page_unsynced(mode, DmaDirection::FromDevice);
+        dev.sync_single_range_for_device(dma, 0, BUF_LEN, DmaDirection::FromDevice)
+            .unwrap();
+        receive(&mem, &dev, dma, BUF_LEN);
+        assert_eq!(
+            classes(&mem),
+            ["ownership/device-write-not-synced"],
+            "{mode:?}"
+        );
+        assert_eq!(mem.ownership_violations()[0].first, at(&page, BUF_LEN));
     }
 }

@@ -70,7 +70,7 @@ impl DmaDev {
         }
         if let Some((pfn, line)) = cpu_written {
             let kind = OwnershipKind::DeviceReadCpuWritten;
-            self.record_cpu_written(kind, &plan, buf.len(), pfn, line);
+            self.record_ownership(kind, &plan, buf.len(), pfn, line * DMA_CACHE_ALIGN);
         }
         Ok(())
     }
@@ -110,10 +110,14 @@ impl DmaDev {
         }
         let checked = self.inner.mem.inner.ownership_checked();
         let mut cpu_written = None;
+        let mut unsynced = None;
         let mut pooled = None;
         for (f, &(pfn, off, n, pos)) in guards.iter_mut().zip(&plan.chunks) {
             if checked && cpu_written.is_none() {
                 cpu_written = f.first_cpu_written_line(off..off + n).map(|l| (pfn, l));
+            }
+            if checked && unsynced.is_none() {
+                unsynced = f.first_device_unsynced(off..off + n).map(|b| (pfn, b));
             }
             if pooled.is_none() {
                 pooled = self.pooled_head(f);
@@ -128,7 +132,11 @@ impl DmaDev {
         }
         if let Some((pfn, line)) = cpu_written {
             let kind = OwnershipKind::DeviceWriteCpuWritten;
-            self.record_cpu_written(kind, &plan, data.len(), pfn, line);
+            self.record_ownership(kind, &plan, data.len(), pfn, line * DMA_CACHE_ALIGN);
+        }
+        if let Some((pfn, byte)) = unsynced {
+            let kind = OwnershipKind::DeviceWriteNotSynced;
+            self.record_ownership(kind, &plan, data.len(), pfn, byte);
         }
         Ok(())
     }
@@ -169,28 +177,23 @@ impl DmaDev {
         lock(&self.inner.state).violations.push(v);
     }
 
-    /// Records a device access of `len` bytes (split as `plan`) that touched
-    /// line `line` of frame `pfn`, which the CPU wrote since its last sync
-    /// for the device.
+    /// Records a device access of `len` bytes (split as `plan`) that broke
+    /// the ownership rule `kind` first at byte `off` of frame `pfn`.
     #[cold]
-    fn record_cpu_written(
+    fn record_ownership(
         &self,
         kind: OwnershipKind,
         plan: &AccessPlan,
         len: usize,
         pfn: u64,
-        line: usize,
+        off: usize,
     ) {
         let (first_pfn, first_off, _, _) = plan.chunks[0];
         let addr = HostAddr::new(pfn_to_host(first_pfn).raw_value() + first_off as u64);
-        self.inner.mem.inner.record_ownership(
-            kind,
-            Some(&self.inner.name),
-            addr,
-            len,
-            pfn,
-            line * DMA_CACHE_ALIGN,
-        );
+        self.inner
+            .mem
+            .inner
+            .record_ownership(kind, Some(&self.inner.name), addr, len, pfn, off);
     }
 
     /// The CPU writes due by now reach RAM before the device looks

@@ -217,7 +217,7 @@ impl DmaDev {
         st.table.insert(m.clone());
         self.for_lines(&m, 0, m.len, |f, lines, bytes| {
             if dir.device_may_write() {
-                f.give_device_bytes(bytes);
+                f.give_device_bytes(bytes, !attrs.skip_cpu_sync);
             }
             if !attrs.skip_cpu_sync {
                 write_back(f, lines.clone());
@@ -314,7 +314,7 @@ impl DmaDev {
                     f.dev_owned[lines].fill(false);
                 } else {
                     if device_writes {
-                        f.give_device_bytes(bytes);
+                        f.give_device_bytes(bytes, true);
                     }
                     write_back(f, lines.clone());
                     f.dev_owned[lines].fill(true);

@@ -183,11 +183,12 @@ impl FrameMeta {
 /// The API-contract ownership of the frame's bytes (see `ownership`).
 impl Frame {
     /// Gives `bytes` to the device (a map or sync for the device of a
-    /// mapping that lets it write).
-    pub(crate) fn give_device_bytes(&mut self, bytes: Range<usize>) {
+    /// mapping that lets it write); `synced` unless the CPU sync was
+    /// skipped (a map with `DMA_ATTR_SKIP_CPU_SYNC`).
+    pub(crate) fn give_device_bytes(&mut self, bytes: Range<usize>, synced: bool) {
         self.bytes
             .get_or_insert_with(|| Box::new(ByteOwnership::new()))
-            .give(bytes);
+            .give(bytes, synced);
     }
 
     /// Takes `bytes` back for the CPU (a sync for the CPU, or an unmap).
@@ -222,6 +223,20 @@ impl Frame {
             own.first_written(bytes)
         } else {
             own.first_owned(bytes)
+        }
+    }
+
+    /// The first byte of `bytes` a device write may not touch: one never
+    /// handed to the device with a sync for it since the CPU last had it
+    /// (none in coherent buffers).
+    #[inline]
+    pub(crate) fn first_device_unsynced(&self, bytes: Range<usize>) -> Option<usize> {
+        if self.coherent || bytes.is_empty() {
+            return None;
+        }
+        match self.bytes.as_deref() {
+            Some(own) => own.first_unsynced(bytes),
+            None => Some(bytes.start),
         }
     }
 

@@ -29,6 +29,12 @@
 //! * `ownership/device-write-cpu-written`: a device write into such lines
 //!   (the CPU wrote into a buffer posted to the device; in non-coherent
 //!   mode the dirty line's write-back can clobber what the device wrote).
+//! * `ownership/device-write-not-synced`: a device write into bytes never
+//!   handed to it with a sync for the device since the CPU last had them
+//!   (a map with `DMA_ATTR_SKIP_CPU_SYNC` and no `sync_for_device` after
+//!   it, a missing or short `sync_for_device` of a recycled RX buffer). In
+//!   non-coherent mode a dirty or later evicted CPU line can clobber what
+//!   the device wrote; checked at byte precision in both modes.
 //!
 //! Coherent buffers (`dma_alloc_coherent`) and `DMA_TO_DEVICE` mappings are
 //! never subject to ownership. The accesses themselves still happen; the
@@ -53,6 +59,8 @@ pub enum OwnershipKind {
     DeviceReadCpuWritten,
     /// A device write into lines the CPU wrote since their last sync for the device.
     DeviceWriteCpuWritten,
+    /// A device write into bytes never synced for the device since the CPU had them.
+    DeviceWriteNotSynced,
 }
 
 impl OwnershipKind {
@@ -63,6 +71,7 @@ impl OwnershipKind {
             OwnershipKind::CpuWriteDeviceOwned => "ownership/cpu-write-device-owned",
             OwnershipKind::DeviceReadCpuWritten => "ownership/device-read-cpu-written",
             OwnershipKind::DeviceWriteCpuWritten => "ownership/device-write-cpu-written",
+            OwnershipKind::DeviceWriteNotSynced => "ownership/device-write-not-synced",
         }
     }
 
@@ -79,6 +88,9 @@ impl OwnershipKind {
             }
             OwnershipKind::DeviceWriteCpuWritten => {
                 "expected no CPU write into a buffer the device owns (or a sync for the device after it)"
+            }
+            OwnershipKind::DeviceWriteNotSynced => {
+                "expected dma_sync_single_range_for_device (or a map without DMA_ATTR_SKIP_CPU_SYNC) of these bytes before the device writes them"
             }
         }
     }
@@ -126,11 +138,16 @@ impl fmt::Display for OwnershipViolation {
         };
         let what = match self.kind {
             OwnershipKind::CpuReadDeviceOwned | OwnershipKind::DeviceReadCpuWritten => "read",
-            OwnershipKind::CpuWriteDeviceOwned | OwnershipKind::DeviceWriteCpuWritten => "write",
+            OwnershipKind::CpuWriteDeviceOwned
+            | OwnershipKind::DeviceWriteCpuWritten
+            | OwnershipKind::DeviceWriteNotSynced => "write",
         };
         let owner = match self.kind {
             OwnershipKind::CpuReadDeviceOwned => "is owned by the device",
             OwnershipKind::CpuWriteDeviceOwned => "is owned by the device, which wrote it",
+            OwnershipKind::DeviceWriteNotSynced => {
+                "was not synced for the device since the CPU last had it"
+            }
             _ => "was written by the CPU since its last sync for the device",
         };
         write!(
