@@ -71,6 +71,7 @@ const TESTED: &[&str] = &[
     "echo",
     "wide_datapath",
     "jumbo",
+    "coal_timer",
 ];
 
 #[test]
@@ -281,6 +282,19 @@ fn burst_over_budget() {
         "coalescing: {} interrupts for 480 frames",
         eth(&r, "irqs")
     );
+}
+
+#[test]
+fn coal_timer() {
+    let r = snap("coal_timer");
+    // The frame count (64) is never reached: the timer raises every
+    // interrupt, a few frames each.
+    let irqs = eth(&r, "irqs");
+    assert!(
+        (192 / 8..192 / 2).contains(&irqs),
+        "timer coalescing: {irqs} interrupts for 192 frames"
+    );
+    assert_eq!(r.wire.stack_frames, 192);
 }
 
 #[test]

@@ -65,6 +65,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../scenarios/wide_datapath.toml"),
     ),
     ("jumbo", include_str!("../../scenarios/jumbo.toml")),
+    (
+        "coal_timer",
+        include_str!("../../scenarios/coal_timer.toml"),
+    ),
 ];
 
 /// The scenario `cosim demo` runs (`cosim/scenarios/demo.toml`; not one of
