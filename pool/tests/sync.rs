@@ -220,17 +220,17 @@ fn free_va_syncs_the_whole_buffer_for_the_device() {
         p.offset = 256;
         p.max_len = 1536;
     });
-    let mut size = 4096 - 256;
-    let va = pool.dev_alloc_va(&mut size).unwrap();
-    let start = dev.ledger().len();
-    pool.napi_ctx(NAPI).free_va(va, true);
-    assert_eq!(syncs(&dev, start), [(DEV, 256, 1536)]);
-    let va = pool.dev_alloc_va(&mut size).unwrap();
-    let start = dev.ledger().len();
-    pool.handle().free_va(va, false);
-    assert_eq!(syncs(&dev, start), [(DEV, 256, 1536)]);
-    let va = pool.dev_alloc_va(&mut size).unwrap();
-    let start = dev.ledger().len();
-    pool.free_va(va, false);
-    assert_eq!(syncs(&dev, start), [(DEV, 256, 1536)]);
+    type FreeVa = dyn Fn(&mut PagePool, PpVa);
+    let frees: [&FreeVa; 3] = [
+        &|p, va| p.napi_ctx(NAPI).free_va(va, true),
+        &|p, va| p.handle().free_va(va, false),
+        &|p, va| p.free_va(va, false),
+    ];
+    for free in frees {
+        let mut size = 4096 - 256;
+        let va = pool.dev_alloc_va(&mut size).unwrap();
+        let start = dev.ledger().len();
+        free(&mut pool, va);
+        assert_eq!(syncs(&dev, start), [(DEV, 256, 1536)]);
+    }
 }
