@@ -20,11 +20,7 @@ const DEV: LedgerOp = LedgerOp::SyncForDevice;
 fn fresh_pages_are_mapped_then_synced_over_max_len_at_offset() {
     let mem = mem();
     let dev = DmaDev::new(&mem, "nic");
-    let mut pool = mapped_pool(&mem, &dev, |p| {
-        p.flags |= PP_FLAG_DMA_SYNC_DEV;
-        p.offset = 256;
-        p.max_len = 1536;
-    });
+    let mut pool = sync_dev_pool(&mem, &dev, 256, 1536);
     let p = pool.dev_alloc_pages().unwrap();
     let ledger = dev.ledger();
     assert_eq!(ledger.len(), 128, "64 x (map, sync)");
@@ -49,11 +45,7 @@ fn fresh_pages_are_mapped_then_synced_over_max_len_at_offset() {
 fn recycle_syncs_min_of_size_and_max_len_at_offset() {
     let mem = mem();
     let dev = DmaDev::new(&mem, "nic");
-    let mut pool = mapped_pool(&mem, &dev, |p| {
-        p.flags |= PP_FLAG_DMA_SYNC_DEV;
-        p.offset = 256;
-        p.max_len = 1536;
-    });
+    let mut pool = sync_dev_pool(&mem, &dev, 256, 1536);
     let pages: Vec<PpPage> = (0..5).map(|_| pool.dev_alloc_pages().unwrap()).collect();
     let dmas: Vec<DmaAddr> = pages.iter().map(|p| p.dma_addr().unwrap()).collect();
     let start = dev.ledger().len();
@@ -125,11 +117,7 @@ fn fragments_sync_once_for_the_whole_page_on_the_last_put() {
     for (offset, max_len) in [(0u32, 4096u32), (64, 2048)] {
         let mem = mem();
         let dev = DmaDev::new(&mem, "nic");
-        let mut pool = mapped_pool(&mem, &dev, |p| {
-            p.flags |= PP_FLAG_DMA_SYNC_DEV;
-            p.offset = offset;
-            p.max_len = max_len;
-        });
+        let mut pool = sync_dev_pool(&mem, &dev, offset, max_len);
         let mut off = 0;
         let frags: Vec<PpPage> = (0..4)
             .map(|_| pool.dev_alloc_frag(&mut off, 1024).unwrap())
@@ -163,11 +151,7 @@ fn fragments_sync_once_for_the_whole_page_on_the_last_put() {
 fn frag_drain_syncs_the_page_before_reusing_it() {
     let mem = mem();
     let dev = DmaDev::new(&mem, "nic");
-    let mut pool = mapped_pool(&mem, &dev, |p| {
-        p.flags |= PP_FLAG_DMA_SYNC_DEV;
-        p.offset = 64;
-        p.max_len = 3000;
-    });
+    let mut pool = sync_dev_pool(&mem, &dev, 64, 3000);
     let mut off = 0;
     let a = pool.dev_alloc_frag(&mut off, 3000).unwrap();
     pool.napi_ctx(NAPI).put_page(a, -1, true);
@@ -182,11 +166,7 @@ fn frag_drain_syncs_the_page_before_reusing_it() {
 fn driver_sync_for_cpu_then_pool_sync_for_device_moves_ownership() {
     let mem = mem_with(1, 256, Coherence::NonCoherent);
     let dev = DmaDev::new(&mem, "nic");
-    let mut pool = mapped_pool(&mem, &dev, |p| {
-        p.flags |= PP_FLAG_DMA_SYNC_DEV;
-        p.offset = 256;
-        p.max_len = 2048;
-    });
+    let mut pool = sync_dev_pool(&mem, &dev, 256, 2048);
     let mut napi = pool.napi_ctx(NAPI);
     let p = napi.dev_alloc_pages().unwrap();
     let dma = p.dma_addr().unwrap();
@@ -215,11 +195,7 @@ fn driver_sync_for_cpu_then_pool_sync_for_device_moves_ownership() {
 fn free_va_syncs_the_whole_buffer_for_the_device() {
     let mem = mem();
     let dev = DmaDev::new(&mem, "nic");
-    let mut pool = mapped_pool(&mem, &dev, |p| {
-        p.flags |= PP_FLAG_DMA_SYNC_DEV;
-        p.offset = 256;
-        p.max_len = 1536;
-    });
+    let mut pool = sync_dev_pool(&mem, &dev, 256, 1536);
     type FreeVa = dyn Fn(&mut PagePool, PpVa);
     let frees: [&FreeVa; 3] = [
         &|p, va| p.napi_ctx(NAPI).free_va(va, true),

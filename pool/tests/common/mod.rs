@@ -36,6 +36,15 @@ pub fn mapped_pool(
     PagePool::create(p).expect("valid pool params")
 }
 
+/// A [`mapped_pool`] with `PP_FLAG_DMA_SYNC_DEV`, `offset` and `max_len`.
+pub fn sync_dev_pool(mem: &HostMemory, dev: &DmaDev, offset: u32, max_len: u32) -> PagePool {
+    mapped_pool(mem, dev, |p| {
+        p.flags |= PP_FLAG_DMA_SYNC_DEV;
+        p.offset = offset;
+        p.max_len = max_len;
+    })
+}
+
 pub fn stats(pool: &PagePool) -> (PagePoolAllocStats, PagePoolRecycleStats) {
     let s = pool.get_stats();
     (s.alloc_stats, s.recycle_stats)
