@@ -4,6 +4,8 @@
 //! ownership of their bytes (`ownership`); in the weak-ordering mode
 //! through its store buffer and read reordering (`weak`).
 
+use std::ops::Range;
+
 use super::error::MemError;
 use super::frames::{pfn_to_host, Frame, FrameState};
 use super::memory::{HostMemory, MemInner};
@@ -18,41 +20,19 @@ impl HostMemory {
     pub fn cpu_read(&self, addr: HostAddr, buf: &mut [u8]) -> Result<(), MemError> {
         let cycle = self.cycle();
         let len = buf.len();
-        let mut dma_visible = false;
-        let checked = self.inner.ownership_checked();
-        let mut offender = None;
-        let weak = self.inner.weak.is_some();
-        let mut reordered = Vec::new();
-        self.inner
-            .for_each_chunk(addr, len, |frame, pfn, off, range| {
-                if frame.state == FrameState::Free {
-                    return Err(MemError::NotAllocated {
-                        addr: pfn_to_host(pfn),
-                        cycle,
-                    });
-                }
-                dma_visible |= frame.dma_visible();
-                let n = range.len();
-                if offender.is_none() && checked {
-                    offender = frame
-                        .cpu_access_offender(off..off + n, false)
-                        .map(|o| (pfn, o));
-                }
-                if weak && frame.weakly_ordered() {
-                    reordered.push((pfn, off, range.clone()));
-                }
-                buf[range].copy_from_slice(&frame.cpu_view()[off..off + n]);
-                Ok(())
-            })?;
-        for (pfn, off, range) in reordered {
+        let seen = self.cpu_access(addr, len, false, cycle, |frame, off, range, _| {
+            let n = range.len();
+            buf[range].copy_from_slice(&frame.cpu_view()[off..off + n]);
+        })?;
+        for (pfn, off, range) in seen.weak {
             self.inner.weak_forward(pfn, off, &mut buf[range.clone()]);
             self.inner.weak_read(cycle, pfn, off, &mut buf[range]);
         }
-        if let Some((pfn, off)) = offender {
+        if let Some((pfn, off)) = seen.offender {
             let kind = OwnershipKind::CpuReadDeviceOwned;
             self.inner.record_ownership(kind, None, addr, len, pfn, off);
         }
-        self.notify(|o| o.cpu_read(cycle, addr, len, dma_visible));
+        self.notify(|o| o.cpu_read(cycle, addr, len, seen.dma_visible));
         Ok(())
     }
 
@@ -90,49 +70,81 @@ impl HostMemory {
     /// cache, marking the lines dirty until a sync for the device).
     pub fn cpu_write(&self, addr: HostAddr, data: &[u8]) -> Result<(), MemError> {
         let cycle = self.cycle();
-        let mut dma_visible = false;
+        let len = data.len();
+        let seen = self.cpu_access(addr, len, true, cycle, |frame, off, range, weak| {
+            let n = range.len();
+            if !weak {
+                frame.cpu_view()[off..off + n].copy_from_slice(&data[range]);
+            }
+            if !frame.coherent && n > 0 {
+                let first = off / DMA_CACHE_ALIGN;
+                let last = (off + n - 1) / DMA_CACHE_ALIGN;
+                frame.dirty[first..=last].fill(true);
+            }
+        })?;
+        for (pfn, off, range) in seen.weak {
+            self.inner.weak_write(cycle, pfn, off, &data[range]);
+        }
+        if let Some((pfn, off)) = seen.offender {
+            let kind = OwnershipKind::CpuWriteDeviceOwned;
+            self.inner.record_ownership(kind, None, addr, len, pfn, off);
+        }
+        self.notify(|o| o.cpu_write(cycle, addr, len, seen.dma_visible));
+        Ok(())
+    }
+
+    /// The walk a CPU read or write makes over the frames of `[addr,
+    /// addr+len)`: refuses a free frame, notes whether any byte is visible
+    /// to a device, finds the first byte the access may not touch (when
+    /// the ownership checks are on), and calls `each(frame, offset,
+    /// range_in_buffer, weakly_ordered)` for the bytes themselves; the
+    /// weakly ordered chunks are returned for the store buffer.
+    #[inline]
+    fn cpu_access(
+        &self,
+        addr: HostAddr,
+        len: usize,
+        write: bool,
+        cycle: u64,
+        mut each: impl FnMut(&mut Frame, usize, Range<usize>, bool),
+    ) -> Result<CpuAccess, MemError> {
         let checked = self.inner.ownership_checked();
-        let mut offender = None;
-        let weak = self.inner.weak.is_some();
-        let mut reordered = Vec::new();
+        let weak_mode = self.inner.weak.is_some();
+        let mut seen = CpuAccess::default();
         self.inner
-            .for_each_chunk(addr, data.len(), |frame, pfn, off, range| {
+            .for_each_chunk(addr, len, |frame, pfn, off, range| {
                 if frame.state == FrameState::Free {
                     return Err(MemError::NotAllocated {
                         addr: pfn_to_host(pfn),
                         cycle,
                     });
                 }
-                dma_visible |= frame.dma_visible();
-                let n = range.len();
-                if offender.is_none() && checked {
-                    offender = frame
-                        .cpu_access_offender(off..off + n, true)
+                seen.dma_visible |= frame.dma_visible();
+                if seen.offender.is_none() && checked {
+                    seen.offender = frame
+                        .cpu_access_offender(off..off + range.len(), write)
                         .map(|o| (pfn, o));
                 }
-                if weak && frame.weakly_ordered() {
-                    reordered.push((pfn, off, range));
-                } else {
-                    frame.cpu_view()[off..off + n].copy_from_slice(&data[range]);
+                let weak = weak_mode && frame.weakly_ordered();
+                if weak {
+                    seen.weak.push((pfn, off, range.clone()));
                 }
-                if !frame.coherent && n > 0 {
-                    let first = off / DMA_CACHE_ALIGN;
-                    let last = (off + n - 1) / DMA_CACHE_ALIGN;
-                    frame.dirty[first..=last].fill(true);
-                }
+                each(frame, off, range, weak);
                 Ok(())
             })?;
-        for (pfn, off, range) in reordered {
-            self.inner.weak_write(cycle, pfn, off, &data[range]);
-        }
-        if let Some((pfn, off)) = offender {
-            let kind = OwnershipKind::CpuWriteDeviceOwned;
-            self.inner
-                .record_ownership(kind, None, addr, data.len(), pfn, off);
-        }
-        self.notify(|o| o.cpu_write(cycle, addr, data.len(), dma_visible));
-        Ok(())
+        Ok(seen)
     }
+}
+
+/// What a CPU access found on its way through the frames.
+#[derive(Default)]
+struct CpuAccess {
+    /// Some byte is in a coherent buffer or a live streaming mapping.
+    dma_visible: bool,
+    /// The first byte the access may not touch: (pfn, offset in frame).
+    offender: Option<(u64, usize)>,
+    /// The chunks in weakly ordered frames: (pfn, offset, range in buffer).
+    weak: Vec<(u64, usize, Range<usize>)>,
 }
 
 impl MemInner {
@@ -142,7 +154,7 @@ impl MemInner {
         &self,
         addr: HostAddr,
         len: usize,
-        mut f: impl FnMut(&mut Frame, u64, usize, std::ops::Range<usize>) -> Result<(), MemError>,
+        mut f: impl FnMut(&mut Frame, u64, usize, Range<usize>) -> Result<(), MemError>,
     ) -> Result<(), MemError> {
         let mut pfn = self.host_to_pfn(addr, len)?;
         let mut off = (addr.raw_value() & (PAGE_SIZE as u64 - 1)) as usize;
