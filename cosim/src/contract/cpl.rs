@@ -23,6 +23,29 @@ pub struct CplImage {
     pub cycle: u64,
 }
 
+impl CplImage {
+    /// This completion (of descriptor `idx` on `ring`) carries `seen` in
+    /// `field` where `expected` was due.
+    pub fn field_mismatch(
+        &self,
+        ring: Ring,
+        idx: u16,
+        field: CplField,
+        expected: u64,
+        seen: u64,
+    ) -> RtlViolation {
+        RtlViolation::CplFieldMismatch {
+            ring,
+            idx,
+            field,
+            expected,
+            seen,
+            addr: self.addr,
+            cycle: self.cycle,
+        }
+    }
+}
+
 /// Decodes the completion in `w`, or names why it is not one entry.
 pub fn decode(ring: Ring, w: &WriteData, bus_bytes: usize) -> Result<CplImage, RtlViolation> {
     let runs = w.runs(bus_bytes);
@@ -93,15 +116,7 @@ pub fn check<T: Default>(
     };
     let mut field = |field, expected: u64, seen: u64| {
         if expected != seen {
-            out.push(RtlViolation::CplFieldMismatch {
-                ring,
-                idx,
-                field,
-                expected,
-                seen,
-                addr: c.addr,
-                cycle: c.cycle,
-            });
+            out.push(c.field_mismatch(ring, idx, field, expected, seen));
         }
     };
     field(CplField::Tag, u64::from(desc.tag()), u64::from(c.tag));

@@ -159,15 +159,8 @@ impl RxSide {
         }
         let s = self.ring.slot(idx).expect("checked: fetched and open");
         let p = &s.state;
-        let mismatch = |field, expected: u64, seen: u64| RtlViolation::CplFieldMismatch {
-            ring: Ring::Rx,
-            idx,
-            field,
-            expected,
-            seen,
-            addr: c.addr,
-            cycle: c.cycle,
-        };
+        let mismatch =
+            |field, expected, seen| c.field_mismatch(Ring::Rx, idx, field, expected, seen);
         if u64::from(c.status) != CPL_STATUS_OK {
             rtl.push(mismatch(
                 CplField::Status,

@@ -161,15 +161,13 @@ impl TxSide {
         }
         let want_len = if bad_seen { 0 } else { desc.len() };
         if c.len != want_len {
-            rtl.push(RtlViolation::CplFieldMismatch {
-                ring: Ring::Tx,
+            rtl.push(c.field_mismatch(
+                Ring::Tx,
                 idx,
-                field: CplField::Len,
-                expected: u64::from(want_len),
-                seen: u64::from(c.len),
-                addr: c.addr,
-                cycle: c.cycle,
-            });
+                CplField::Len,
+                u64::from(want_len),
+                u64::from(c.len),
+            ));
         }
         let unread = !bad_seen && p.read < u64::from(desc.len());
         if p.outstanding > 0 || unread || p.last_r.is_some_and(|r| r >= c.issued) {
