@@ -45,12 +45,13 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
     // `page-pool-get` dump while the interface is up.
     let pool_dump = pool::PoolRegistry::of(&bench.mem).dump();
     // The page pool's laws, while the pools hold pages and after close.
-    let pool_laws = || pool::PoolRegistry::of(&bench.mem).check_invariants();
-    let mut pool_laws_broken = (!opts.no_pool_invariants).then(pool_laws);
+    let laws = |mem: &pool::HostMemory| pool::PoolRegistry::of(mem).check_invariants();
+    let up = (!opts.no_pool_invariants).then(|| laws(&bench.mem));
     let (close, copy_pool) = close_down(&mut bench, &mut traffic);
-    if let Some(v) = pool_laws_broken.as_mut() {
-        v.extend(pool::PoolRegistry::of(&bench.mem).check_invariants());
-    }
+    let pool_laws_broken = up.map(|mut v| {
+        v.extend(laws(&bench.mem));
+        v
+    });
     let wire_frames = bench
         .drv
         .dev_mut()
