@@ -302,8 +302,9 @@ fn coal_timer() {
 }
 
 /// The frames of the full-buffer scenarios reach into the last
-/// RX_HEADROOM bytes of their 3520-byte buffer, and the device gets the
-/// whole buffer after the headroom back each time.
+/// RX_HEADROOM bytes of their 3520-byte buffer (some into its last cache
+/// line), and the device gets the whole buffer after the headroom back
+/// each time.
 fn assert_full_buffers(r: &Report) {
     assert_eq!(r.wire.stack_frames, 48);
     assert_eq!(ranges_no_count(r, "sync_for_device"), [(256, 3520)]);
@@ -314,8 +315,8 @@ fn assert_full_buffers(r: &Report) {
         "{cpu:?}"
     );
     assert!(
-        cpu.iter().any(|&(_, len)| len == 256 + 3520),
-        "a frame up to the buffer's last byte: {cpu:?}"
+        cpu.iter().any(|&(_, len)| len > 256 + 3520 - 64),
+        "a frame into the buffer's last cache line: {cpu:?}"
     );
 }
 
