@@ -3,7 +3,7 @@
 
 use hostdriver::config::XDP_PACKET_HEADROOM;
 use hostdriver::test_utils::*;
-use hostdriver::{DriverConfig, RedirectTarget, RxMode, XdpAction, XdpBuff};
+use hostdriver::{DriverConfig, NicDevice, RedirectTarget, RxMode, XdpAction, XdpBuff};
 use nic_hw::regs;
 use pool::{
     Coherence, DmaDirection, FailureInjection, HostMemory, IfIndex, LedgerOp, NapiId, PAGE_SIZE,
@@ -287,6 +287,38 @@ fn xdp_driver(
     drv.set_xdp_prog(Some(Box::new(verdict))).unwrap();
     drv.open().unwrap();
     drv
+}
+
+/// The program sees the device cycle its frame is processed at: after the
+/// frame was offered and its completion written, by the time the poll that
+/// ran it returned, and later for a later frame.
+#[test]
+fn xdp_buff_carries_the_cycle_its_frame_is_processed_at() {
+    let stamps = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let seen = stamps.clone();
+    let mut drv = xdp_driver(move |x: &mut XdpBuff| {
+        seen.borrow_mut().push(x.cycle());
+        XdpAction::Pass
+    });
+    let mut prev = 0;
+    for i in 0..4u32 {
+        let offered = drv.dev().cycle();
+        let f = frame(i, len_for(i));
+        drv.dev_mut().send_frame(f.clone());
+        run_until_rx(&mut drv, 1, 100_000);
+        let stamp = *stamps.borrow().last().expect("the program ran");
+        assert_eq!(stamps.borrow().len(), i as usize + 1);
+        let earliest = offered + hostdriver::model::ModelNicConfig::default().frame_overhead;
+        assert!(
+            stamp > earliest && stamp <= drv.dev().cycle() && stamp > prev,
+            "frame {i} offered at {offered}, program ran at {stamp}, now {}",
+            drv.dev().cycle()
+        );
+        prev = stamp;
+        assert_eq!(bytes(&drv.drain_rx()), vec![f]);
+    }
+    settle(&mut drv);
+    close_clean(&mut drv);
 }
 
 #[test]
