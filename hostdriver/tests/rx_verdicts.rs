@@ -423,6 +423,49 @@ fn xdp_tx_reflects_the_same_page_and_bulk_returns_it() {
     close_clean(&mut drv);
 }
 
+/// XDP_TX onto a full TX ring parks frames in the backlog, up to
+/// `tx_backlog` and no more: the rest are dropped and counted (their pages
+/// recycled), the parked ones go out in order once the ring drains, and
+/// the queue is woken exactly as often as it was stopped.
+#[test]
+fn xdp_tx_backlog_holds_at_most_tx_backlog_frames() {
+    let cfg = DriverConfig {
+        rx_ring_size: 32,
+        tx_ring_size: 4,
+        tx_backlog: 4,
+        ..DriverConfig::default()
+    };
+    let (ring, backlog) = (cfg.tx_ring_size as usize, cfg.tx_backlog);
+    let mut drv = driver(cfg, Coherence::Coherent);
+    drv.set_xdp_prog(Some(Box::new(|_: &mut XdpBuff| XdpAction::Tx)))
+        .unwrap();
+    drv.open().unwrap();
+    let n = 20;
+    let frames = send_all(&mut drv, n);
+    // Every frame written before the driver looks: one poll sees them all.
+    let deadline = drv.dev().cycle() + 1_000_000;
+    while drv.dev().peek(regs::RX_CQ_PROD) != n {
+        assert_before(&drv, deadline, "20 RX completions");
+        drv.dev_mut().advance(64).unwrap();
+    }
+    assert!(drv.handle_irq().unwrap());
+    assert_eq!(drv.napi_poll().unwrap().done, n as usize);
+    assert_eq!(drv.tx_backlog_len(), backlog, "the backlog is full");
+    let st = drv.stats();
+    assert_eq!(st.tx_backlogged, backlog as u64);
+    assert_eq!(st.rx_xdp_tx_errors, u64::from(n) - (ring + backlog) as u64);
+    settle(&mut drv);
+    assert_eq!(
+        drv.dev_mut().take_tx_frames(),
+        frames[..ring + backlog].to_vec()
+    );
+    let st = drv.stats();
+    assert_eq!(st.tx_queue_stopped, 1);
+    assert_eq!(st.tx_queue_woken, st.tx_queue_stopped);
+    assert_rx_conservation(&mut drv, 0);
+    close_clean(&mut drv);
+}
+
 #[test]
 fn xdp_redirect_to_own_ifindex_goes_out_of_own_tx_ring() {
     let mut drv =
