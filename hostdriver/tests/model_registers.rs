@@ -515,3 +515,26 @@ fn soft_reset_restores_every_reset_value() {
     }
     assert_eq!(snapshot(&nic), reset, "after soft reset");
 }
+
+/// The model's `Debug` shows where it is: its cycle and its control and
+/// interrupt registers, as read.
+#[test]
+fn debug_shows_the_cycle_and_the_interrupt_registers() {
+    let mut nic = nic();
+    nic.mmio_write(regs::IRQ_MASK, irq_status::TX_CQ).unwrap();
+    nic.mmio_write(regs::CTRL, ctrl::LOOPBACK).unwrap();
+    nic.send_frame(vec![0; 64]); // dropped at the port: RX_DROP
+    nic.advance(10).unwrap();
+    let text = format!("{nic:?}");
+    for (field, value) in [
+        ("cycle", nic.cycle()),
+        ("ctrl", u64::from(nic.peek(regs::CTRL))),
+        ("irq_status", u64::from(nic.peek(regs::IRQ_STATUS))),
+        ("irq_mask", u64::from(nic.peek(regs::IRQ_MASK))),
+    ] {
+        assert!(
+            text.contains(&format!("{field}: {value}")),
+            "{field} = {value} in {text}"
+        );
+    }
+}
