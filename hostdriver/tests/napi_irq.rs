@@ -492,3 +492,49 @@ fn a_device_whose_clock_is_stuck_fails_the_wait() {
         other => panic!("expected ClockStuck, got {:?}", other.err()),
     }
 }
+
+/// One `service` call runs at most `max_polls_per_service` polls of at
+/// most `budget` frames each, then returns with NAPI still scheduled; the
+/// next call goes on where it stopped, without a new interrupt.
+#[test]
+fn service_stops_after_max_polls_with_napi_still_scheduled() {
+    let cfg = DriverConfig {
+        rx_ring_size: 64,
+        budget: 4,
+        max_polls_per_service: 3,
+        ..DriverConfig::default()
+    };
+    let (budget, max_polls) = (cfg.budget, cfg.max_polls_per_service);
+    let mut drv = driver(cfg, Coherence::Coherent);
+    drv.open().unwrap();
+    let n = 40usize;
+    for f in frames(n as u32) {
+        drv.dev_mut().send_frame(f);
+    }
+    // Every frame written before the driver looks.
+    let deadline = drv.dev().cycle() + 1_000_000;
+    while drv.dev().peek(regs::RX_CQ_PROD) != n as u32 {
+        assert_before(&drv, deadline, "40 RX completions");
+        drv.dev_mut().advance(64).unwrap();
+    }
+    let mut received = 0;
+    for call in 1..=3 {
+        assert_eq!(drv.service().unwrap(), max_polls, "service call {call}");
+        assert!(
+            drv.napi_scheduled(),
+            "call {call}: budget used up, still scheduled"
+        );
+        received += max_polls * budget;
+        assert_eq!(drv.stats().rx_packets, received as u64, "after call {call}");
+        assert_eq!(drv.stats().irqs, 1, "one interrupt taken");
+    }
+    settle(&mut drv);
+    assert_eq!(
+        bytes(&drv.drain_rx()),
+        frames(n as u32),
+        "every frame, in order"
+    );
+    assert_irq_discipline(drv.events());
+    assert_rx_conservation(&mut drv, 0);
+    close_clean(&mut drv);
+}

@@ -3,7 +3,7 @@
 
 use hostdriver::config::XDP_PACKET_HEADROOM;
 use hostdriver::test_utils::*;
-use hostdriver::{DriverConfig, RedirectTarget, RxMode, XdpAction, XdpBuff};
+use hostdriver::{DriverConfig, NicDevice, RedirectTarget, RxMode, XdpAction, XdpBuff};
 use nic_hw::regs;
 use pool::{
     Coherence, DmaDirection, FailureInjection, HostMemory, IfIndex, LedgerOp, NapiId, PAGE_SIZE,
@@ -289,6 +289,38 @@ fn xdp_driver(
     drv
 }
 
+/// The program sees the device cycle its frame is processed at: after the
+/// frame was offered and its completion written, by the time the poll that
+/// ran it returned, and later for a later frame.
+#[test]
+fn xdp_buff_carries_the_cycle_its_frame_is_processed_at() {
+    let stamps = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let seen = stamps.clone();
+    let mut drv = xdp_driver(move |x: &mut XdpBuff| {
+        seen.borrow_mut().push(x.cycle());
+        XdpAction::Pass
+    });
+    let mut prev = 0;
+    for i in 0..4u32 {
+        let offered = drv.dev().cycle();
+        let f = frame(i, len_for(i));
+        drv.dev_mut().send_frame(f.clone());
+        run_until_rx(&mut drv, 1, 100_000);
+        let stamp = *stamps.borrow().last().expect("the program ran");
+        assert_eq!(stamps.borrow().len(), i as usize + 1);
+        let earliest = offered + hostdriver::model::ModelNicConfig::default().frame_overhead;
+        assert!(
+            stamp > earliest && stamp <= drv.dev().cycle() && stamp > prev,
+            "frame {i} offered at {offered}, program ran at {stamp}, now {}",
+            drv.dev().cycle()
+        );
+        prev = stamp;
+        assert_eq!(bytes(&drv.drain_rx()), vec![f]);
+    }
+    settle(&mut drv);
+    close_clean(&mut drv);
+}
+
 #[test]
 fn xdp_drop_and_aborted_recycle_directly_into_the_cache() {
     for (act, name) in [(XdpAction::Drop, "drop"), (XdpAction::Aborted, "aborted")] {
@@ -388,6 +420,49 @@ fn xdp_tx_reflects_the_same_page_and_bulk_returns_it() {
     assert_rx_conservation(&mut drv, 0);
     let hw = drv.hw_stats().unwrap();
     assert_eq!(hw.hw_tx_frames, 120);
+    close_clean(&mut drv);
+}
+
+/// XDP_TX onto a full TX ring parks frames in the backlog, up to
+/// `tx_backlog` and no more: the rest are dropped and counted (their pages
+/// recycled), the parked ones go out in order once the ring drains, and
+/// the queue is woken exactly as often as it was stopped.
+#[test]
+fn xdp_tx_backlog_holds_at_most_tx_backlog_frames() {
+    let cfg = DriverConfig {
+        rx_ring_size: 32,
+        tx_ring_size: 4,
+        tx_backlog: 4,
+        ..DriverConfig::default()
+    };
+    let (ring, backlog) = (cfg.tx_ring_size as usize, cfg.tx_backlog);
+    let mut drv = driver(cfg, Coherence::Coherent);
+    drv.set_xdp_prog(Some(Box::new(|_: &mut XdpBuff| XdpAction::Tx)))
+        .unwrap();
+    drv.open().unwrap();
+    let n = 20;
+    let frames = send_all(&mut drv, n);
+    // Every frame written before the driver looks: one poll sees them all.
+    let deadline = drv.dev().cycle() + 1_000_000;
+    while drv.dev().peek(regs::RX_CQ_PROD) != n {
+        assert_before(&drv, deadline, "20 RX completions");
+        drv.dev_mut().advance(64).unwrap();
+    }
+    assert!(drv.handle_irq().unwrap());
+    assert_eq!(drv.napi_poll().unwrap().done, n as usize);
+    assert_eq!(drv.tx_backlog_len(), backlog, "the backlog is full");
+    let st = drv.stats();
+    assert_eq!(st.tx_backlogged, backlog as u64);
+    assert_eq!(st.rx_xdp_tx_errors, u64::from(n) - (ring + backlog) as u64);
+    settle(&mut drv);
+    assert_eq!(
+        drv.dev_mut().take_tx_frames(),
+        frames[..ring + backlog].to_vec()
+    );
+    let st = drv.stats();
+    assert_eq!(st.tx_queue_stopped, 1);
+    assert_eq!(st.tx_queue_woken, st.tx_queue_stopped);
+    assert_rx_conservation(&mut drv, 0);
     close_clean(&mut drv);
 }
 

@@ -74,6 +74,83 @@ fn pass_skbs_freed_inside_napi_recycle_directly_and_outside_through_the_ring() {
     close_clean(&mut drv);
 }
 
+/// An skb of interface A freed inside the NAPI poll of interface B: its
+/// page goes back to A's pool, through A's ring (not B's poll: no direct
+/// recycling), and B's pool is not touched.
+#[test]
+fn skb_freed_inside_another_pools_napi_goes_back_through_its_own_ring() {
+    let mem = memory(Coherence::Coherent);
+    let mut a = driver_on(
+        &mem,
+        "nicA",
+        DriverConfig {
+            name: "a".into(),
+            ..small()
+        },
+    );
+    let mut b = driver_on(
+        &mem,
+        "nicB",
+        DriverConfig {
+            name: "b".into(),
+            ifindex: IfIndex(3),
+            napi_id: NapiId(2),
+            ..small()
+        },
+    );
+    a.open().unwrap();
+    b.open().unwrap();
+    let from_a = std::rc::Rc::new(std::cell::RefCell::new(rx_n(&mut a, 3, 200)));
+    assert_eq!(from_a.borrow().len(), 3);
+    let (a_pool, b_pool) = (a.rx_pool().unwrap().id(), b.rx_pool().unwrap().id());
+    assert_ne!(a_pool, b_pool);
+    let a_before = a.pool_stats().unwrap().recycle_stats;
+    let b_before = b.pool_stats().unwrap().recycle_stats;
+    let held = from_a.clone();
+    b.set_rx_handler(Some(Box::new(
+        move |skb: SkBuff, napi: &mut NapiCtx<'_>| {
+            for other in held.borrow_mut().drain(..) {
+                assert_eq!(other.head_pool(), Some(a_pool));
+                other.free_in_napi(napi);
+            }
+            skb.free_in_napi(napi);
+            None
+        },
+    )));
+    b.dev_mut().send_frame(frame(9, 200));
+    settle(&mut b);
+    assert!(from_a.borrow().is_empty(), "B's handler freed A's skbs");
+    let a_after = a.pool_stats().unwrap().recycle_stats;
+    let b_after = b.pool_stats().unwrap().recycle_stats;
+    assert_eq!(
+        a_after.ring - a_before.ring,
+        3,
+        "A's pages through A's ring"
+    );
+    assert_eq!(
+        a_after.cached, a_before.cached,
+        "not into A's cache: not A's poll"
+    );
+    assert_eq!(
+        b_after.cached - b_before.cached,
+        1,
+        "only B's own skb into B's cache"
+    );
+    assert_eq!(b_after.ring, b_before.ring);
+    for d in [&a, &b] {
+        assert!(
+            d.rx_pool().unwrap().violations().is_empty(),
+            "{:?}",
+            d.rx_pool().unwrap().violations()
+        );
+    }
+    settle(&mut a);
+    assert_rx_conservation(&mut a, 0);
+    assert_rx_conservation(&mut b, 0);
+    close_clean(&mut a);
+    close_clean(&mut b);
+}
+
 #[test]
 fn clone_shares_the_page_and_the_pool_put_takes_the_released_refcnt_path() {
     let mut drv = driver(small(), Coherence::Coherent);
