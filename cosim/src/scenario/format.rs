@@ -85,6 +85,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "short_buffer",
         include_str!("../../scenarios/short_buffer.toml"),
     ),
+    (
+        "pass_other_napi",
+        include_str!("../../scenarios/pass_other_napi.toml"),
+    ),
 ];
 
 /// The scenario `cosim demo` runs (`cosim/scenarios/demo.toml`; not one of
@@ -307,6 +311,12 @@ pub enum Consume {
     /// Consumed inside the NAPI poll (`napi_consume_skb`): pages recycle
     /// directly into the alloc cache.
     Napi,
+    /// Handed on by the driver's poll and consumed (`napi_consume_skb`) in
+    /// the poll of another NAPI instance the bench owns: another CPU's
+    /// backlog NAPI (RPS), or the TX-completion NAPI of a device the frame
+    /// was forwarded to. That is not the pool's NAPI, so the kernel's
+    /// `napi_pp_put_page` sends the pages to the pool's ring.
+    OtherNapi,
 }
 
 /// `[traffic]`.
@@ -483,8 +493,9 @@ impl Default for MemorySection {
 pub struct StackSection {
     /// Where skbs are freed.
     pub consume: Consume,
-    /// Skbs the stack holds before freeing: with `consume = "napi"`, it
-    /// frees all of them in one poll once this many are held; with
+    /// Skbs the stack holds before freeing: with `consume = "napi"` or
+    /// `"other_napi"`, it frees all of them in one poll once this many are
+    /// held; with
     /// `"process"`, it keeps the newest `hold` and frees older ones.
     pub hold: u32,
     /// The stack copies every PASS frame into fragments of its own page
