@@ -702,6 +702,21 @@ mod tests {
     }
 
     #[test]
+    fn other_napi_consume_parses_and_the_process_only_copy_is_refused_with_it() {
+        let base = BUILTIN[0].1;
+        let stack = "\n[stack]\nconsume = \"other_napi\"\n";
+        let sc = Scenario::parse("o.toml", &format!("{base}{stack}")).unwrap();
+        assert_eq!(sc.stack.consume, Consume::OtherNapi);
+        let e = Scenario::parse("p.toml", &format!("{base}{stack}copy_pool_order = 1\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("p.toml: field `stack.copy_pool_order` = 1") && e.contains("\"process\""),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn validation_names_file_and_field() {
         let base = BUILTIN[0].1;
         let e = Scenario::parse("f.toml", &base.replace("rx_ring = 64", "rx_ring = 3"))
