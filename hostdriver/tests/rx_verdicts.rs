@@ -135,6 +135,46 @@ fn probe_rejects_a_wrong_id_and_version() {
     .unwrap();
 }
 
+/// A stack that frees PASS skbs in another NAPI instance's poll (another
+/// CPU's backlog, a forwarding target's TX completion) through
+/// `rx_pool_in_other_napi`: the pages go back through the ring (the
+/// kernel's `napi_pp_put_page` is not napi-local there), none into the
+/// alloc cache. The driver's own NAPI id, and a closed driver, get none.
+#[test]
+fn pass_skbs_freed_in_another_napi_go_back_through_the_ring() {
+    let cfg = DriverConfig {
+        rx_ring_size: 16,
+        ..DriverConfig::default()
+    };
+    let mut drv = driver(cfg, Coherence::Coherent);
+    drv.open().unwrap();
+    let own = drv.config().napi_id;
+    let other = NapiId(own.0 + 1);
+    assert!(
+        drv.rx_pool_in_other_napi(own).is_none(),
+        "its poll is the driver's"
+    );
+    send_all(&mut drv, 8);
+    run_until_rx(&mut drv, 8, 1_000_000);
+    let skbs = drv.drain_rx();
+    let before = drv.pool_stats().unwrap().recycle_stats;
+    let mut napi = drv.rx_pool_in_other_napi(other).expect("open");
+    assert_eq!(napi.napi_id(), other);
+    for s in skbs {
+        s.free_in_napi(&mut napi);
+    }
+    let after = drv.pool_stats().unwrap().recycle_stats;
+    assert_eq!(
+        (after.cached - before.cached, after.ring - before.ring),
+        (0, 8)
+    );
+    assert!(drv.rx_pool().unwrap().violations().is_empty());
+    settle(&mut drv);
+    assert_rx_conservation(&mut drv, 0);
+    close_clean(&mut drv);
+    assert!(drv.rx_pool_in_other_napi(other).is_none(), "closed");
+}
+
 #[test]
 fn page_mode_pass_delivers_exact_bytes_in_order_with_small_ring_wraps() {
     let cfg = DriverConfig {

@@ -678,3 +678,44 @@ fn fragments_of_a_high_order_pool_may_be_larger_than_4k() {
     napi.put_page(a, -1, true);
     napi.put_page(b, -1, true);
 }
+
+/// An skb page freed in the poll of another NAPI instance (another
+/// device's TX-completion NAPI, another CPU's backlog NAPI): the kernel's
+/// `napi_pp_put_page()` (net/core/skbuff.c, 6.12) puts it with
+/// `page_pool_put_full_netmem(pp, netmem, false)`, so
+/// `page_pool_put_unrefed_netmem()` asks `page_pool_napi_local()`, which
+/// is false there (the pool's NAPI is polled on another CPU), and
+/// `__page_pool_put_page(.., allow_direct = false)` hands the page to
+/// `page_pool_recycle_in_ring()`: `ring` counts it, `cached` does not, and
+/// the alloc cache is untouched. The same put from the pool's own NAPI is
+/// napi-local: `cached`.
+#[test]
+fn a_put_from_another_napi_goes_to_the_ring_like_napi_pp_put_page() {
+    let mem = mem();
+    let dev = DmaDev::new(&mem, "nic");
+    let mut pool = mapped_pool(&mem, &dev, |_| {});
+    let pages = alloc_n(&mut pool, 3);
+    let in_cache = pool.cached_pages();
+    let mut it = pages.into_iter();
+    let other = NapiId(NAPI.0 + 1);
+    let mut napi = pool.napi_ctx(other);
+    napi.put_full_page(it.next().unwrap(), false);
+    napi.put_page(it.next().unwrap(), 64, false);
+    let (_, r) = stats(&pool);
+    assert_eq!(
+        (
+            r.cached,
+            r.cache_full,
+            r.ring,
+            r.ring_full,
+            r.released_refcnt
+        ),
+        (0, 0, 2, 0, 0)
+    );
+    assert_eq!((pool.cached_pages(), pool.ring_pages()), (in_cache, 2));
+    pool.napi_ctx(NAPI).put_full_page(it.next().unwrap(), false);
+    let (_, r) = stats(&pool);
+    assert_eq!((r.cached, r.ring), (1, 2), "own NAPI: napi-local, cached");
+    assert_eq!(pool.cached_pages(), in_cache + 1);
+    assert!(pool.violations().is_empty(), "{:?}", pool.violations());
+}

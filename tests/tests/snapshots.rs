@@ -76,6 +76,7 @@ const TESTED: &[&str] = &[
     "full_buffer_driver_sync",
     "pool_ring_full",
     "short_buffer",
+    "pass_other_napi",
 ];
 
 #[test]
@@ -192,6 +193,20 @@ fn pass_napi_batch() {
         "batches overflow the cache: {pp:?}"
     );
     assert!(pp.recycle_ring > 0, "{pp:?}");
+}
+
+#[test]
+fn pass_other_napi() {
+    let r = snap("pass_other_napi");
+    // napi_pp_put_page() from a NAPI that is not the pool's: never the
+    // alloc cache, every page through the ring (128 frames, then the 64
+    // posted buffers at close).
+    let pp = r.pool("rx").expect("rx pool").stats;
+    assert_eq!(pp.recycle_cached, 0, "{pp:?}");
+    assert_eq!(pp.recycle_cache_full, 0, "{pp:?}");
+    assert_eq!(pp.recycle_ring, 128 + 64, "{pp:?}");
+    assert!(pp.alloc_refill > 0, "refills come from the ring: {pp:?}");
+    assert_eq!(r.wire.stack_frames, 128);
 }
 
 #[test]

@@ -85,6 +85,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "short_buffer",
         include_str!("../../scenarios/short_buffer.toml"),
     ),
+    (
+        "pass_other_napi",
+        include_str!("../../scenarios/pass_other_napi.toml"),
+    ),
 ];
 
 /// The scenario `cosim demo` runs (`cosim/scenarios/demo.toml`; not one of
@@ -307,6 +311,12 @@ pub enum Consume {
     /// Consumed inside the NAPI poll (`napi_consume_skb`): pages recycle
     /// directly into the alloc cache.
     Napi,
+    /// Handed on by the driver's poll and consumed (`napi_consume_skb`) in
+    /// the poll of another NAPI instance the bench owns: another CPU's
+    /// backlog NAPI (RPS), or the TX-completion NAPI of a device the frame
+    /// was forwarded to. That is not the pool's NAPI, so the kernel's
+    /// `napi_pp_put_page` sends the pages to the pool's ring.
+    OtherNapi,
 }
 
 /// `[traffic]`.
@@ -483,8 +493,9 @@ impl Default for MemorySection {
 pub struct StackSection {
     /// Where skbs are freed.
     pub consume: Consume,
-    /// Skbs the stack holds before freeing: with `consume = "napi"`, it
-    /// frees all of them in one poll once this many are held; with
+    /// Skbs the stack holds before freeing: with `consume = "napi"` or
+    /// `"other_napi"`, it frees all of them in one poll once this many are
+    /// held; with
     /// `"process"`, it keeps the newest `hold` and frees older ones.
     pub hold: u32,
     /// The stack copies every PASS frame into fragments of its own page
@@ -688,6 +699,21 @@ mod tests {
         let r = generate_frames(300, FrameSize::Range(60, 70), 1);
         assert!(r.iter().all(|f| (60..=70).contains(&f.len())));
         assert_eq!(&r[5][14..18], &5u32.to_be_bytes(), "sequence number");
+    }
+
+    #[test]
+    fn other_napi_consume_parses_and_the_process_only_copy_is_refused_with_it() {
+        let base = BUILTIN[0].1;
+        let stack = "\n[stack]\nconsume = \"other_napi\"\n";
+        let sc = Scenario::parse("o.toml", &format!("{base}{stack}")).unwrap();
+        assert_eq!(sc.stack.consume, Consume::OtherNapi);
+        let e = Scenario::parse("p.toml", &format!("{base}{stack}copy_pool_order = 1\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("p.toml: field `stack.copy_pool_order` = 1") && e.contains("\"process\""),
+            "{e}"
+        );
     }
 
     #[test]

@@ -3,13 +3,21 @@
 use std::collections::VecDeque;
 
 use hostdriver::SkBuff;
-use pool::{HostAddr, HostMemory, NapiCtx, PagePool, PpPage};
+use pool::{HostAddr, HostMemory, NapiCtx, NapiId, PagePool, PpPage};
 
 use super::frames::frame_hash;
 
+/// The NAPI instance the bench owns for `consume = "other_napi"` (another
+/// CPU's backlog NAPI, or a forwarding target's TX-completion NAPI): never
+/// the driver's own, `driver`.
+pub(super) fn other_napi_id(driver: NapiId) -> NapiId {
+    NapiId(driver.0.wrapping_add(1))
+}
+
 /// The network stack above the driver: records every PASS frame (hash,
 /// count, bytes), holds, copies or echoes skbs as the scenario's `[stack]`
-/// section says, and frees them from NAPI or process context.
+/// section says, and frees them from NAPI (the driver's, or another
+/// instance's) or process context.
 #[derive(Default)]
 pub(super) struct Stack {
     pub(super) hold: usize,
@@ -36,6 +44,9 @@ impl Stack {
         }
     }
 
+    /// An skb in a NAPI poll (`napi`: the driver's, or the bench's other
+    /// instance): freed there with `napi_consume_skb`, now or in a batch of
+    /// `hold`.
     pub(super) fn in_napi(&mut self, skb: SkBuff, napi: &mut NapiCtx<'_>) {
         self.record(&skb);
         if self.hold == 0 {

@@ -10,6 +10,7 @@ use super::bench::{Bench, Drv};
 use super::format::{Consume, Direction, Scenario};
 use super::frames::frame_hash;
 use super::options::{Progress, RunOptions};
+use super::stack::other_napi_id;
 use super::wire::WireCounts;
 
 /// Cycles per loop step (the driver services interrupts after each).
@@ -112,12 +113,20 @@ impl<'s> TrafficLoop<'s> {
             if let Err(e) = self.frames_left_the_source(&mut b.drv) {
                 return Some(e);
             }
-            if self.sc.stack.consume == Consume::Process {
-                let skbs = b.drv.drain_rx();
-                let mut st = b.stack.borrow_mut();
-                for skb in skbs {
-                    st.in_process(skb);
+            match self.sc.stack.consume {
+                Consume::Process => {
+                    let skbs = b.drv.drain_rx();
+                    let mut st = b.stack.borrow_mut();
+                    for skb in skbs {
+                        st.in_process(skb);
+                    }
                 }
+                Consume::OtherNapi => {
+                    if let Err(e) = other_napi_poll(b) {
+                        return Some(format!("cycle {cycle}: {e}"));
+                    }
+                }
+                Consume::Napi => {}
             }
             self.take_wire_out(&mut b.drv);
             self.report_progress(&b.drv, opts);
@@ -341,4 +350,25 @@ impl<'s> TrafficLoop<'s> {
             drv.napi_scheduled()
         )
     }
+}
+
+/// `consume = "other_napi"`: the poll of the bench's other NAPI instance,
+/// after the driver's: the skbs the driver's poll handed on (its socket
+/// queue) are consumed there, in a NAPI context of the RX pool that is not
+/// the pool's own NAPI.
+fn other_napi_poll(b: &mut Bench) -> Result<(), String> {
+    let skbs = b.drv.drain_rx();
+    if skbs.is_empty() {
+        return Ok(());
+    }
+    let napi = other_napi_id(b.drv.config().napi_id);
+    let mut ctx = b
+        .drv
+        .rx_pool_in_other_napi(napi)
+        .ok_or("the other NAPI's poll: the driver has no RX pool (closed)")?;
+    let mut st = b.stack.borrow_mut();
+    for skb in skbs {
+        st.in_napi(skb, &mut ctx);
+    }
+    Ok(())
 }

@@ -164,7 +164,7 @@ const AFTER_DRIVER: &[Rule] = &[
     },
     Rule {
         field: "stack.copy_pool_order",
-        holds: |s| s.stack.copy_pool_order == 0 || s.stack.consume != Consume::Napi,
+        holds: |s| s.stack.copy_pool_order == 0 || s.stack.consume == Consume::Process,
         value: |s| s.stack.copy_pool_order.to_string(),
         why: |_| "the stack copies in process context: needs stack.consume = \"process\"".into(),
     },

@@ -1,8 +1,9 @@
 //! What an open (or closed) driver lets its user see and take: the socket
-//! queue, redirected frames, queue state, the NAPI protocol record, the
-//! configuration, the device and its memory.
+//! queue, redirected frames, queue state, the RX pool from another NAPI
+//! instance's poll, the NAPI protocol record, the configuration, the device
+//! and its memory.
 
-use pool::{DmaDev, HostMemory, PagePoolHandle};
+use pool::{DmaDev, HostMemory, NapiCtx, NapiId, PagePoolHandle};
 
 use super::napi::{DmaErrorRecord, NapiEvent};
 use super::rings::OpenState;
@@ -38,6 +39,19 @@ impl<D: NicDevice> Driver<D> {
     /// The RX pool (also after close, to watch a detached pool).
     pub fn rx_pool(&self) -> Option<&PagePoolHandle> {
         self.rx_pool_h.as_ref()
+    }
+
+    /// The RX pool as the NAPI poll of `napi`, another NAPI instance than
+    /// this driver's, sees it: for a stack that frees this driver's skbs in
+    /// that poll (another device's TX-completion NAPI, another CPU's backlog
+    /// NAPI), outside this driver's poll. Puts through it follow the pool's
+    /// rules for a foreign NAPI (to the ring). `None` while closed, and for
+    /// this driver's own NAPI id (its poll is [`Self::napi_poll`]).
+    pub fn rx_pool_in_other_napi(&mut self, napi: NapiId) -> Option<NapiCtx<'_>> {
+        if napi == self.cfg.napi_id {
+            return None;
+        }
+        self.open.as_mut().map(|o| o.rx_pool.napi_ctx(napi))
     }
 
     /// The TX pool.

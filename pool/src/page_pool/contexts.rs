@@ -71,8 +71,20 @@ impl NapiCtx<'_> {
         self.napi
     }
 
-    /// `page_pool_put_page` from this NAPI poll. Direct recycling happens
-    /// when claimed (and legal here) or when this is the pool's own NAPI.
+    /// `page_pool_put_page` from this NAPI poll, deciding like the kernel's
+    /// `page_pool_put_unrefed_netmem()`: the page goes into the alloc cache
+    /// when the caller claims `allow_direct` (and may, here) or, without a
+    /// claim, when `page_pool_napi_local()` holds: this is the pool's own
+    /// NAPI. Every other put goes to the ptr_ring (`recycle_ring`).
+    ///
+    /// That includes the skb pages another NAPI instance frees: the
+    /// kernel's `napi_pp_put_page()` (skbuff.c) puts every one with
+    /// `page_pool_put_full_netmem(pp, netmem, false)`, so from another
+    /// device's TX-completion NAPI or another CPU's backlog NAPI
+    /// `page_pool_napi_local()` decides, and it is false there: the pool's
+    /// NAPI (`napi->list_owner`) is polled on another CPU. The model has no
+    /// CPUs; a NAPI instance other than the pool's stands for one polled on
+    /// another CPU.
     #[inline]
     pub fn put_page(&mut self, page: PpPage, dma_sync_size: i64, allow_direct: bool) {
         let bound = self.pool.shared.napi;
@@ -87,13 +99,38 @@ impl NapiCtx<'_> {
             );
             return;
         }
+        self.put_decided(page, dma_sync_size, allow_direct, allow_direct || own);
+    }
+
+    /// The put once the direct decision is made: into the alloc cache on
+    /// behalf of this NAPI poll when `direct`, else to the ring.
+    #[inline]
+    fn put_decided(&mut self, page: PpPage, dma_sync_size: i64, allow_direct: bool, direct: bool) {
         let (pfn, dma) = page.into_raw();
         let sh = &*self.pool.shared;
         if !sh.owns(pfn) || sh.unref(pfn, 1) != 0 {
             return;
         }
+        let by = PutContext::NapiPoll {
+            napi: self.napi,
+            allow_direct,
+        };
         self.pool
-            .put_unrefed(pfn, dma, dma_sync_size, allow_direct || own);
+            .put_unrefed(pfn, dma, dma_sync_size, direct.then_some(by));
+    }
+
+    /// For the cache census's tests only: a full-page put from this NAPI
+    /// poll with the direct decision given instead of made, as a broken
+    /// decision would make it. A wrong `direct = true` still puts the page
+    /// into the alloc cache; the census names it.
+    #[doc(hidden)]
+    pub fn put_full_page_decided_for_test(
+        &mut self,
+        page: PpPage,
+        allow_direct: bool,
+        direct: bool,
+    ) {
+        self.put_decided(page, -1, allow_direct, direct);
     }
 
     /// `page_pool_put_full_page` from this NAPI poll.

@@ -99,7 +99,9 @@ pub enum PoolAllocError {
     },
 }
 
-/// Where a put that claimed `allow_direct` came from.
+/// Where a put came from: the context a wrong `allow_direct` claim is
+/// reported from, and the one a page enters the alloc cache on behalf of
+/// (the cache census checks it, see `PoolViolationKind::CacheEntryOutsideNapi`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum PutContext {
     /// The owner, outside any NAPI poll (process context).
@@ -110,6 +112,14 @@ pub enum PutContext {
     Remote,
     /// After `destroy` (direct recycling is disabled).
     Destroyed,
+    /// A put through a [`NapiCtx`](crate::NapiCtx): the NAPI poll of
+    /// `napi`, with the put's own `allow_direct` claim.
+    NapiPoll {
+        /// The NAPI instance polling.
+        napi: NapiId,
+        /// Whether the put claimed `allow_direct`.
+        allow_direct: bool,
+    },
 }
 
 /// What went wrong, as recorded by [`PagePool::violations`](crate::PagePool::violations).
@@ -155,6 +165,18 @@ pub enum PoolViolationKind {
         /// Where its tag said it was.
         location: PoolLocation,
     },
+    /// A page entered the alloc cache on behalf of a context that may not
+    /// touch it: only the pool's own NAPI poll may, or, for a pool bound to
+    /// no NAPI, a NAPI poll that claims `allow_direct`. Checked by the page
+    /// census where the page enters, apart from the put path's decision.
+    CacheEntryOutsideNapi {
+        /// The page.
+        page: HostAddr,
+        /// The context the put came from.
+        context: PutContext,
+        /// The NAPI instance the pool is bound to (`params.napi`).
+        pool_napi: Option<NapiId>,
+    },
     /// A page recycled while device bursts into it are still in flight.
     RecycleDuringDma {
         /// The page.
@@ -179,6 +201,7 @@ impl PoolViolationKind {
             PoolViolationKind::DoubleRecycle { .. } => "pool/double-recycle",
             PoolViolationKind::PageInTwoPlaces { .. } => "pool/page-in-two-places",
             PoolViolationKind::RecycleDuringDma { .. } => "pool/recycle-during-dma",
+            PoolViolationKind::CacheEntryOutsideNapi { .. } => "pool/cache-entry-outside-napi",
         }
     }
 }
@@ -249,6 +272,17 @@ impl fmt::Display for PoolViolation {
                 f,
                 "page {page} recycled {into} while {bursts} device burst(s) into it are in flight (expected the device done with it)"
             ),
+            PoolViolationKind::CacheEntryOutsideNapi {
+                page,
+                context,
+                pool_napi,
+            } => {
+                write!(f, "page {page} entered the alloc cache from {context:?}, which may not touch it (expected ")?;
+                match pool_napi {
+                    Some(n) => write!(f, "the pool's NAPI poll, napi-id {})", n.0),
+                    None => f.write_str("a NAPI poll claiming allow_direct: the pool is bound to no NAPI)"),
+                }
+            }
         }
     }
 }

@@ -9,12 +9,18 @@
 //!   says it is already out (it was in the cache twice).
 //! * `pool/recycle-during-dma`: a page recycled while a device burst into
 //!   it is still in flight.
+//! * `pool/cache-entry-outside-napi`: a put recycles a page into the
+//!   lockless alloc cache on behalf of a context that may not touch it. The
+//!   put path carries its [`PutContext`] down to here, and the census judges
+//!   it against the pool's binding on its own, so a wrong direct decision
+//!   anywhere upstream (in [`NapiCtx::put_page`](crate::NapiCtx::put_page)
+//!   or any later caller of the cache) is named where the page lands.
 //!
 //! The DMA layer reads the same tag: a device access into a page that is
 //! in a pool is `pool/device-access-pooled-page` (a
 //! [`DmaViolation`](crate::DmaViolation) of the device).
 
-use super::error::PoolViolationKind;
+use super::error::{PoolViolationKind, PutContext};
 use super::shared::PoolShared;
 use crate::mem::{pfn_to_host, PoolLocation};
 
@@ -28,6 +34,30 @@ impl PoolShared {
         }
         if self.dma_busy(pfn) {
             self.recycle_during_dma(pfn, to);
+        }
+    }
+
+    /// A put recycles the page into the alloc cache on behalf of `by`.
+    #[inline]
+    pub(super) fn enter_cache(&self, pfn: u64, by: PutContext) {
+        if !self.may_touch_cache(by) {
+            self.cache_entry_outside_napi(pfn, by);
+        }
+        self.enter_pool(pfn, PoolLocation::AllocCache);
+    }
+
+    /// Who may put into the lockless alloc cache: a NAPI poll that is the
+    /// pool's own (the kernel's `page_pool_napi_local()`: the pool's NAPI
+    /// runs on this CPU; the model has no CPUs, and another NAPI instance
+    /// stands for one polled elsewhere), or, for a pool bound to no NAPI, a
+    /// NAPI poll whose caller claims `allow_direct`. No other context: not
+    /// process context, not a handle, not a destroyed pool.
+    #[inline]
+    fn may_touch_cache(&self, by: PutContext) -> bool {
+        match (by, self.napi) {
+            (PutContext::NapiPoll { napi, .. }, Some(own)) => napi == own,
+            (PutContext::NapiPoll { allow_direct, .. }, None) => allow_direct,
+            _ => false,
         }
     }
 
@@ -66,6 +96,15 @@ impl PoolShared {
             page: pfn_to_host(pfn),
             already,
             into,
+        });
+    }
+
+    #[cold]
+    fn cache_entry_outside_napi(&self, pfn: u64, context: PutContext) {
+        self.violation(PoolViolationKind::CacheEntryOutsideNapi {
+            page: pfn_to_host(pfn),
+            context,
+            pool_napi: self.napi,
         });
     }
 

@@ -39,15 +39,24 @@ impl PagePool {
         self.shared.put_bulk(data);
     }
 
-    /// `page_pool_put_unrefed_page` with the direct decision already made.
+    /// `page_pool_put_unrefed_page` with the direct decision already made:
+    /// `direct` is the context the page may go into the alloc cache on
+    /// behalf of (`None`: to the ring). The cache census checks that
+    /// context on its own ([`PoolShared::enter_cache`]).
     #[inline]
-    pub(super) fn put_unrefed(&mut self, pfn: u64, dma: u64, dma_sync_size: i64, direct: bool) {
+    pub(super) fn put_unrefed(
+        &mut self,
+        pfn: u64,
+        dma: u64,
+        dma_sync_size: i64,
+        direct: Option<PutContext>,
+    ) {
         if !self.shared.recycle_prepare(pfn, dma, dma_sync_size) {
             return;
         }
-        if direct {
+        if let Some(by) = direct {
             if self.cache.len() < PP_ALLOC_CACHE_SIZE {
-                self.shared.enter_pool(pfn, PoolLocation::AllocCache);
+                self.shared.enter_cache(pfn, by);
                 self.cache.push(pfn);
                 self.shared.stat_cached();
                 return;

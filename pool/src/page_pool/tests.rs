@@ -42,6 +42,13 @@ fn negative_inflight_detaches_for_good() {
     assert_eq!((info.inflight, info.detach_time), (0, Some(0)));
 }
 
+/// A NAPI poll claiming `allow_direct`: may fill the cache of a pool bound
+/// to no NAPI (every pool here).
+const CLAIMED: PutContext = PutContext::NapiPoll {
+    napi: crate::NapiId(7),
+    allow_direct: true,
+};
+
 fn mapped(mem: &HostMemory) -> (DmaDev, PagePool) {
     let dev = DmaDev::new(mem, "nic");
     let pool = PagePool::create(PagePoolParams {
@@ -65,9 +72,9 @@ fn a_page_recycled_twice_is_named_twice() {
     let page = pool.dev_alloc_pages().unwrap();
     let host = page.host_addr();
     let (pfn, dma) = page.into_raw();
-    pool.put_unrefed(pfn, dma, -1, true);
+    pool.put_unrefed(pfn, dma, -1, Some(CLAIMED));
     mem.set_cycle(5);
-    pool.put_unrefed(pfn, dma, -1, true);
+    pool.put_unrefed(pfn, dma, -1, Some(CLAIMED));
     let v = pool.violations();
     assert_eq!(v.len(), 1);
     assert_eq!((v[0].class(), v[0].cycle()), ("pool/double-recycle", 5));
@@ -128,7 +135,7 @@ fn populated(mem: &HostMemory) -> (DmaDev, PagePool, PpPage) {
 impl PagePool {
     fn napi_ctx_unchecked_recycle(&mut self, page: PpPage) {
         let (pfn, dma) = page.into_raw();
-        self.put_unrefed(pfn, dma, -1, true);
+        self.put_unrefed(pfn, dma, -1, Some(CLAIMED));
     }
 }
 
@@ -236,4 +243,52 @@ fn a_destroyed_pools_ring_is_checked_by_the_registry() {
     assert_eq!(registry.check_invariants(), vec![]);
     handle.put_full_page(out, false);
     assert_eq!(registry.check_invariants(), vec![]);
+}
+
+/// `put_unrefed` driven with a direct decision no context may make: every
+/// context but a NAPI poll allowed to touch the cache is named by the
+/// census where the page enters the alloc cache.
+#[test]
+fn the_cache_census_names_every_context_that_may_not_touch_the_cache() {
+    let mem = HostMemory::new(MemConfig::default());
+    let dev = DmaDev::new(&mem, "nic");
+    let mut pool = PagePool::create(PagePoolParams {
+        flags: PP_FLAG_DMA_MAP,
+        dev: Some(dev.clone()),
+        dma_dir: DmaDirection::FromDevice,
+        napi: Some(crate::NapiId(3)),
+        ..PagePoolParams::new(&mem)
+    })
+    .unwrap();
+    let wrong = [
+        PutContext::Process,
+        PutContext::Remote,
+        PutContext::Destroyed,
+        PutContext::OtherNapi(crate::NapiId(4)),
+        PutContext::NapiPoll {
+            napi: crate::NapiId(4),
+            allow_direct: true,
+        },
+    ];
+    let right = PutContext::NapiPoll {
+        napi: crate::NapiId(3),
+        allow_direct: false,
+    };
+    for by in wrong.into_iter().chain([right]) {
+        let (pfn, dma) = pool.dev_alloc_pages().unwrap().into_raw();
+        pool.put_unrefed(pfn, dma, -1, Some(by));
+    }
+    let named: Vec<PutContext> = pool
+        .violations()
+        .into_iter()
+        .map(|v| match v.kind {
+            PoolViolationKind::CacheEntryOutsideNapi {
+                context,
+                pool_napi: Some(crate::NapiId(3)),
+                ..
+            } => context,
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(named, wrong);
 }
