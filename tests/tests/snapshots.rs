@@ -72,6 +72,7 @@ const TESTED: &[&str] = &[
     "wide_datapath",
     "jumbo",
     "coal_timer",
+    "updown",
 ];
 
 #[test]
@@ -295,6 +296,30 @@ fn coal_timer() {
         "timer coalescing: {irqs} interrupts for 192 frames"
     );
     assert_eq!(r.wire.stack_frames, 192);
+}
+
+#[test]
+fn updown() {
+    let r = snap("updown");
+    let closes = &r.accounts.traffic_closes;
+    assert_eq!(closes.len(), 2);
+    assert!(
+        closes.iter().all(|c| c.nic_busy),
+        "every close with the NIC busy"
+    );
+    // Frames arrived while the interface was down, dropped by the NIC as
+    // off; the counters summed across the soft reset of each reopen.
+    assert!(r.nic.get("hw_rx_drop_off") > 0);
+    assert_eq!(
+        r.nic.get("hw_rx_frames") + r.nic.get("hw_rx_drop_off"),
+        160,
+        "{}",
+        r.render_human()
+    );
+    // Two closed pool generations and the last one.
+    for role in ["rx#1", "tx#1", "rx#2", "tx#2", "rx", "tx"] {
+        assert_eq!(r.pool(role).map(|p| p.inflight), Some(0), "{role}");
+    }
 }
 
 #[test]

@@ -19,6 +19,7 @@ mod runner;
 mod stack;
 mod switches;
 mod traffic;
+mod updown;
 mod validate;
 mod wire;
 
@@ -35,4 +36,5 @@ pub use options::{Progress, ProgressFn, RunError, RunOptions, WavesOpt};
 pub use report::{fnv1a, Counters, DmaSummary, PoolReport, Report, SyncRange};
 pub use runner::run;
 pub use switches::{CheckName, UnknownCheck};
+pub use updown::{GenerationEnd, TrafficClose};
 pub use wire::{WireCounts, WireDir, WireFrame};
