@@ -8,7 +8,7 @@ use pool::{LedgerEntry, PagePoolInfo};
 use super::bench::Drv;
 use super::checks::Findings;
 use super::report::{fnv1a, Counters, DmaSummary, PoolReport};
-use super::updown::TrafficClose;
+use super::traffic_close::TrafficClose;
 use crate::bus::{Dir, DmaRecord, Resp};
 
 /// Drops by reason, NIC and driver.

@@ -13,7 +13,7 @@ pub use hostdriver::conservation::{
 use hostdriver::CloseReport;
 
 use super::format::Direction;
-use super::updown::{GenerationEnd, TrafficClose};
+use super::traffic_close::{GenerationEnd, TrafficClose};
 use super::wire::WireCounts;
 
 /// How many of something were found, and the first one.

@@ -17,7 +17,7 @@ use super::frames::{frame_hash, generate_frames};
 use super::options::{RunError, RunOptions};
 use super::report::{summarise_ledger, Report};
 use super::traffic::TrafficLoop;
-use super::updown::TrafficClose;
+use super::traffic_close::TrafficClose;
 use crate::WireCapture;
 
 /// The stack's copy pool after destroy: its stats, what destroy did, the

@@ -6,8 +6,9 @@
 //! flight: the driver must stop the queues and wait for STATUS.IDLE before
 //! it gives the posted buffers back. Like Linux, close destroys the page
 //! pools (detached while the stack still holds their pages) and open
-//! creates new ones after a soft reset; each closed generation's pools are
-//! kept here so the report can account for all of them.
+//! creates new ones after a soft reset; each close is recorded (a
+//! `TrafficClose`, with its generation's pools) so the report can account
+//! for all of them.
 //!
 //! Frames keep arriving while the interface is down (the NIC drops them,
 //! STAT_RX_DROP_OFF). At the reopen the link is held (no new frame starts,
@@ -16,52 +17,12 @@
 //! reset clears the RX FIFO and the counters, so a frame cut or queued at
 //! that moment would be lost without being counted anywhere.
 
-use hostdriver::{CloseReport, NicDevice};
+use hostdriver::NicDevice;
 use nic_hw::regs::{self, status};
-use pool::PagePoolHandle;
 
 use super::bench::Drv;
 use super::format::FaultSection;
-
-/// One close under traffic, as it happened.
-#[derive(Debug, Clone)]
-pub struct TrafficClose {
-    /// Frames that had left the wire when the interface went down.
-    pub at_frame: u64,
-    /// Cycle of the close.
-    pub cycle: u64,
-    /// Whether the NIC was busy (STATUS.IDLE clear) just before the close.
-    pub nic_busy: bool,
-    /// Cycle the interface was up again (`None`: the reopen failed or the
-    /// run ended first).
-    pub reopened: Option<u64>,
-    /// What close found, or why it failed.
-    pub close: Result<CloseReport, String>,
-    /// The closed generation's RX and TX pools (destroyed at close).
-    pub pools: Vec<(&'static str, PagePoolHandle)>,
-}
-
-/// The closed generation's pools once the run is over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GenerationEnd {
-    /// Frames that had left the wire when it was closed.
-    pub at_frame: u64,
-    /// Pages of its pools still in flight.
-    pub inflight: i32,
-    /// Whether all its pools were freed (the last page came back).
-    pub freed: bool,
-}
-
-impl TrafficClose {
-    /// Its pools now: pages in flight and whether they were freed.
-    pub fn generation_end(&self) -> GenerationEnd {
-        GenerationEnd {
-            at_frame: self.at_frame,
-            inflight: self.pools.iter().map(|(_, h)| h.inflight()).sum(),
-            freed: self.pools.iter().all(|(_, h)| h.is_freed()),
-        }
-    }
-}
+use super::traffic_close::TrafficClose;
 
 /// The down/up schedule of a run and what happened so far.
 #[derive(Debug, Default)]
