@@ -36,6 +36,8 @@ CORPUS = ROOT / "tests" / "bugs"
 DOC = ROOT / "docs" / "VERIFICATION.md"
 MARK_BEGIN = "<!-- bug-corpus-table:begin (written by ci/bugs.sh --write-docs) -->"
 MARK_END = "<!-- bug-corpus-table:end -->"
+# Colour escapes in a run's log (older runs wrote them into files).
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 HEADER_KEYS = ("Bug", "Layer", "Class", "Expect")
 LAYERS = ("driver", "pool", "rtl")
 NAME_RE = re.compile(r"^(\d{3})-([a-z0-9]+(?:-[a-z0-9]+)*)\.patch$")
@@ -185,7 +187,9 @@ def score(bug: Bug, code, logs: Path, build_secs: float, run_secs: float, timeou
     message = failing[0] if failing else first_lines(out, r"^FAIL|error", 2)
     if found:
         # The line that names the expected class, not only the first check.
-        named = [l.strip() for l in (out + "\n" + junit_text).splitlines() if expect in l]
+        # A failure message of the JUnit before a log line of the run.
+        lines = failing + [ANSI.sub("", l) for l in (out + "\n" + junit_text).splitlines()]
+        named = [l.strip() for l in lines if expect in l]
         message = cell(named[0], 400) if named else message
     elif len(failing) > 1:
         message += f" (and {len(failing) - 1} more failing runs)"

@@ -124,6 +124,14 @@ impl CliError {
     }
 }
 
+/// ANSI colour in the logs only when stderr is a terminal and `NO_COLOR`
+/// (<https://no-color.org>) is unset or empty, so that a CI log or a file
+/// holds plain text.
+fn colour_on_stderr() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 /// Logs through `tracing`, filtered by `RUST_LOG` (default: warnings), to
 /// stderr so that stdout stays machine-readable.
 pub fn init_tracing() {
@@ -131,6 +139,7 @@ pub fn init_tracing() {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour_on_stderr())
         .with_writer(std::io::stderr)
         .with_target(true)
         .try_init();

@@ -68,6 +68,12 @@ pub struct DriverConfig {
     pub tailroom: u32,
     /// MAX_FRAME_LEN.
     pub max_frame_len: u32,
+    /// Bytes posted per RX descriptor (`ethtool -G rx-buf-len`): the
+    /// descriptor's `len`, so the most the device may write into a buffer
+    /// after the headroom, and the length the driver syncs for the device;
+    /// the NIC drops a longer frame (STAT_RX_DROP_TOO_LONG) and keeps the
+    /// descriptor for the next one. 0 = the whole buffer space.
+    pub rx_buf_len: u32,
     /// Buffer layout.
     pub rx_mode: RxMode,
     /// Order of the RX pool's pages (`page_pool_params.order`): 0 for 4 KiB
@@ -109,6 +115,7 @@ impl Default for DriverConfig {
             headroom: XDP_PACKET_HEADROOM,
             tailroom: SKB_SHARED_INFO_SIZE,
             max_frame_len: 1518,
+            rx_buf_len: 0,
             rx_mode: RxMode::Page,
             rx_page_order: 0,
             pool_sync_dev: true,
@@ -141,6 +148,26 @@ impl DriverConfig {
     /// before tailroom).
     pub fn page_buf_len(&self) -> u32 {
         self.rx_page_bytes() - self.headroom - self.tailroom
+    }
+
+    /// Bytes after the headroom of the smallest RX buffer the driver
+    /// carves: the page-mode buffer, or in frag mode the requested
+    /// MAX_FRAME_LEN (a fragment rounded up to a whole page gets more).
+    pub fn rx_buf_space(&self) -> u32 {
+        match self.rx_mode {
+            RxMode::Page => self.page_buf_len(),
+            RxMode::Frag => self.max_frame_len,
+        }
+    }
+
+    /// The descriptor length posted for a buffer with `space` bytes after
+    /// its headroom: [`Self::rx_buf_len`], or all of `space` when that is 0.
+    pub fn rx_desc_len(&self, space: u32) -> u32 {
+        if self.rx_buf_len == 0 {
+            space
+        } else {
+            self.rx_buf_len.min(space)
+        }
     }
 
     /// Checks every field against the register map's limits.
@@ -191,6 +218,13 @@ impl DriverConfig {
                 "max_frame_len",
                 self.max_frame_len.to_string(),
                 "headroom + max_frame_len + tailroom must fit one RX page (no multi-buffer frames; a larger rx_page_order makes room)",
+            );
+        }
+        if self.rx_buf_len != 0 && !(14..=self.rx_buf_space()).contains(&self.rx_buf_len) {
+            return bad(
+                "rx_buf_len",
+                self.rx_buf_len.to_string(),
+                "0 (the whole buffer) or 14..= the buffer space after the headroom (page mode: page bytes - headroom - tailroom; frag mode: max_frame_len)",
             );
         }
         if self.budget == 0 {

@@ -291,6 +291,20 @@ fn scenario_files_are_validated_with_file_and_field() {
         m.contains("range.toml") && m.contains("driver.rx_ring") && m.contains("48"),
         "{m}"
     );
+    // A descriptor longer than the buffer.
+    let f = d.join("bufl.toml");
+    std::fs::write(
+        &f,
+        builtin.replace("rx_ring = 64", "rx_ring = 64\nrx_buf_len = 4000"),
+    )
+    .unwrap();
+    let (e, _) = run_err(&[f.to_str().unwrap()]);
+    assert_eq!(e.exit_code(), 2);
+    let m = e.to_string();
+    assert!(
+        m.contains("bufl.toml") && m.contains("driver.rx_buf_len") && m.contains("4000"),
+        "{m}"
+    );
     // Wrong type.
     let f = d.join("type.toml");
     std::fs::write(&f, builtin.replace("frames = 128", "frames = \"many\"")).unwrap();

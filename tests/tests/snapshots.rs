@@ -72,6 +72,10 @@ const TESTED: &[&str] = &[
     "wide_datapath",
     "jumbo",
     "coal_timer",
+    "full_buffer",
+    "full_buffer_driver_sync",
+    "pool_ring_full",
+    "short_buffer",
     "updown",
 ];
 
@@ -296,6 +300,77 @@ fn coal_timer() {
         "timer coalescing: {irqs} interrupts for 192 frames"
     );
     assert_eq!(r.wire.stack_frames, 192);
+}
+
+/// The frames of the full-buffer scenarios reach into the last
+/// RX_HEADROOM bytes of their 3520-byte buffer (some into its last cache
+/// line), and the device gets the whole buffer after the headroom back
+/// each time.
+fn assert_full_buffers(r: &Report) {
+    assert_eq!(r.wire.stack_frames, 48);
+    assert_eq!(ranges_no_count(r, "sync_for_device"), [(256, 3520)]);
+    let cpu = ranges_no_count(r, "sync_for_cpu");
+    assert!(
+        cpu.iter()
+            .all(|&(off, len)| off == 0 && (256 + 3520 - 256 + 1..=256 + 3520).contains(&len)),
+        "{cpu:?}"
+    );
+    assert!(
+        cpu.iter().any(|&(_, len)| len > 256 + 3520 - 64),
+        "a frame into the buffer's last cache line: {cpu:?}"
+    );
+}
+
+#[test]
+fn full_buffer() {
+    let r = snap("full_buffer");
+    assert!(r.config.driver.pool_sync_dev);
+    assert_full_buffers(&r);
+    let pp = r.pool("rx").expect("rx pool").stats;
+    assert!(
+        pp.recycle_ring >= 48,
+        "pages come back and are reused: {pp:?}"
+    );
+}
+
+#[test]
+fn full_buffer_driver_sync() {
+    let r = snap("full_buffer_driver_sync");
+    assert!(!r.config.driver.pool_sync_dev);
+    assert_full_buffers(&r);
+}
+
+#[test]
+fn pool_ring_full() {
+    let r = snap("pool_ring_full");
+    assert_eq!(r.wire.stack_frames, 96);
+    let pp = r.pool("rx").expect("rx pool").stats;
+    assert!(
+        pp.recycle_ring_full > 0,
+        "the 16-entry ring overflows: {pp:?}"
+    );
+    assert_eq!(pp.recycle_cached, 0, "process context: never direct");
+}
+
+#[test]
+fn short_buffer() {
+    let r = snap("short_buffer");
+    let too_long = r.drops.get("nic_rx_too_long");
+    assert!(
+        too_long > 0 && r.wire.stack_frames > 0,
+        "both sides of 1024 bytes"
+    );
+    assert_eq!(r.wire.stack_frames + too_long, 64);
+    assert_eq!(
+        r.drops.get("nic_rx_no_desc"),
+        0,
+        "a drop keeps its descriptor"
+    );
+    // The driver posts and the pool syncs 1024 bytes per descriptor.
+    assert_eq!(ranges_no_count(&r, "sync_for_device"), [(256, 1024)]);
+    assert!(ranges_no_count(&r, "sync_for_cpu")
+        .iter()
+        .all(|&(_, len)| len <= 256 + 1024));
 }
 
 #[test]

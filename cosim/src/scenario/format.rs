@@ -69,6 +69,22 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "coal_timer",
         include_str!("../../scenarios/coal_timer.toml"),
     ),
+    (
+        "full_buffer",
+        include_str!("../../scenarios/full_buffer.toml"),
+    ),
+    (
+        "full_buffer_driver_sync",
+        include_str!("../../scenarios/full_buffer_driver_sync.toml"),
+    ),
+    (
+        "pool_ring_full",
+        include_str!("../../scenarios/pool_ring_full.toml"),
+    ),
+    (
+        "short_buffer",
+        include_str!("../../scenarios/short_buffer.toml"),
+    ),
     ("updown", include_str!("../../scenarios/updown.toml")),
 ];
 
@@ -341,6 +357,9 @@ pub struct DriverSection {
     pub tailroom: u32,
     /// MAX_FRAME_LEN.
     pub max_frame_len: u32,
+    /// Bytes posted per RX descriptor (`ethtool -G rx-buf-len`; 0 = the
+    /// whole buffer space): a longer frame is dropped as TOO_LONG.
+    pub rx_buf_len: u32,
     /// RX ring entries (power of two, 2..=4096).
     pub rx_ring: u16,
     /// TX ring entries (power of two, 2..=4096).
@@ -394,6 +413,7 @@ impl Default for DriverSection {
             headroom: d.headroom,
             tailroom: d.tailroom,
             max_frame_len: d.max_frame_len,
+            rx_buf_len: d.rx_buf_len,
             rx_ring: 64,
             tx_ring: 64,
             budget: d.budget as u32,
@@ -605,6 +625,7 @@ impl Scenario {
             headroom: d.headroom,
             tailroom: d.tailroom,
             max_frame_len: d.max_frame_len,
+            rx_buf_len: d.rx_buf_len,
             rx_mode: match d.mode {
                 Mode::Page => hostdriver::RxMode::Page,
                 Mode::Frag => hostdriver::RxMode::Frag,
@@ -702,6 +723,27 @@ mod tests {
             e.contains("g.toml") && e.contains("faults.numa_switch_at_frame"),
             "{e}"
         );
+        for (bad, why) in [
+            ("13", "0 (the whole buffer) or 14..="),
+            ("3521", "page bytes - headroom - tailroom"),
+        ] {
+            let e = Scenario::parse(
+                "b.toml",
+                &base.replace("rx_ring = 64", &format!("rx_ring = 64\nrx_buf_len = {bad}")),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(
+                e.starts_with(&format!("b.toml: field `driver.rx_buf_len` = {bad}"))
+                    && e.contains(why),
+                "{e}"
+            );
+        }
+        assert!(Scenario::parse(
+            "b.toml",
+            &base.replace("rx_ring = 64", "rx_ring = 64\nrx_buf_len = 3520")
+        )
+        .is_ok());
         let e = Scenario::parse("h.toml", &format!("{base}\nextra = 1\n"))
             .unwrap_err()
             .to_string();

@@ -250,6 +250,13 @@ impl Report {
             c.memory.write_latency,
             c.memory.backpressure,
         );
+        if c.driver.rx_buf_len != 0 {
+            let _ = writeln!(
+                s,
+                "rx buf    {} bytes per descriptor (driver.rx_buf_len)",
+                c.driver.rx_buf_len
+            );
+        }
         let _ = writeln!(s, "nic       {}", c.model_config());
         let _ = writeln!(
             s,

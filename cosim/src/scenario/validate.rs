@@ -299,6 +299,7 @@ fn driver_field(field: &str) -> &'static str {
         "tx_ring_size" => "driver.tx_ring",
         "headroom" => "driver.headroom",
         "max_frame_len" => "driver.max_frame_len",
+        "rx_buf_len" => "driver.rx_buf_len",
         "rx_page_order" => "driver.page_order",
         _ => "driver",
     }

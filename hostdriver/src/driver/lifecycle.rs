@@ -192,11 +192,12 @@ impl<D: NicDevice> Driver<D> {
     }
 
     /// The RX pool (`DMA_MAP`, optionally `DMA_SYNC_DEV`, `offset` =
-    /// headroom, `max_len` = what the device may write) and the TX pool.
+    /// headroom, `max_len` = what the device may write: the posted
+    /// descriptor length in page mode) and the TX pool.
     fn create_pools(&self, dma_dir: DmaDirection) -> Result<(PagePool, PagePool), DriverError> {
         let cfg = &self.cfg;
         let max_len = match cfg.rx_mode {
-            RxMode::Page => cfg.page_buf_len(),
+            RxMode::Page => cfg.rx_desc_len(cfg.page_buf_len()),
             // Every fragment's data area lies in [headroom, page bytes).
             RxMode::Frag => cfg.rx_page_bytes() - cfg.headroom,
         };

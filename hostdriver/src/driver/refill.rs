@@ -14,7 +14,8 @@ use crate::NicDevice;
 
 impl<D: NicDevice> Driver<D> {
     /// One RX buffer from the pool: a whole page, or a fragment of the
-    /// configured request size.
+    /// configured request size; its `buf_len` is what the descriptor
+    /// posts (`rx_buf_len`, at most the space after the headroom).
     fn alloc_rx_buf(
         cfg: &DriverConfig,
         pool: &mut PagePool,
@@ -23,7 +24,7 @@ impl<D: NicDevice> Driver<D> {
             RxMode::Page => Ok(RxBuf {
                 page: pool.dev_alloc_pages()?,
                 page_off: 0,
-                buf_len: cfg.page_buf_len(),
+                buf_len: cfg.rx_desc_len(cfg.page_buf_len()),
                 truesize: cfg.rx_page_bytes(),
             }),
             RxMode::Frag => {
@@ -33,7 +34,7 @@ impl<D: NicDevice> Driver<D> {
                 Ok(RxBuf {
                     page,
                     page_off: off,
-                    buf_len: size - cfg.headroom - cfg.tailroom,
+                    buf_len: cfg.rx_desc_len(size - cfg.headroom - cfg.tailroom),
                     truesize: size,
                 })
             }

@@ -13,7 +13,8 @@ pub(super) struct RxBuf {
     pub(super) page: PpPage,
     /// Offset of the buffer (its headroom) in the page.
     pub(super) page_off: u32,
-    /// Bytes the device may write after the headroom.
+    /// Bytes the device may write after the headroom: the descriptor's
+    /// `len` (`rx_buf_len`, at most the buffer space).
     pub(super) buf_len: u32,
     /// Bytes of the page the buffer accounts for (`skb->truesize`).
     pub(super) truesize: u32,
