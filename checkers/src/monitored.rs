@@ -207,9 +207,11 @@ impl<D: NicDevice> Monitored<D> {
             }
             _ => {}
         }
-        if reg == regs::CTRL && value & regs::ctrl::ENABLE == 0 && self.cfg.ring.enabled {
+        let stops = value & (regs::ctrl::ENABLE | regs::ctrl::SOFT_RESET) == 0;
+        if reg == regs::CTRL && stops && self.cfg.ring.enabled {
             // The interface goes down: nothing may be left written and not
-            // doorbelled.
+            // doorbelled. (Not at a SOFT_RESET write: the rings of the last
+            // close are freed by then, their memory maybe reused.)
             let mem = self.inner.host_mem();
             self.rings.audit_memory(&self.view.rx, mem, cycle);
             self.rings.audit_memory(&self.view.tx, mem, cycle);

@@ -42,6 +42,10 @@ pub struct TestSwitches {
     /// Skip `sync_for_device` before handing a TX buffer to the device: in
     /// non-coherent memory the device reads stale RAM.
     pub skip_tx_sync_for_device: bool,
+    /// Close without waiting for STATUS.IDLE after clearing CTRL: the
+    /// posted RX and TX buffers go back to the pools while the NIC may
+    /// still be writing or reading them.
+    pub close_without_waiting_idle: bool,
 }
 
 /// Driver configuration (module parameters and `ethtool -G/-C` settings).

@@ -48,6 +48,11 @@ macro_rules! counters {
             pub fn pairs(&self) -> Vec<(&'static str, u64)> {
                 vec![$((stringify!($f), self.$f),)*]
             }
+
+            /// Adds every counter of `other` to this one.
+            pub fn accumulate(&mut self, other: &Self) {
+                $(self.$f += other.$f;)*
+            }
         }
     };
 }

@@ -292,6 +292,10 @@ fn close_waits_for_idle_releases_pages_and_reports_inflight() {
     run_until_rx(&mut drv, 1, 100_000);
     assert_eq!(drv.recv().unwrap().to_vec().unwrap(), frame(99, 70));
     settle(&mut drv);
+    // The reopen's soft reset cleared STAT_*: the driver's totals kept
+    // the first opening's frames.
+    assert_eq!(drv.dev().peek(regs::STAT_RX_FRAMES), 1);
+    assert_eq!(drv.hw_stats().unwrap().hw_rx_frames, 11);
     close_clean(&mut drv);
 }
 

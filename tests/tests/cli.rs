@@ -311,6 +311,20 @@ fn scenario_files_are_validated_with_file_and_field() {
     let (e, _) = run_err(&[f.to_str().unwrap()]);
     let m = e.to_string();
     assert!(m.contains("type.toml") && m.contains("frames"), "{m}");
+    // Interface down/up points out of order.
+    let f = d.join("updown.toml");
+    std::fs::write(
+        &f,
+        format!("{builtin}\n[faults]\ndown_at_frames = [90, 40]\ndown_cycles = 100\n"),
+    )
+    .unwrap();
+    let (e, _) = run_err(&[f.to_str().unwrap()]);
+    assert_eq!(e.exit_code(), 2);
+    let m = e.to_string();
+    assert!(
+        m.contains("updown.toml") && m.contains("faults.down_at_frames") && m.contains("[90, 40]"),
+        "{m}"
+    );
     // Not TOML.
     let f = d.join("junk.toml");
     std::fs::write(&f, "name = [[[").unwrap();

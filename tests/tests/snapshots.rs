@@ -77,6 +77,7 @@ const TESTED: &[&str] = &[
     "pool_ring_full",
     "short_buffer",
     "pass_other_napi",
+    "updown",
 ];
 
 #[test]
@@ -385,6 +386,30 @@ fn short_buffer() {
     assert!(ranges_no_count(&r, "sync_for_cpu")
         .iter()
         .all(|&(_, len)| len <= 256 + 1024));
+}
+
+#[test]
+fn updown() {
+    let r = snap("updown");
+    let closes = &r.accounts.traffic_closes;
+    assert_eq!(closes.len(), 2);
+    assert!(
+        closes.iter().all(|c| c.nic_busy),
+        "every close with the NIC busy"
+    );
+    // Frames arrived while the interface was down, dropped by the NIC as
+    // off; the counters summed across the soft reset of each reopen.
+    assert!(r.nic.get("hw_rx_drop_off") > 0);
+    assert_eq!(
+        r.nic.get("hw_rx_frames") + r.nic.get("hw_rx_drop_off"),
+        160,
+        "{}",
+        r.render_human()
+    );
+    // Two closed pool generations and the last one.
+    for role in ["rx#1", "tx#1", "rx#2", "tx#2", "rx", "tx"] {
+        assert_eq!(r.pool(role).map(|p| p.inflight), Some(0), "{role}");
+    }
 }
 
 #[test]

@@ -79,6 +79,9 @@ pub struct AxisSource {
     out: AxisBeat,
     dropped: bool,
     sent: u64,
+    /// No new frame is started (the link is held, e.g. down while the NIC
+    /// resets); the frame in flight finishes.
+    held: bool,
 }
 
 fn keep_mask(n: usize) -> u16 {
@@ -105,6 +108,7 @@ impl AxisSource {
             out: AxisBeat::default(),
             dropped: false,
             sent: 0,
+            held: false,
         })
     }
 
@@ -129,6 +133,17 @@ impl AxisSource {
         self.frames.is_empty()
     }
 
+    /// Holds the link (no new frame starts; the one in flight finishes) or
+    /// releases it.
+    pub fn hold(&mut self, held: bool) {
+        self.held = held;
+    }
+
+    /// Whether no frame is in flight (between two frames, or none queued).
+    pub fn between_frames(&self) -> bool {
+        self.pos == 0 && !self.out.valid
+    }
+
     /// The source's outputs for this cycle.
     #[inline]
     pub fn drive(&mut self) -> AxisBeat {
@@ -148,6 +163,9 @@ impl AxisSource {
         let Some(f) = self.frames.front() else {
             return self.out;
         };
+        if self.held && self.pos == 0 {
+            return self.out;
+        }
         let idle = if self.pos == 0 {
             self.cfg.idle_between_frames
         } else {
@@ -399,6 +417,32 @@ mod tests {
             assert_eq!(src.sent(), frames.len() as u64);
             assert!(src.push(Vec::new()).is_err());
         }
+    }
+
+    #[test]
+    fn a_held_source_finishes_its_frame_and_starts_no_other() {
+        let mut src = AxisSource::new(AxisSourceConfig::default()).unwrap();
+        src.push(vec![1; 20]).unwrap();
+        src.push(vec![2; 20]).unwrap();
+        assert!(src.between_frames());
+        assert!(src.drive().valid);
+        src.update(true);
+        assert!(!src.between_frames(), "8 of 20 bytes sent");
+        src.hold(true);
+        let mut beats = 0;
+        while !src.between_frames() {
+            assert!(src.drive().valid, "the frame in flight goes on");
+            src.update(true);
+            beats += 1;
+        }
+        assert_eq!((beats, src.sent()), (2, 1));
+        for _ in 0..10 {
+            assert!(!src.drive().valid, "held: no new frame");
+            src.update(true);
+        }
+        assert_eq!((src.sent(), src.pending()), (1, 1));
+        src.hold(false);
+        assert!(src.drive().valid);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use pool::{LedgerEntry, PagePoolInfo};
 use super::bench::Drv;
 use super::checks::Findings;
 use super::report::{fnv1a, Counters, DmaSummary, PoolReport};
+use super::traffic_close::TrafficClose;
 use crate::bus::{Dir, DmaRecord, Resp};
 
 /// Drops by reason, NIC and driver.
@@ -69,9 +70,23 @@ pub(super) fn nic(hw: &HwStats) -> Counters {
     )
 }
 
-/// The RX, TX and stack copy pools after close.
-pub(super) fn pools(drv: &Drv, copy_pool: Option<&PagePoolInfo>) -> Vec<PoolReport> {
+/// The RX, TX and stack copy pools after close; with closes under
+/// traffic, first the pools of every closed generation (`rx#1`, `tx#1`,
+/// ...: destroyed at that close, a new pair created at the reopen).
+pub(super) fn pools(
+    drv: &Drv,
+    closes: &[TrafficClose],
+    copy_pool: Option<&PagePoolInfo>,
+) -> Vec<PoolReport> {
     let mut pools = Vec::new();
+    for (i, c) in closes.iter().enumerate() {
+        for (role, h) in &c.pools {
+            pools.push(PoolReport {
+                role: format!("{role}#{}", i + 1),
+                info: h.info(),
+            });
+        }
+    }
     if let Some(h) = drv.rx_pool() {
         pools.push(PoolReport {
             role: "rx".into(),

@@ -13,6 +13,7 @@ pub use hostdriver::conservation::{
 use hostdriver::CloseReport;
 
 use super::format::Direction;
+use super::traffic_close::{GenerationEnd, TrafficClose};
 use super::wire::WireCounts;
 
 /// How many of something were found, and the first one.
@@ -112,6 +113,10 @@ pub struct Accounts {
     pub dma_error_bursts: u64,
     /// What close found, or why it failed.
     pub close: Result<CloseReport, String>,
+    /// The closes under traffic (`faults.down_at_frames`), in order.
+    pub traffic_closes: Vec<TrafficClose>,
+    /// Their pool generations at the end of the run.
+    pub generations: Vec<GenerationEnd>,
     /// The stack's copy pool, when it has one.
     pub copy_pool: Option<CopyPool>,
     /// DMA-API violations.
@@ -150,6 +155,8 @@ pub fn conservation(a: &Accounts) -> Vec<Check> {
         Ok(r) => checks.extend(page_conservation(r, a.copy_pool)),
         Err(e) => checks.push(check("close", false, e.clone())),
     }
+    checks.extend(closed_under_traffic(a));
+    checks.extend(closed_generations_freed(a));
     checks.extend([no_dma_api_violation(a), no_nic_dma_fault(a), no_misuse(a)]);
     checks
 }
@@ -314,6 +321,55 @@ fn no_dma_error(a: &Accounts) -> Check {
             a.counts.hw.hw_dma_errors, a.dma_error_bursts
         ),
     )
+}
+
+/// Every close under traffic closed and the interface came up again.
+fn closed_under_traffic(a: &Accounts) -> Option<Check> {
+    if a.traffic_closes.is_empty() {
+        return None;
+    }
+    let closed = a.traffic_closes.iter().filter(|c| c.close.is_ok()).count();
+    let reopened = a
+        .traffic_closes
+        .iter()
+        .filter(|c| c.reopened.is_some())
+        .count();
+    let busy = a.traffic_closes.iter().filter(|c| c.nic_busy).count();
+    let n = a.traffic_closes.len();
+    let first_err = a.traffic_closes.iter().find_map(|c| c.close.as_ref().err());
+    Some(check(
+        "closes under traffic closed and reopened",
+        closed == n && reopened == n,
+        match first_err {
+            Some(e) => format!("{closed} of {n} closed; first failure: {e}"),
+            None => {
+                format!("{closed} of {n} closed ({busy} with the NIC busy), {reopened} reopened")
+            }
+        },
+    ))
+}
+
+/// The pools of every generation closed under traffic got all their pages
+/// back and were freed by the end of the run.
+fn closed_generations_freed(a: &Accounts) -> Option<Check> {
+    if a.generations.is_empty() {
+        return None;
+    }
+    let bad = a.generations.iter().find(|g| g.inflight != 0 || !g.freed);
+    Some(check(
+        "closed pool generations: every page back, pools freed",
+        bad.is_none(),
+        match bad {
+            Some(g) => format!(
+                "pools closed at frame {}: {} pages in flight, freed {}",
+                g.at_frame, g.inflight, g.freed
+            ),
+            None => format!(
+                "{} generations, 0 pages in flight, all freed",
+                a.generations.len()
+            ),
+        },
+    ))
 }
 
 fn no_dma_api_violation(a: &Accounts) -> Check {

@@ -89,6 +89,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "pass_other_napi",
         include_str!("../../scenarios/pass_other_napi.toml"),
     ),
+    ("updown", include_str!("../../scenarios/updown.toml")),
 ];
 
 /// The scenario `cosim demo` runs (`cosim/scenarios/demo.toml`; not one of
@@ -387,8 +388,9 @@ pub struct DriverSection {
     /// XDP_TX frames waiting for TX ring space, at most.
     pub tx_backlog: u32,
     /// A deliberate driver bug, to see the checks catch it: `none`,
-    /// `skip_rx_sync_for_cpu`, `skip_refill_sync_for_device` or
-    /// `skip_tx_sync_for_device` (hostdriver's `TestSwitches`).
+    /// `skip_rx_sync_for_cpu`, `skip_refill_sync_for_device`,
+    /// `skip_tx_sync_for_device` or `close_without_waiting_idle`
+    /// (hostdriver's `TestSwitches`).
     pub bug: Bug,
 }
 
@@ -406,6 +408,9 @@ pub enum Bug {
     SkipRefillSyncForDevice,
     /// No `sync_for_device` before handing a TX buffer to the device.
     SkipTxSyncForDevice,
+    /// Close without waiting for STATUS.IDLE (it shows when
+    /// `faults.down_at_frames` closes the interface under traffic).
+    CloseWithoutWaitingIdle,
 }
 
 impl Default for DriverSection {
@@ -531,6 +536,16 @@ pub struct FaultSection {
     /// NUMA node 1 (`numa_mem_id()`): the RX pool (NUMA_NO_NODE) then
     /// prefers node 1 and waives ring pages from node 0.
     pub numa_switch_at_frame: Option<u32>,
+    /// Interface down/up under traffic (`ip link set down`, or the close +
+    /// open of a reconfiguration): once each of these many frames (strictly
+    /// increasing) has left the wire, the driver closes the interface while
+    /// frames keep arriving and DMA is in flight, stays down
+    /// `down_cycles`, then opens it again (a soft reset, new rings, new
+    /// page pools) and the traffic goes on.
+    pub down_at_frames: Vec<u32>,
+    /// Cycles the interface stays down at each of `down_at_frames` (the
+    /// NIC drops what arrives meanwhile: STAT_RX_DROP_OFF).
+    pub down_cycles: u64,
 }
 
 /// A scenario: name, description and the six sections.
@@ -638,6 +653,7 @@ impl Scenario {
                 skip_rx_sync_for_cpu: d.bug == Bug::SkipRxSyncForCpu,
                 skip_refill_sync_for_device: d.bug == Bug::SkipRefillSyncForDevice,
                 skip_tx_sync_for_device: d.bug == Bug::SkipTxSyncForDevice,
+                close_without_waiting_idle: d.bug == Bug::CloseWithoutWaitingIdle,
             },
             ..hostdriver::DriverConfig::default()
         }

@@ -19,6 +19,8 @@ mod runner;
 mod stack;
 mod switches;
 mod traffic;
+mod traffic_close;
+mod updown;
 mod validate;
 mod wire;
 
@@ -35,4 +37,5 @@ pub use options::{Progress, ProgressFn, RunError, RunOptions, WavesOpt};
 pub use report::{fnv1a, Counters, DmaSummary, PoolReport, Report, SyncRange};
 pub use runner::run;
 pub use switches::{CheckName, UnknownCheck};
+pub use traffic_close::{GenerationEnd, TrafficClose};
 pub use wire::{WireCounts, WireDir, WireFrame};

@@ -196,6 +196,32 @@ impl Report {
         self.render(false)
     }
 
+    /// One line per close under traffic (none without
+    /// `faults.down_at_frames`); cycles only in the human summary.
+    fn render_traffic_closes(&self, s: &mut String, human: bool) {
+        for (i, c) in self.accounts.traffic_closes.iter().enumerate() {
+            let when = match (human, c.reopened) {
+                (true, Some(up)) => format!(" at cycle {}, up at cycle {up}", c.cycle),
+                (true, None) => format!(" at cycle {}, not reopened", c.cycle),
+                (false, _) => String::new(),
+            };
+            let what = match &c.close {
+                Ok(r) => format!(
+                    "drained {} RX completions, released {} posted buffers, {} TX unsent, RX pool {:?}, TX pool {:?}",
+                    r.rx_drained, r.rx_buffers_released, r.tx_unsent, r.rx_pool, r.tx_pool
+                ),
+                Err(e) => format!("failed: {e}"),
+            };
+            let _ = writeln!(
+                s,
+                "{:<9} frame {}{when}, NIC {}: {what}",
+                if i == 0 { "down/up" } else { "" },
+                c.at_frame,
+                if c.nic_busy { "busy" } else { "idle" },
+            );
+        }
+    }
+
     fn render(&self, human: bool) -> String {
         let mut s = String::new();
         let w = &self.wire;
@@ -245,6 +271,7 @@ impl Report {
             );
         }
         let _ = writeln!(s, "drops     {}", self.drops.line(true));
+        self.render_traffic_closes(&mut s, human);
         let _ = writeln!(s, "pool dump before close (page-pool-get)");
         for p in &self.pool_dump {
             for l in p.to_text().lines() {

@@ -17,6 +17,7 @@ use super::frames::{frame_hash, generate_frames};
 use super::options::{RunError, RunOptions};
 use super::report::{summarise_ledger, Report};
 use super::traffic::TrafficLoop;
+use super::traffic_close::TrafficClose;
 use crate::WireCapture;
 
 /// The stack's copy pool after destroy: its stats, what destroy did, the
@@ -69,7 +70,8 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
         Err(_) => drv.hw_stats().unwrap_or_default(),
     };
     let ethtool = accounting::ethtool(drv, &s);
-    let pools = accounting::pools(drv, copy_pool.as_ref().map(|(i, _, _)| i));
+    let closes = std::mem::take(&mut traffic.updown.closes);
+    let pools = accounting::pools(drv, &closes, copy_pool.as_ref().map(|(i, _, _)| i));
     let ledger = bench.dma.ledger();
     let (syncs, ledger_ops) = summarise_ledger(&ledger);
     let log = drv.dev().inner().mem().log();
@@ -80,7 +82,8 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
     wire.stack_frames = st.frames;
     wire.stack_bytes = st.bytes;
     let mut misuse = Findings::default();
-    for h in [drv.rx_pool(), drv.tx_pool()].into_iter().flatten() {
+    let earlier = closes.iter().flat_map(|c| c.pools.iter().map(|(_, h)| h));
+    for h in earlier.chain([drv.rx_pool(), drv.tx_pool()].into_iter().flatten()) {
         misuse.extend(Findings::of(&h.violations(), ToString::to_string));
     }
     if let Some((_, _, v)) = &copy_pool {
@@ -115,6 +118,8 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
         }),
         dma_error_bursts: dma.error_bursts,
         close: close.map_err(|e| e.to_string()),
+        generations: closes.iter().map(TrafficClose::generation_end).collect(),
+        traffic_closes: closes,
         copy_pool: copy_pool.as_ref().map(|(info, outcome, _)| CopyPool {
             inflight: info.inflight,
             outcome: *outcome,
@@ -189,14 +194,16 @@ fn left_behind(drv: &mut Drv) -> Option<LeftBehind> {
     })();
     let (prod, irq_status, irq_mask) = regs_now.ok()?;
     Some(LeftBehind {
-        completions: (prod as u16).wrapping_sub(drv.stats().rx_packets as u16),
+        // Both count from the last open (its soft reset restarts the ring).
+        completions: (prod as u16).wrapping_sub(drv.rx_cq_consumed()?),
         irq_status,
         irq_mask,
         irq_line: drv.dev().irq_asserted(),
     })
 }
 
-/// The stack lets go of everything it held, the interface goes down, the
+/// The stack lets go of everything it held (the pools detached at closes
+/// under traffic are released), the interface goes down, the
 /// completions drained by close reach the stack and the frames sent
 /// meanwhile the wire; the waveform closes and the stack's copy pool is
 /// destroyed.
@@ -208,6 +215,14 @@ fn close_down(
     Option<CopyPoolEnd>,
 ) {
     b.stack.borrow_mut().release_all();
+    if !traffic.updown.closes.is_empty() {
+        // The pools destroyed at a close under traffic were detached while
+        // the stack held their pages; now that it let go, their deferred
+        // release (page_pool_release_retry, every simulated second) frees
+        // them, as it would a second later.
+        let hz = b.mem.config().clock_hz;
+        pool::PoolRegistry::of(&b.mem).service(b.drv.dev().cycle() + 2 * hz);
+    }
     let close = b.drv.close();
     {
         let mut st = b.stack.borrow_mut();

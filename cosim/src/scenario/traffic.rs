@@ -11,6 +11,7 @@ use super::format::{Consume, Direction, Scenario};
 use super::frames::frame_hash;
 use super::options::{Progress, RunOptions};
 use super::stack::other_napi_id;
+use super::updown::{Transition, UpDown};
 use super::wire::WireCounts;
 
 /// Cycles per loop step (the driver services interrupts after each).
@@ -47,6 +48,8 @@ pub(super) struct TrafficLoop<'s> {
     pub(super) wire: WireCounts,
     /// Hashes of the frames the NIC sent out, in order.
     pub(super) out_hashes: Vec<u64>,
+    /// `faults.down_at_frames`: the interface down and up under traffic.
+    pub(super) updown: UpDown,
 }
 
 /// Whether the loop goes on.
@@ -70,13 +73,14 @@ impl<'s> TrafficLoop<'s> {
             t.burst as usize
         };
         let bursts = if t.burst == 0 { 1 } else { n / burst + 1 } as u64;
+        let updown = UpDown::new(&sc.faults);
         TrafficLoop {
             sc,
             frames,
             rx_n,
             tx_n,
             burst,
-            max_cycles: 2_000_000 + n as u64 * 20_000 + bursts * t.gap_cycles,
+            max_cycles: 2_000_000 + n as u64 * 20_000 + bursts * t.gap_cycles + updown.budget(),
             rx_next: 0,
             tx_next: 0,
             in_burst: 0,
@@ -90,6 +94,7 @@ impl<'s> TrafficLoop<'s> {
             next_progress: 0,
             wire: WireCounts::default(),
             out_hashes: Vec::new(),
+            updown,
         }
     }
 
@@ -111,6 +116,9 @@ impl<'s> TrafficLoop<'s> {
             }
             let cycle = b.drv.dev().cycle();
             if let Err(e) = self.frames_left_the_source(&mut b.drv) {
+                return Some(e);
+            }
+            if let Err(e) = self.down_up(&mut b.drv) {
                 return Some(e);
             }
             match self.sc.stack.consume {
@@ -174,9 +182,10 @@ impl<'s> TrafficLoop<'s> {
         Ok(())
     }
 
-    /// The driver's transmits, until the ring is full.
+    /// The driver's transmits, until the ring is full (none while the
+    /// interface is down).
     fn offer_tx(&mut self, b: &mut Bench) -> Result<(), String> {
-        while self.tx_next < self.tx_n && self.in_burst < self.burst {
+        while !self.updown.is_down() && self.tx_next < self.tx_n && self.in_burst < self.burst {
             match b.drv.xmit(&self.frames[self.tx_next]) {
                 Ok(()) => {
                     self.wire.xmit_frames += 1;
@@ -191,9 +200,10 @@ impl<'s> TrafficLoop<'s> {
         Ok(())
     }
 
-    /// The stack's echoes, until the ring is full.
+    /// The stack's echoes, until the ring is full (they wait while the
+    /// interface is down).
     fn offer_echoes(&mut self, b: &mut Bench) -> Result<(), String> {
-        loop {
+        while !self.updown.is_down() {
             let Some(f) = b
                 .stack
                 .borrow_mut()
@@ -218,6 +228,7 @@ impl<'s> TrafficLoop<'s> {
                 Err(e) => return Err(format!("echo xmit: {e}")),
             }
         }
+        Ok(())
     }
 
     /// Counts the frames that left the wire source during this step, and
@@ -277,6 +288,17 @@ impl<'s> TrafficLoop<'s> {
         Ok(())
     }
 
+    /// `faults.down_at_frames`: the interface down once the next frame
+    /// count has left the wire, up again after `down_cycles`; a reopened
+    /// RX pool starves on as the old one did.
+    fn down_up(&mut self, drv: &mut Drv) -> Result<(), String> {
+        if self.updown.step(drv, self.sent_seen)? == Transition::Reopened && self.starving {
+            drv.inject_rx_alloc_failures(FailureInjection::NextN(u64::MAX))
+                .map_err(|e| format!("failure injection: {e}"))?;
+        }
+        Ok(())
+    }
+
     /// The wire's TX side: the frames the NIC sent.
     pub(super) fn take_wire_out(&mut self, drv: &mut Drv) {
         for fr in drv.dev_mut().inner_mut().take_tx_frames() {
@@ -311,6 +333,7 @@ impl<'s> TrafficLoop<'s> {
             .as_ref()
             .is_some_and(|q| !q.is_empty());
         let idle = self.rx_next == self.rx_n
+            && self.updown.finished()
             && self.tx_next == self.tx_n
             && !echo_pending
             && drv.dev().inner().rx().is_idle()

@@ -208,7 +208,9 @@ const AFTER_DRIVER: &[Rule] = &[
     Rule {
         field: "traffic.direction",
         holds: |s| {
-            (s.faults.starve_from_frame.is_none() && s.faults.numa_switch_at_frame.is_none())
+            (s.faults.starve_from_frame.is_none()
+                && s.faults.numa_switch_at_frame.is_none()
+                && s.faults.down_at_frames.is_empty())
                 || s.traffic.direction == Direction::Rx
         },
         value: |s| format!("{:?}", s.traffic.direction).to_lowercase(),
@@ -219,6 +221,37 @@ const AFTER_DRIVER: &[Rule] = &[
         holds: |s| s.faults.numa_switch_at_frame.is_none() || s.memory.nodes >= 2,
         value: |s| s.faults.numa_switch_at_frame.unwrap_or(0).to_string(),
         why: |_| "needs memory.nodes >= 2".into(),
+    },
+    Rule {
+        field: "faults.down_at_frames",
+        holds: |s| {
+            let at = &s.faults.down_at_frames;
+            at.len() <= 1000
+                && at.first().is_none_or(|&a| a >= 1)
+                && at.last().is_none_or(|&a| a <= s.traffic.frames)
+                && at.windows(2).all(|w| w[0] < w[1])
+        },
+        value: |s| format!("{:?}", s.faults.down_at_frames),
+        why: |s| {
+            format!(
+                "at most 1000 frame counts, strictly increasing, each in 1..=traffic.frames = {}",
+                s.traffic.frames
+            )
+        },
+    },
+    Rule {
+        field: "faults.down_cycles",
+        holds: |s| {
+            s.faults.down_at_frames.is_empty() || (1..=1_000_000).contains(&s.faults.down_cycles)
+        },
+        value: |s| s.faults.down_cycles.to_string(),
+        why: |_| "expected 1..=1000000 with faults.down_at_frames".into(),
+    },
+    Rule {
+        field: "faults.down_cycles",
+        holds: |s| s.faults.down_cycles == 0 || !s.faults.down_at_frames.is_empty(),
+        value: |s| s.faults.down_cycles.to_string(),
+        why: |_| "needs faults.down_at_frames".into(),
     },
 ];
 

@@ -63,6 +63,12 @@ impl<D: NicDevice> Driver<D> {
         self.open.as_ref().map_or(0, OpenState::rx_posted)
     }
 
+    /// RX completions consumed since the interface was opened (the
+    /// completion ring's consumer index, wrapping; `None` while closed).
+    pub fn rx_cq_consumed(&self) -> Option<u16> {
+        self.open.as_ref().map(|o| o.rx_cq_cons)
+    }
+
     /// TX descriptors in flight.
     pub fn tx_in_flight(&self) -> u16 {
         self.open.as_ref().map_or(0, OpenState::tx_in_flight)

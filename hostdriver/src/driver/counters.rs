@@ -16,8 +16,16 @@ impl<D: NicDevice> Driver<D> {
         self.stats
     }
 
-    /// Reads the NIC's STAT_* registers.
+    /// The NIC's counters since probe: the STAT_* registers plus what they
+    /// held before the soft reset of every reopen.
     pub fn hw_stats(&mut self) -> Result<HwStats, DriverError> {
+        let mut total = self.hw_before_reset;
+        total.accumulate(&self.hw_registers()?);
+        Ok(total)
+    }
+
+    /// Reads the NIC's STAT_* registers (since the last soft reset).
+    pub(super) fn hw_registers(&mut self) -> Result<HwStats, DriverError> {
         let d = &mut self.dev;
         Ok(HwStats {
             hw_rx_frames: u64::from(rd(d, regs::STAT_RX_FRAMES)?),

@@ -39,7 +39,7 @@ pub struct CloseReport {
     pub rx_pool: DestroyOutcome,
     /// What destroying the TX pool did.
     pub tx_pool: DestroyOutcome,
-    /// The NIC's counters at close.
+    /// The NIC's counters at close, since probe (across reopens).
     pub hw: HwStats,
     /// DMA mappings of the device still alive after close.
     pub live_mappings: usize,
@@ -82,6 +82,8 @@ impl<D: NicDevice> Driver<D> {
             rx_pool_h: None,
             tx_pool_h: None,
             dma_error: None,
+            hw_before_reset: HwStats::default(),
+            closes: 0,
         };
         d.soft_reset()?;
         tracing::info!(
@@ -121,7 +123,9 @@ impl<D: NicDevice> Driver<D> {
     }
 
     /// Open: soft reset, pools, rings, RX buffers, registers, interrupts,
-    /// CTRL.ENABLE.
+    /// CTRL.ENABLE. A reopen first reads the NIC's counters (frames dropped
+    /// while the interface was down included), as the soft reset clears
+    /// them; a new pair of page pools replaces the destroyed ones.
     pub fn open(&mut self) -> Result<(), DriverError> {
         if self.open.is_some() {
             return Err(DriverError::AlreadyOpen { op: "open" });
@@ -129,6 +133,10 @@ impl<D: NicDevice> Driver<D> {
         self.cfg.validate()?;
         if self.xdp.is_some() && self.cfg.rx_mode != RxMode::Page {
             return Err(DriverError::XdpNeedsPageMode);
+        }
+        if self.closes > 0 {
+            let before = self.hw_registers()?;
+            self.hw_before_reset.accumulate(&before);
         }
         self.soft_reset()?;
         let cfg = self.cfg.clone();
@@ -305,9 +313,19 @@ impl<D: NicDevice> Driver<D> {
             return Err(DriverError::NotOpen { op: "close" });
         }
         wr(&mut self.dev, regs::IRQ_MASK, IRQ_ALL)?;
+        if self.cfg.test.close_without_waiting_idle {
+            wr(&mut self.dev, regs::CTRL, 0)?;
+            return self.close_stopped();
+        }
         wr(&mut self.dev, regs::CTRL, 0)?;
         self.wait_field(regs::STATUS, "STATUS", "IDLE", status::IDLE, status::IDLE)?;
         // Completions that landed before the queues stopped.
+        self.close_stopped()
+    }
+
+    /// The rest of close once the queues are stopped (and the NIC idle):
+    /// process what completed, give every page back, destroy the pools.
+    fn close_stopped(&mut self) -> Result<CloseReport, DriverError> {
         self.tx_clean()?;
         let rx_drained = self.rx_clean(usize::MAX)?;
         // Nothing is sent any more: free XDP_TX frames just queued.
@@ -315,6 +333,7 @@ impl<D: NicDevice> Driver<D> {
         wr(&mut self.dev, regs::IRQ_STATUS, IRQ_ALL)?;
         self.napi_scheduled = false;
         let hw = self.hw_stats()?;
+        self.closes += 1;
         let mut report = self.teardown(true)?;
         report.rx_drained = rx_drained;
         report.hw = hw;

@@ -16,7 +16,7 @@ use pool::{DmaDev, HostMemory, PagePoolHandle};
 
 use crate::config::DriverConfig;
 use crate::skb::{SkBuff, SkbViolations};
-use crate::stats::DriverStats;
+use crate::stats::{DriverStats, HwStats};
 use crate::xdp::{RxHandler, XdpFrame, XdpProg};
 use crate::NicDevice;
 
@@ -55,6 +55,12 @@ pub struct Driver<D: NicDevice> {
     rx_pool_h: Option<PagePoolHandle>,
     tx_pool_h: Option<PagePoolHandle>,
     dma_error: Option<DmaErrorRecord>,
+    /// The NIC's counters up to the last soft reset at a reopen (the reset
+    /// clears the STAT_* registers); [`Driver::hw_stats`] adds the
+    /// registers to it.
+    hw_before_reset: HwStats,
+    /// Closes so far (a reopen folds the counters into `hw_before_reset`).
+    closes: u32,
 }
 
 impl<D: NicDevice> std::fmt::Debug for Driver<D> {
