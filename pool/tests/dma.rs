@@ -342,6 +342,11 @@ fn non_coherent_device_reads_stale_bytes_until_sync_for_device() {
             "ownership/device-read-cpu-written"
         ]
     );
+    assert!(
+        matches!(dev.violations()[0], DmaViolation::DeviceReadCpuOwned { addr, len: 13, .. } if addr == a),
+        "names the first CPU-owned line and the access: {:?}",
+        dev.violations()[0]
+    );
     dev.sync_single_range_for_device(a, 0, 64, DmaDirection::Bidirectional)
         .unwrap();
     dev.device_read(a, &mut b).unwrap();
