@@ -222,9 +222,8 @@ impl Report {
         }
     }
 
-    fn render(&self, human: bool) -> String {
-        let mut s = String::new();
-        let w = &self.wire;
+    /// The scenario, its configuration and (when set) the RX buffer length.
+    fn render_config(&self, s: &mut String) {
         let _ = writeln!(
             s,
             "scenario {} (seed {}): {}",
@@ -257,6 +256,13 @@ impl Report {
                 c.driver.rx_buf_len
             );
         }
+    }
+
+    fn render(&self, human: bool) -> String {
+        let mut s = String::new();
+        self.render_config(&mut s);
+        let c = &self.config;
+        let w = &self.wire;
         let _ = writeln!(s, "nic       {}", c.model_config());
         let _ = writeln!(
             s,
