@@ -1,0 +1,4 @@
+//! Parity of the driver's stack side with Linux 6.12 LTS (net/core/skbuff.c,
+//! net/core/xdp.c), one module per kernel function. Each test names the
+//! kernel function it follows and the 6.12 behaviour in its doc comment.
+//! pool/PARITY.md is the table of functions, Rust items and status.
