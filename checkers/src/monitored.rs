@@ -275,7 +275,7 @@ impl<D: NicDevice> Monitored<D> {
             limit,
             last_progress,
             queues,
-            pools: PoolRegistry::of(self.inner.host_mem()).dump(),
+            pools: PoolRegistry::of(self.inner.host_mem()).netdev_nl_page_pool_get_dumpit(),
         };
         self.stalls.push(found.clone());
         DevError::Watchdog(Arc::new(found))

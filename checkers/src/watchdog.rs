@@ -114,8 +114,8 @@ pub struct WatchdogViolation {
     pub last_progress: u64,
     /// Both queues.
     pub queues: Vec<QueueDump>,
-    /// Every page pool of the memory (`page-pool-get`), with its in-flight
-    /// pages.
+    /// Every page pool of the memory the user can see (the `page-pool-get`
+    /// dump), with its in-flight pages.
     pub pools: Vec<PagePoolInfo>,
 }
 

@@ -1,6 +1,6 @@
 //! Driver configuration.
 
-use pool::{IfIndex, NapiId, PAGE_SIZE};
+use pool::{IfIndex, NapiId, MIN_NAPI_ID, PAGE_SIZE};
 
 use crate::error::DriverError;
 
@@ -55,7 +55,8 @@ pub struct DriverConfig {
     pub name: String,
     /// Interface index (the pools' netdev, the REDIRECT target id).
     pub ifindex: IfIndex,
-    /// The RX queue's NAPI instance.
+    /// The RX queue's NAPI instance: by default the first id
+    /// `napi_hash_add` hands out ([`MIN_NAPI_ID`]), so netlink shows it.
     pub napi_id: NapiId,
     /// RX ring entries: a power of two in 2..=4096.
     pub rx_ring_size: u16,
@@ -109,7 +110,7 @@ impl Default for DriverConfig {
         Self {
             name: "nic0".into(),
             ifindex: IfIndex(2),
-            napi_id: NapiId(1),
+            napi_id: NapiId(MIN_NAPI_ID),
             rx_ring_size: 256,
             tx_ring_size: 256,
             headroom: XDP_PACKET_HEADROOM,

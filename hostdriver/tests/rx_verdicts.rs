@@ -50,7 +50,7 @@ fn open_programs_the_nic_and_posts_every_rx_buffer() {
     assert_eq!(rx_doorbells, 1);
     assert_eq!(drv.rx_posted(), 64);
     let info = drv.rx_pool().unwrap().info();
-    assert_eq!(info.napi_id, Some(1));
+    assert_eq!(info.napi_id, Some(pool::MIN_NAPI_ID));
     assert_eq!(info.ifindex, Some(2));
     assert_eq!(info.inflight, 64);
     // Rings are coherent allocations: 4 of them.

@@ -21,7 +21,8 @@
 //! * [`inject`]: [`FailureInjection`], for the allocator, mappings and pools.
 //! * [`invariant`]: [`PoolInvariantViolation`], the page pool laws' reports
 //!   (used by `page_pool` and `registry`).
-//! * [`netdev`]: [`NapiId`], [`IfIndex`], [`LOOPBACK_IFINDEX`].
+//! * [`netdev`]: [`NapiId`], [`IfIndex`], [`LOOPBACK_IFINDEX`], [`NR_CPUS`]
+//!   and [`MIN_NAPI_ID`].
 //! * [`mem`]: [`HostMemory`], page frames on NUMA nodes, CPU reads/writes,
 //!   page allocation with failure injection, the current simulated cycle.
 //!   In [`Coherence::NonCoherent`] mode the CPU and the device each see their
@@ -36,9 +37,12 @@
 //!   or into lines the CPU owns.
 //! * [`ring`]: the lock-free many-producer single-consumer recycle ring.
 //! * [`registry`]: [`PoolRegistry`] (one per memory, [`PoolRegistry::of`]),
-//!   every pool with the netdev netlink attribute names (struct, JSON,
-//!   text), and deferred release of destroyed pools
-//!   ([`PoolRegistry::service`]).
+//!   net/core/page_pool_user.c: each netdev's pools, the netdev netlink
+//!   family's `page-pool-get` and `page-pool-stats-get` (one pool or a
+//!   dump, only the pools the user can see; struct, JSON, text, the
+//!   kernel's attribute names), the `page-pool-*-ntf` announcements
+//!   ([`PoolRegistry::subscribe`]), `NETDEV_UNREGISTER`, and deferred
+//!   release of destroyed pools ([`PoolRegistry::service`]).
 //! * [`page_pool`]: [`PagePool`] with the kernel's API (`dev_alloc_pages`,
 //!   `dev_alloc_frag`, `dev_alloc`, `dev_alloc_va`, `put_page`,
 //!   `put_full_page`, `recycle_direct`, `free_va`, `put_page_bulk`,
@@ -163,7 +167,7 @@ pub use mem::{
     Barrier, Coherence, CpuObserver, HostMemory, MemConfig, MemError, OwnershipKind,
     OwnershipViolation, Page, PageRef, PoolLocation, WeakOrder, MAX_PAGE_ORDER,
 };
-pub use netdev::{IfIndex, NapiId, LOOPBACK_IFINDEX};
+pub use netdev::{IfIndex, NapiId, LOOPBACK_IFINDEX, MIN_NAPI_ID, NR_CPUS};
 pub use page_pool::{
     DestroyOutcome, NapiCtx, PagePool, PagePoolAllocStats, PagePoolHandle, PagePoolParams,
     PagePoolRecycleStats, PagePoolStats, PoolAllocError, PoolError, PoolViolation,
@@ -171,4 +175,7 @@ pub use page_pool::{
     PP_FLAG_ALL, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, PP_FLAG_SYSTEM_POOL, PP_RING_DEFAULT,
     PP_RING_MAX,
 };
-pub use registry::{PagePoolInfo, PagePoolStatsAttrs, PoolRegistry, ServiceEvent};
+pub use registry::{
+    NetlinkError, PagePoolInfo, PagePoolNotification, PagePoolNtfCmd, PagePoolStatsAttrs,
+    PagePoolStatsInfo, PagePoolStatsReply, PagePoolSubscription, PoolRegistry, ServiceEvent,
+};

@@ -408,7 +408,7 @@ fn updown() {
     );
     // Two closed pool generations and the last one.
     for role in ["rx#1", "tx#1", "rx#2", "tx#2", "rx", "tx"] {
-        assert_eq!(r.pool(role).map(|p| p.inflight), Some(0), "{role}");
+        assert_eq!(r.pool(role).map(|p| p.info.inflight), Some(0), "{role}");
     }
 }
 

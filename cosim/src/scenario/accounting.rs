@@ -3,7 +3,7 @@
 //! transaction log summarised and hashed.
 
 use hostdriver::{DriverStats, HwStats};
-use pool::{LedgerEntry, PagePoolInfo};
+use pool::LedgerEntry;
 
 use super::bench::Drv;
 use super::checks::Findings;
@@ -76,34 +76,22 @@ pub(super) fn nic(hw: &HwStats) -> Counters {
 pub(super) fn pools(
     drv: &Drv,
     closes: &[TrafficClose],
-    copy_pool: Option<&PagePoolInfo>,
+    copy_pool: Option<&PoolReport>,
 ) -> Vec<PoolReport> {
     let mut pools = Vec::new();
     for (i, c) in closes.iter().enumerate() {
         for (role, h) in &c.pools {
-            pools.push(PoolReport {
-                role: format!("{role}#{}", i + 1),
-                info: h.info(),
-            });
+            pools.push(PoolReport::of(format!("{role}#{}", i + 1), h));
         }
     }
     if let Some(h) = drv.rx_pool() {
-        pools.push(PoolReport {
-            role: "rx".into(),
-            info: h.info(),
-        });
+        pools.push(PoolReport::of("rx", h));
     }
     if let Some(h) = drv.tx_pool() {
-        pools.push(PoolReport {
-            role: "tx".into(),
-            info: h.info(),
-        });
+        pools.push(PoolReport::of("tx", h));
     }
-    if let Some(info) = copy_pool {
-        pools.push(PoolReport {
-            role: "stack-copy".into(),
-            info: info.clone(),
-        });
+    if let Some(report) = copy_pool {
+        pools.push(report.clone());
     }
     pools
 }

@@ -3,7 +3,10 @@
 
 use std::fmt::Write as _;
 
-use pool::{LedgerEntry, LedgerOp, PagePoolInfo, PAGE_SIZE};
+use pool::{
+    LedgerEntry, LedgerOp, PagePoolHandle, PagePoolInfo, PagePoolStatsAttrs, PagePoolStatsReply,
+    PAGE_SIZE,
+};
 use serde::ser::SerializeMap;
 use serde::Serialize;
 
@@ -62,13 +65,28 @@ impl Serialize for Counters {
     }
 }
 
-/// One page pool, as `page-pool-get` shows it (after close).
+/// One page pool after close, as the driver sees it: its `page-pool-get`
+/// attributes and its `page_pool_get_stats` counters (a freed pool is no
+/// longer listed, so this is not a netlink reply).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PoolReport {
     /// `rx`, `tx` or `stack-copy`.
     pub role: String,
-    /// Netlink attributes and stats.
+    /// `page_pool_nl_fill`'s attributes.
     pub info: PagePoolInfo,
+    /// `page_pool_get_stats`, with the netlink names.
+    pub stats: PagePoolStatsAttrs,
+}
+
+impl PoolReport {
+    /// The pool behind `h`, now, as `role`.
+    pub fn of(role: impl Into<String>, h: &PagePoolHandle) -> Self {
+        Self {
+            role: role.into(),
+            info: h.info(),
+            stats: h.get_stats().into(),
+        }
+    }
 }
 
 /// Syncs of one kind over one byte range of a page.
@@ -130,9 +148,11 @@ pub struct Report {
     pub nic: Counters,
     /// Page pools after close, with the netdev netlink names.
     pub pools: Vec<PoolReport>,
-    /// `page-pool-get` of every pool just before close (the registry dump,
-    /// netdev netlink attribute names).
+    /// `page-pool-get` dump just before close (every pool the user can
+    /// see, netdev netlink attribute names).
     pub pool_dump: Vec<PagePoolInfo>,
+    /// `page-pool-stats-get` dump just before close.
+    pub pool_stats_dump: Vec<PagePoolStatsReply>,
     /// DMA syncs summarised as ranges.
     pub syncs: Vec<SyncRange>,
     /// Ledger operations by kind and direction.
@@ -181,8 +201,8 @@ impl Report {
     }
 
     /// The pool with `role`.
-    pub fn pool(&self, role: &str) -> Option<&PagePoolInfo> {
-        self.pools.iter().find(|p| p.role == role).map(|p| &p.info)
+    pub fn pool(&self, role: &str) -> Option<&PoolReport> {
+        self.pools.iter().find(|p| p.role == role)
     }
 
     /// The human summary: timing included.
@@ -280,13 +300,17 @@ impl Report {
         self.render_traffic_closes(&mut s, human);
         let _ = writeln!(s, "pool dump before close (page-pool-get)");
         for p in &self.pool_dump {
+            let _ = writeln!(s, "          {}", p.to_text().trim_end());
+        }
+        let _ = writeln!(s, "pool stats before close (page-pool-stats-get)");
+        for p in &self.pool_stats_dump {
             for l in p.to_text().lines() {
                 let _ = writeln!(s, "          {}", l.trim_start());
             }
         }
         let _ = writeln!(s, "pools after close");
         for p in &self.pools {
-            let text = p.info.to_text();
+            let text = p.info.to_text() + &p.stats.to_text();
             let mut lines = text.lines();
             if let Some(first) = lines.next() {
                 let _ = writeln!(s, "pool {:<4} {first}", p.role);

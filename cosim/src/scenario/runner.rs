@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::time::Instant;
 
 use hostdriver::NicDevice;
-use pool::{DestroyOutcome, PagePoolInfo, PoolViolation};
+use pool::{DestroyOutcome, PoolViolation};
 
 use super::accounting;
 use super::bench::{Bench, Drv};
@@ -15,14 +15,14 @@ use super::checks::{
 use super::format::{Direction, Scenario};
 use super::frames::{frame_hash, generate_frames};
 use super::options::{RunError, RunOptions};
-use super::report::{summarise_ledger, Report};
+use super::report::{summarise_ledger, PoolReport, Report};
 use super::traffic::TrafficLoop;
 use super::traffic_close::TrafficClose;
 use crate::WireCapture;
 
 /// The stack's copy pool after destroy: its stats, what destroy did, the
 /// misuse it saw.
-type CopyPoolEnd = (PagePoolInfo, DestroyOutcome, Vec<PoolViolation>);
+type CopyPoolEnd = (PoolReport, DestroyOutcome, Vec<PoolViolation>);
 
 /// Runs `sc` and accounts for every frame and every page.
 pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> {
@@ -43,8 +43,11 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
     } else {
         None
     };
-    // `page-pool-get` dump while the interface is up.
-    let pool_dump = pool::PoolRegistry::of(&bench.mem).dump();
+    // `page-pool-get` and `page-pool-stats-get` dumps while the interface
+    // is up.
+    let registry = pool::PoolRegistry::of(&bench.mem);
+    let pool_dump = registry.netdev_nl_page_pool_get_dumpit();
+    let pool_stats_dump = registry.netdev_nl_page_pool_stats_get_dumpit();
     // The page pool's laws, while the pools hold pages and after close.
     let laws = |mem: &pool::HostMemory| pool::PoolRegistry::of(mem).check_invariants();
     let up = (!opts.no_pool_invariants).then(|| laws(&bench.mem));
@@ -120,8 +123,8 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
         close: close.map_err(|e| e.to_string()),
         generations: closes.iter().map(TrafficClose::generation_end).collect(),
         traffic_closes: closes,
-        copy_pool: copy_pool.as_ref().map(|(info, outcome, _)| CopyPool {
-            inflight: info.inflight,
+        copy_pool: copy_pool.as_ref().map(|(report, outcome, _)| CopyPool {
+            inflight: report.info.inflight,
             outcome: *outcome,
         }),
         dma_violations: Findings::of(&bench.dma.violations(), |x| x.to_string()),
@@ -153,6 +156,7 @@ pub fn run(sc: &Scenario, mut opts: RunOptions<'_>) -> Result<Report, RunError> 
         nic: accounting::nic(&hw),
         pools,
         pool_dump,
+        pool_stats_dump,
         syncs,
         ledger_ops,
         dma,
@@ -236,7 +240,7 @@ fn close_down(
     let copy_pool = b.stack.borrow_mut().copy_pool.take().map(|pp| {
         let h = pp.handle();
         let out = pp.destroy();
-        (h.info(), out, h.violations())
+        (PoolReport::of("stack-copy", &h), out, h.violations())
     });
     (close, copy_pool)
 }

@@ -11,11 +11,13 @@ use super::error::{PoolViolation, PoolViolationKind};
 use super::stats::{Counters, PagePoolAllocStats, PagePoolRecycleStats, PagePoolStats};
 use crate::dma::{DmaDev, DmaDirection};
 use crate::invariant::PoolInvariantViolation;
-use crate::layout::PAGE_SIZE;
 use crate::lock::lock;
 use crate::mem::{pfn_to_host, FrameMeta, HostMemory};
 use crate::netdev::{IfIndex, NapiId, LOOPBACK_IFINDEX};
-use crate::registry::{ListedPool, PagePoolInfo, PagePoolStatsAttrs, ServiceEvent, SystemRecycle};
+use crate::registry::{
+    page_pool_nl_fill, ListedPool, PagePoolInfo, PagePoolStatsAttrs, PoolNlAttrs, ServiceEvent,
+    SystemRecycle,
+};
 use crate::ring::{Consumer, Producer};
 
 /// `pool->slow.netdev` is the netdev given at creation.
@@ -119,35 +121,36 @@ impl PoolShared {
         }
     }
 
-    pub(super) fn info(&self) -> PagePoolInfo {
-        let inflight = self.inflight().max(0) as u32;
+    /// The pool's fields the netlink replies are filled from.
+    pub(super) fn nl_attrs(&self) -> PoolNlAttrs {
         let detach = lock(&self.shutdown).detach_cycle;
-        PagePoolInfo {
+        PoolNlAttrs {
             id: self.id,
-            ifindex: self.visible_ifindex().map(|i| i.0),
-            // `pool->p.napi` is cleared by page_pool_disable_direct_recycling()
-            // at destroy, so a destroyed pool reports no napi-id.
-            napi_id: self
-                .napi
-                .filter(|_| !self.destroyed.load(Ordering::Acquire))
-                .map(|n| n.0),
-            inflight,
-            inflight_mem: u64::from(inflight) * ((PAGE_SIZE as u64) << self.order),
-            detach_time: detach.map(|c| self.mem.cycles_to_secs(c)),
-            stats: PagePoolStatsAttrs::from(self.stats()),
+            netdev: self.netdev_ifindex(),
+            // `pool->user.napi_id`, stashed at page_pool_list() and kept
+            // after destroy (6.12; 6.14 reads `pool->p.napi` instead).
+            napi: self.napi,
+            inflight: self.inflight().max(0) as u32,
+            order: self.order,
+            detach_time: detach.map_or(0, |c| self.mem.cycles_to_secs(c)),
         }
     }
 
-    /// The `ifindex` netlink reports: the netdev's, unless the pool hangs
-    /// off loopback (created on [`LOOPBACK_IFINDEX`], or moved there when
-    /// its netdev went away): the kernel omits loopback's.
-    pub(super) fn visible_ifindex(&self) -> Option<IfIndex> {
+    /// The pool as `page-pool-get` shows it (`page_pool_nl_fill`).
+    pub(super) fn info(&self) -> PagePoolInfo {
+        page_pool_nl_fill(&self.nl_attrs())
+    }
+
+    /// `pool->slow.netdev->ifindex`: the netdev given at creation, or
+    /// [`LOOPBACK_IFINDEX`] once it went away (orphaned); `None` without a
+    /// netdev or once wiped (`NET_PTR_POISON`).
+    pub(super) fn netdev_ifindex(&self) -> Option<IfIndex> {
         let netdev = self.netdev?;
-        if self.netdev_state.load(Ordering::Relaxed) != NETDEV_LINKED || netdev == LOOPBACK_IFINDEX
-        {
-            return None;
+        match self.netdev_state.load(Ordering::Relaxed) {
+            NETDEV_LINKED => Some(netdev),
+            NETDEV_ORPHANED => Some(LOOPBACK_IFINDEX),
+            _ => None,
         }
-        Some(netdev)
     }
 
     #[cold]
@@ -208,8 +211,12 @@ impl ListedPool for PoolShared {
         self.id
     }
 
-    fn info(&self) -> PagePoolInfo {
-        PoolShared::info(self)
+    fn nl_attrs(&self) -> PoolNlAttrs {
+        PoolShared::nl_attrs(self)
+    }
+
+    fn stats_attrs(&self) -> PagePoolStatsAttrs {
+        PagePoolStatsAttrs::from(self.stats())
     }
 
     fn release_retry(&self, cycle: u64) -> Option<ServiceEvent> {

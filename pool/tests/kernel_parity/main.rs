@@ -6,3 +6,10 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod netdev_nl_page_pool_event;
+mod netdev_nl_page_pool_get_doit;
+mod netdev_nl_page_pool_get_dumpit;
+mod page_pool_netdevice_event;
+mod page_pool_nl_fill;
+mod page_pool_nl_stats_fill;
+mod page_pool_release_retry;
