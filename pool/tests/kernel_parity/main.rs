@@ -6,3 +6,6 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod page_pool_alloc_frag_netmem;
+mod page_pool_put_page_bulk;
+mod ptr_ring_produce;
