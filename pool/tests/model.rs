@@ -19,6 +19,7 @@ enum Op {
     PutNapi(usize),
     PutRemote(usize, bool),
     PutBulk(usize),
+    PutBulkNapi(usize),
     RefPage(usize),
     GetPage(usize),
     DropRef(usize),
@@ -34,6 +35,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => any::<usize>().prop_map(Op::PutNapi),
         3 => (any::<usize>(), any::<bool>()).prop_map(|(i, d)| Op::PutRemote(i, d)),
         1 => (1usize..20).prop_map(Op::PutBulk),
+        1 => (1usize..20).prop_map(Op::PutBulkNapi),
         1 => any::<usize>().prop_map(Op::RefPage),
         1 => any::<usize>().prop_map(Op::GetPage),
         1 => any::<usize>().prop_map(Op::DropRef),
@@ -47,6 +49,10 @@ struct Model {
     cache: usize,
     ring: usize,
     ring_cap: usize,
+    /// The ptr_ring's consumed slots not yet zeroed (`consumer_head -
+    /// consumer_tail`) and its consumer index (`consumer_head`).
+    ring_pending: usize,
+    ring_head: usize,
     hold: i64,
     release: i64,
     /// pp references held by handles, per page.
@@ -65,7 +71,7 @@ impl Model {
             self.s.alloc_stats.fast += 1;
         } else if self.ring > 0 {
             let moved = self.ring.min(64);
-            self.ring -= moved;
+            self.consume(moved);
             self.cache = moved - 1;
             self.s.alloc_stats.refill += 1;
         } else {
@@ -73,6 +79,65 @@ impl Model {
             self.s.alloc_stats.slow += 1;
             self.hold += 64;
             self.cache = 63;
+        }
+    }
+
+    /// `__ptr_ring_discard_one` for `n` entries: consumed slots are zeroed
+    /// by batches of 16 (1 for a ring under 32 slots) and at the end of
+    /// the ring.
+    fn consume(&mut self, n: usize) {
+        let batch = if 16 > self.ring_cap / 2 { 1 } else { 16 };
+        for _ in 0..n {
+            self.ring -= 1;
+            self.ring_head += 1;
+            self.ring_pending += 1;
+            if self.ring_pending >= batch || self.ring_head >= self.ring_cap {
+                self.ring_pending = 0;
+            }
+            if self.ring_head >= self.ring_cap {
+                self.ring_head = 0;
+            }
+        }
+    }
+
+    /// `__ptr_ring_produce`: the producer's slot is free unless queued and
+    /// consumed-not-zeroed slots fill the ring.
+    fn produce(&mut self) -> bool {
+        if self.ring + self.ring_pending >= self.ring_cap {
+            return false;
+        }
+        self.ring += 1;
+        self.s.recycle_stats.ring += 1;
+        true
+    }
+
+    /// `page_pool_put_page_bulk` for the pages whose last reference went.
+    fn bulk(&mut self, pfns: Vec<u64>, direct: bool) {
+        let mut full = false;
+        for pfn in pfns {
+            if !self.unref(pfn) {
+                continue;
+            }
+            if self.extra.get(&pfn).copied().unwrap_or(0) > 0 {
+                self.s.recycle_stats.released_refcnt += 1;
+                self.release += 1;
+                continue;
+            }
+            if direct {
+                if self.cache < 128 {
+                    self.cache += 1;
+                    self.s.recycle_stats.cached += 1;
+                    continue;
+                }
+                self.s.recycle_stats.cache_full += 1;
+            }
+            if full || !self.produce() {
+                if !full {
+                    self.s.recycle_stats.ring_full += 1;
+                    full = true;
+                }
+                self.release += 1;
+            }
         }
     }
 
@@ -91,10 +156,7 @@ impl Model {
             }
             self.s.recycle_stats.cache_full += 1;
         }
-        if self.ring < self.ring_cap {
-            self.ring += 1;
-            self.s.recycle_stats.ring += 1;
-        } else {
+        if !self.produce() {
             self.s.recycle_stats.ring_full += 1;
             self.release += 1;
         }
@@ -142,7 +204,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
     #[test]
     fn pool_matches_reference_model(
-        ring_cap in prop_oneof![Just(4usize), Just(16), Just(300)],
+        ring_cap in prop_oneof![Just(4usize), Just(16), Just(48), Just(300)],
         ops in prop::collection::vec(op(), 1..250),
     ) {
         let mem = mem_with(1, 4096, Coherence::Coherent);
@@ -178,14 +240,14 @@ proptest! {
                     if let Some((pfn, off)) = m.frag {
                         if off + aligned <= 4096 {
                             new_page = false;
+                            m.s.alloc_stats.fast += 1; // a further fragment
                         } else if !m.refs.contains_key(&pfn) {
                             // drained with no user left
                             m.frag = None;
                             if m.extra.get(&pfn).copied().unwrap_or(0) > 0 {
                                 m.release += 1;
                             } else {
-                                m.s.recycle_stats.cached += 1;
-                                m.s.alloc_stats.fast += 1;
+                                m.s.alloc_stats.fast += 1; // reused at once
                                 m.frag = Some((pfn, 0));
                                 new_page = false;
                             }
@@ -221,31 +283,18 @@ proptest! {
                         m.recycle(pfn, direct);
                     }
                 }
-                Op::PutBulk(n) => {
+                Op::PutBulk(n) | Op::PutBulkNapi(n) => {
                     let n = n.min(out.len());
                     let mut arr: Vec<Option<PpPage>> = out.drain(..n).map(Some).collect();
                     let pfns: Vec<u64> = arr.iter().flatten().map(PpPage::pfn).collect();
-                    pool.put_page_bulk(&mut arr);
-                    prop_assert!(arr.iter().all(Option::is_none));
-                    let mut full = false;
-                    for pfn in pfns {
-                        if !m.unref(pfn) {
-                            continue;
-                        }
-                        if m.extra.get(&pfn).copied().unwrap_or(0) > 0 {
-                            m.s.recycle_stats.released_refcnt += 1;
-                            m.release += 1;
-                        } else if !full && m.ring < m.ring_cap {
-                            m.ring += 1;
-                            m.s.recycle_stats.ring += 1;
-                        } else {
-                            if !full {
-                                m.s.recycle_stats.ring_full += 1;
-                                full = true;
-                            }
-                            m.release += 1;
-                        }
+                    let napi = matches!(op, Op::PutBulkNapi(_));
+                    if napi {
+                        pool.napi_ctx(NAPI).put_page_bulk(&mut arr);
+                    } else {
+                        pool.put_page_bulk(&mut arr);
                     }
+                    prop_assert!(arr.iter().all(Option::is_none));
+                    m.bulk(pfns, napi);
                 }
                 Op::RefPage(i) if !out.is_empty() => {
                     let clone = stack.ref_page(&out[i % out.len()]);

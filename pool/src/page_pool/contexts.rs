@@ -133,6 +133,36 @@ impl NapiCtx<'_> {
         self.put_decided(page, -1, allow_direct, direct);
     }
 
+    /// `page_pool_put_page_bulk` from this NAPI poll (6.8 to 6.12): direct
+    /// recycling is decided once for the whole call by
+    /// `page_pool_napi_local()`, true when this is the pool's own NAPI (a
+    /// pool bound to no NAPI: never). Then every page goes into the alloc
+    /// cache (`cached`; `cache_full` once it holds 128, and the rest to
+    /// the ring), else all to the ring. Every entry is taken (the slice is
+    /// left all `None`).
+    pub fn put_page_bulk(&mut self, data: &mut [Option<PpPage>]) {
+        let own = self.pool.shared.napi == Some(self.napi);
+        self.put_bulk_decided(data, own);
+    }
+
+    /// The bulk put once the direct decision is made: into the alloc cache
+    /// on behalf of this NAPI poll when `direct`, else to the ring.
+    fn put_bulk_decided(&mut self, data: &mut [Option<PpPage>], direct: bool) {
+        let by = PutContext::NapiPoll {
+            napi: self.napi,
+            allow_direct: false,
+        };
+        self.pool.put_bulk_decided(data, direct.then_some(by));
+    }
+
+    /// For the cache census's tests only: a bulk put from this NAPI poll
+    /// with the direct decision given instead of made (see
+    /// [`Self::put_full_page_decided_for_test`]).
+    #[doc(hidden)]
+    pub fn put_page_bulk_decided_for_test(&mut self, data: &mut [Option<PpPage>], direct: bool) {
+        self.put_bulk_decided(data, direct);
+    }
+
     /// `page_pool_put_full_page` from this NAPI poll.
     #[inline]
     pub fn put_full_page(&mut self, page: PpPage, allow_direct: bool) {
@@ -193,9 +223,10 @@ impl PagePoolHandle {
     pub fn free_va(&self, va: PpVa, allow_direct: bool) {
         self.put_page(va.page, -1, allow_direct);
     }
-    /// `page_pool_put_page_bulk`.
+    /// `page_pool_put_page_bulk` from another context: `page_pool_napi_local`
+    /// is false here, so the recyclable pages go to the ring.
     pub fn put_page_bulk(&self, data: &mut [Option<PpPage>]) {
-        self.shared.put_bulk(data);
+        self.shared.put_bulk(data, |_| false);
     }
     /// Another pp reference on `page` (`page_pool_ref_page`).
     pub fn ref_page(&self, page: &PpPage) -> PpPage {

@@ -12,8 +12,17 @@ use super::stats::inc1;
 use crate::layout::{DMA_CACHE_ALIGN, PAGE_SIZE};
 
 impl PagePool {
-    /// `page_pool_dev_alloc_frag`: `size` bytes (rounded up to
-    /// [`crate::DMA_CACHE_ALIGN`]) of a shared page, at `*offset`.
+    /// `page_pool_dev_alloc_frag` (`page_pool_alloc_frag_netmem`): `size`
+    /// bytes (rounded up to [`crate::DMA_CACHE_ALIGN`]) of a shared page, at
+    /// `*offset`.
+    ///
+    /// Every fragment counts in the alloc stats as in Linux 6.12 LTS: the
+    /// first of a fresh page through the page's own allocation, a further
+    /// fragment that fits `alloc_fast`, a drained page reused at once
+    /// `alloc_fast` only. (6.13's "net: page_pool: do not count normal frag
+    /// allocation in stats", commit ef04d290c013, dropped the further
+    /// fragment's `fast` and added `recycle_cached` to the reuse; it is not
+    /// in 6.12.y.)
     pub fn dev_alloc_frag(
         &mut self,
         offset: &mut u32,
@@ -34,12 +43,14 @@ impl PagePool {
             if *offset + size > max_size {
                 page = self.drain_frag(p);
                 if page.is_some() {
-                    self.shared.stat_cached();
+                    // the drained page reused at once: alloc_stat_inc(pool, fast)
                     inc1(&self.shared.stats.fast);
                 }
             } else {
+                // a further fragment of the current page: alloc_stat_inc(pool, fast)
                 self.frag_users += 1;
                 self.frag_offset = *offset + size;
+                inc1(&self.shared.stats.fast);
                 return Ok(self.handout(p));
             }
         }

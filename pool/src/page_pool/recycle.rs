@@ -33,10 +33,29 @@ impl PagePool {
         self.put_page(va.page, -1, allow_direct);
     }
 
-    /// `page_pool_put_page_bulk`: every entry is taken (the slice is left
-    /// all `None`); recyclable pages go to the ring under one pass.
+    /// `page_pool_put_page_bulk` from process context: every entry is taken
+    /// (the slice is left all `None`); `page_pool_napi_local` is false
+    /// outside softirq, so the recyclable pages go to the ring under one
+    /// pass. From the pool's NAPI poll use
+    /// [`NapiCtx::put_page_bulk`](crate::NapiCtx::put_page_bulk).
     pub fn put_page_bulk(&mut self, data: &mut [Option<PpPage>]) {
-        self.shared.put_bulk(data);
+        self.put_bulk_decided(data, None);
+    }
+
+    /// `page_pool_put_page_bulk` with the direct decision made once for
+    /// the call: `direct` is the context the pages may go into the alloc
+    /// cache on behalf of (`None`: all to the ring).
+    pub(super) fn put_bulk_decided(
+        &mut self,
+        data: &mut [Option<PpPage>],
+        direct: Option<PutContext>,
+    ) {
+        let sh = &*self.shared;
+        let cache = &mut self.cache;
+        match direct {
+            None => sh.put_bulk(data, |_| false),
+            Some(by) => sh.put_bulk(data, |pfn| sh.recycle_in_cache(cache, pfn, by)),
+        }
     }
 
     /// `page_pool_put_unrefed_page` with the direct decision already made:
@@ -55,13 +74,9 @@ impl PagePool {
             return;
         }
         if let Some(by) = direct {
-            if self.cache.len() < PP_ALLOC_CACHE_SIZE {
-                self.shared.enter_cache(pfn, by);
-                self.cache.push(pfn);
-                self.shared.stat_cached();
+            if self.shared.recycle_in_cache(&mut self.cache, pfn, by) {
                 return;
             }
-            self.shared.stat_cache_full();
         }
         self.shared.recycle_in_ring(pfn, dma);
     }
@@ -109,6 +124,21 @@ impl PoolShared {
         .fetch_add(1, Ordering::Relaxed);
         self.return_page(pfn, dma);
         false
+    }
+
+    /// `page_pool_recycle_in_cache`: into the owner's alloc `cache` on
+    /// behalf of `by` (`cached`), or `cache_full` and false when it holds
+    /// [`PP_ALLOC_CACHE_SIZE`] pages.
+    #[inline]
+    pub(super) fn recycle_in_cache(&self, cache: &mut Vec<u64>, pfn: u64, by: PutContext) -> bool {
+        if cache.len() >= PP_ALLOC_CACHE_SIZE {
+            self.stat_cache_full();
+            return false;
+        }
+        self.enter_cache(pfn, by);
+        cache.push(pfn);
+        self.stat_cached();
+        true
     }
 
     /// `recycle_stat_inc(pool, cached)` (owner only).
@@ -247,8 +277,17 @@ impl PoolShared {
         }
     }
 
-    /// `page_pool_put_page_bulk`: every recyclable page goes to the ring.
-    pub(super) fn put_bulk(&self, data: &mut [Option<PpPage>]) {
+    /// `page_pool_put_page_bulk` (6.12): each entry that is the last
+    /// reference (`page_pool_is_last_ref`) gets `__page_pool_put_page(pool,
+    /// netmem, -1, allow_direct)`: released if not recyclable, else synced
+    /// and offered to `in_cache` (the alloc cache when direct recycling was
+    /// decided, see [`PagePool::put_bulk_decided`]); the pages it refuses
+    /// go to the ring together.
+    pub(super) fn put_bulk(
+        &self,
+        data: &mut [Option<PpPage>],
+        mut in_cache: impl FnMut(u64) -> bool,
+    ) {
         let mut bulk: Vec<(u64, u64)> = Vec::with_capacity(data.len());
         for slot in data.iter_mut() {
             let Some(page) = slot.take() else { continue };
@@ -256,10 +295,19 @@ impl PoolShared {
             if !self.owns(pfn) || self.unref(pfn, 1) != 0 {
                 continue;
             }
-            if self.recycle_prepare(pfn, dma, -1) {
+            if self.recycle_prepare(pfn, dma, -1) && !in_cache(pfn) {
                 bulk.push((pfn, dma));
             }
         }
+        self.recycle_ring_bulk(&bulk);
+    }
+
+    /// The ring half of 6.12's `page_pool_put_page_bulk` (a function of its
+    /// own, `page_pool_recycle_ring_bulk`, from 6.13): `__ptr_ring_produce`
+    /// each page under one producer lock, `ring += n`; at the first refused
+    /// one `ring_full += 1` once, and it and every page after it are
+    /// released.
+    fn recycle_ring_bulk(&self, bulk: &[(u64, u64)]) {
         let mut rest = bulk.iter();
         let mut pushed = 0;
         for &(pfn, dma) in rest.by_ref() {
