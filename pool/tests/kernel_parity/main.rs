@@ -6,3 +6,8 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+
+#[allow(non_snake_case)]
+mod __page_pool_page_can_be_recycled;
+mod page_pool_init;
+mod page_pool_scrub;
