@@ -115,6 +115,22 @@ pub enum InvariantKind {
         /// `pages_state_release_cnt`.
         release: u32,
     },
+    /// `pool->dma_mapped` tracks exactly the pages a mapping pool holds
+    /// (`page_pool_register_dma_index` at every map,
+    /// `page_pool_release_dma_index` at every release) until destroy, and
+    /// none after (`page_pool_scrub` unmaps them all; 6.12 LTS, from 6.15).
+    DmaMappedCount {
+        /// Pages tracked.
+        tracked: u64,
+        /// In flight for a live mapping pool, 0 otherwise.
+        expected: u64,
+    },
+    /// No recycled page is from the emergency reserve
+    /// (`__page_pool_page_can_be_recycled`: `!page_is_pfmemalloc`).
+    RecycledPfmemalloc {
+        /// The page.
+        page: HostAddr,
+    },
 }
 
 impl InvariantKind {
@@ -134,6 +150,8 @@ impl InvariantKind {
             InvariantKind::ReleasesBelowRecycleStats { .. } => {
                 "pool-invariant/releases-below-recycle-stats"
             }
+            InvariantKind::DmaMappedCount { .. } => "pool-invariant/dma-mapped-count",
+            InvariantKind::RecycledPfmemalloc { .. } => "pool-invariant/recycled-pfmemalloc",
         }
     }
 }
@@ -225,6 +243,14 @@ impl fmt::Display for PoolInvariantViolation {
             } => write!(
                 f,
                 "released_refcnt + ring_full {released_refcnt_ring_full} above the {release} pages returned (expected one return each)"
+            ),
+            InvariantKind::DmaMappedCount { tracked, expected } => write!(
+                f,
+                "{tracked} pages tracked as DMA-mapped (expected {expected}: the pages in flight while the pool lives, none once destroyed)"
+            ),
+            InvariantKind::RecycledPfmemalloc { page } => write!(
+                f,
+                "recycled page {page} is pfmemalloc (expected released: emergency-reserve pages are never recycled)"
             ),
         }
     }

@@ -172,8 +172,8 @@ pub use page_pool::{
     DestroyOutcome, NapiCtx, PagePool, PagePoolAllocStats, PagePoolHandle, PagePoolParams,
     PagePoolRecycleStats, PagePoolStats, PoolAllocError, PoolError, PoolViolation,
     PoolViolationKind, PpPage, PpVa, PutContext, PP_ALLOC_CACHE_REFILL, PP_ALLOC_CACHE_SIZE,
-    PP_FLAG_ALL, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, PP_FLAG_SYSTEM_POOL, PP_RING_DEFAULT,
-    PP_RING_MAX,
+    PP_FLAG_ALL, PP_FLAG_ALLOW_UNREADABLE_NETMEM, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV,
+    PP_FLAG_SYSTEM_POOL, PP_RING_DEFAULT, PP_RING_MAX,
 };
 pub use registry::{
     NetlinkError, PagePoolInfo, PagePoolNotification, PagePoolNtfCmd, PagePoolStatsAttrs,

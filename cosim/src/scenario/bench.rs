@@ -121,6 +121,7 @@ fn host_memory(sc: &Scenario) -> Result<HostMemory, RunError> {
         } else {
             Coherence::NonCoherent
         },
+        pfmemalloc_reserve: sc.faults.pfmemalloc_reserve as usize,
         ..MemConfig::default()
     })
     .map_err(RunError::Memory)

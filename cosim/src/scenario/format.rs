@@ -546,6 +546,12 @@ pub struct FaultSection {
     /// Cycles the interface stays down at each of `down_at_frames` (the
     /// NIC drops what arrives meanwhile: STAT_RX_DROP_OFF).
     pub down_cycles: u64,
+    /// Memory pressure from the start: each node's emergency reserve, in
+    /// frames (`pool::MemConfig::pfmemalloc_reserve`). Pages allocated
+    /// while a node has no more free frames than this are pfmemalloc, and
+    /// the pools release them instead of recycling
+    /// (`__page_pool_page_can_be_recycled`: `recycle-released-refcnt`).
+    pub pfmemalloc_reserve: u32,
 }
 
 /// A scenario: name, description and the six sections.

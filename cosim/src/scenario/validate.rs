@@ -151,6 +151,17 @@ const AFTER_DRIVER: &[Rule] = &[
         },
     },
     Rule {
+        field: "faults.pfmemalloc_reserve",
+        holds: |s| s.faults.pfmemalloc_reserve <= s.memory.pages_per_node,
+        value: |s| s.faults.pfmemalloc_reserve.to_string(),
+        why: |s| {
+            format!(
+                "expected 0..={} (memory.pages_per_node)",
+                s.memory.pages_per_node
+            )
+        },
+    },
+    Rule {
         field: "stack.hold",
         holds: |s| s.stack.hold <= 65536,
         value: |s| s.stack.hold.to_string(),

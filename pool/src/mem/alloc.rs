@@ -1,5 +1,6 @@
 //! The page allocator: naturally aligned blocks per node, bulk order-0
-//! allocation, freeing, and the page reference count that frees a block.
+//! allocation, freeing, the page reference count that frees a block, and
+//! the emergency reserve (pfmemalloc pages) under memory pressure.
 
 use std::sync::atomic::Ordering;
 
@@ -7,6 +8,7 @@ use super::config::Coherence;
 use super::error::MemError;
 use super::frames::{pfn_to_host, FrameState, LineBits, PoolLocation};
 use super::memory::{HostMemory, MemInner};
+use super::node::NodeAlloc;
 use super::page::{Page, PageRef};
 use crate::layout::PAGE_SIZE;
 use crate::lock::lock;
@@ -54,14 +56,29 @@ impl MemInner {
         if self.take_injected() {
             return Err(MemError::Injected { order, nid });
         }
-        let idx = {
+        let (idx, pfmemalloc) = {
             let mut node = lock(&self.nodes[nid as usize]);
-            node.find_block(order)
-                .ok_or(MemError::OutOfMemory { order, nid })?
+            let from_reserve = self.below_min_watermark(&node, 1 << order);
+            let idx = node
+                .find_block(order)
+                .ok_or(MemError::OutOfMemory { order, nid })?;
+            (idx, from_reserve)
         };
         let head = nid as u64 * self.cfg.pages_per_node as u64 + idx as u64;
-        self.init_block(head, order);
+        self.init_block(head, order, pfmemalloc);
         Ok(head)
+    }
+
+    /// Whether taking `frames` more frames of `node` dips into the
+    /// emergency reserve ([`MemConfig::pfmemalloc_reserve`](super::MemConfig::pfmemalloc_reserve)):
+    /// the page allocator then serves the allocation ignoring the
+    /// watermarks (`ALLOC_NO_WATERMARKS`) and marks the page pfmemalloc
+    /// (`page_set_pfmemalloc` in `get_page_from_freelist`).
+    #[inline]
+    fn below_min_watermark(&self, node: &NodeAlloc, frames: usize) -> bool {
+        let reserve = self.cfg.pfmemalloc_reserve;
+        let free = self.cfg.pages_per_node - node.allocated;
+        reserve > 0 && free < reserve + frames
     }
 
     /// Allocates up to `n` order-0 pages on `nid` (`alloc_pages_bulk_node`);
@@ -72,8 +89,17 @@ impl MemInner {
         }
         let base = nid as u64 * self.cfg.pages_per_node as u64;
         let start = out.len();
+        let mut pfmemalloc = false;
         {
             let mut node = lock(&self.nodes[nid as usize]);
+            // `__alloc_pages_bulk`: no zone above `watermark + nr_pages`:
+            // one page from the single-page allocator (`goto failed`).
+            let n = if self.below_min_watermark(&node, n) {
+                pfmemalloc = self.below_min_watermark(&node, 1);
+                n.min(1)
+            } else {
+                n
+            };
             for _ in 0..n {
                 if self.take_injected() {
                     break;
@@ -85,12 +111,12 @@ impl MemInner {
             }
         }
         for &pfn in &out[start..] {
-            self.init_block(pfn, 0);
+            self.init_block(pfn, 0, pfmemalloc);
         }
         out.len() - start
     }
 
-    fn init_block(&self, head: u64, order: u32) {
+    fn init_block(&self, head: u64, order: u32, pfmemalloc: bool) {
         let coherent_cpu = self.cfg.coherence == Coherence::Coherent;
         for pfn in head..head + (1u64 << order) {
             let mut f = lock(&self.frames[pfn as usize]);
@@ -112,6 +138,7 @@ impl MemInner {
         m.pp_id.store(0, Ordering::Relaxed);
         m.dma.store(0, Ordering::Relaxed);
         m.pp_loc.store(PoolLocation::Out as u8, Ordering::Relaxed);
+        m.pfmemalloc.store(pfmemalloc, Ordering::Relaxed);
         m.page_ref.store(1, Ordering::Release);
     }
 

@@ -27,6 +27,13 @@ pub struct MemConfig {
     pub clock_hz: u64,
     /// The seeded weak-ordering memory model, off (`None`) by default.
     pub weak_order: Option<WeakOrder>,
+    /// Memory pressure: the emergency reserve of each node, in frames (the
+    /// min watermark). A page taken while its node has no more free frames
+    /// than this comes from the reserve and is pfmemalloc
+    /// ([`HostMemory::page_is_pfmemalloc`](crate::HostMemory::page_is_pfmemalloc));
+    /// a bulk allocation that would go below it plus its size gets one
+    /// page. 0 (the default): no reserve, no watermark.
+    pub pfmemalloc_reserve: usize,
 }
 
 impl Default for MemConfig {
@@ -37,6 +44,7 @@ impl Default for MemConfig {
             coherence: Coherence::Coherent,
             clock_hz: 250_000_000,
             weak_order: None,
+            pfmemalloc_reserve: 0,
         }
     }
 }

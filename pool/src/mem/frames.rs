@@ -2,7 +2,7 @@
 //! device-ownership bits, and the `struct page` fields kept lock-free.
 
 use std::fmt;
-use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicU8, Ordering};
 
 use serde::Serialize;
 
@@ -108,6 +108,9 @@ pub(crate) struct FrameMeta {
     /// Where the page pool keeps the page (head frame only), a
     /// [`PoolLocation`] as its `u8`.
     pub(crate) pp_loc: AtomicU8,
+    /// `page->pfmemalloc` (head frame only): allocated from the emergency
+    /// reserve.
+    pub(crate) pfmemalloc: AtomicBool,
 }
 
 /// Where a page pool page is: out (with the driver, the stack, ... or not

@@ -141,4 +141,20 @@ impl HostMemory {
     pub fn page_is_pp(&self, addr: HostAddr) -> bool {
         self.page_pool_of(addr).is_some()
     }
+
+    /// Whether the page holding `addr` came from the emergency reserve
+    /// (`page_is_pfmemalloc()`; see [`MemConfig::pfmemalloc_reserve`](super::MemConfig::pfmemalloc_reserve)).
+    /// False for a free page or an address outside memory.
+    pub fn page_is_pfmemalloc(&self, addr: HostAddr) -> bool {
+        let Ok(pfn) = self.inner.host_to_pfn(addr, 1) else {
+            return false;
+        };
+        let head = match lock(&self.inner.frames[pfn as usize]).state {
+            FrameState::Free => return false,
+            FrameState::Allocated { head, .. } => head,
+        };
+        self.inner.meta[head as usize]
+            .pfmemalloc
+            .load(Ordering::Acquire)
+    }
 }

@@ -134,6 +134,7 @@ impl PagePool {
                     return None;
                 }
             }
+            sh.register_dma_index(pfn);
             sh.sync_for_device(dma, i64::from(sh.max_len));
         }
         let meta = sh.meta(pfn);

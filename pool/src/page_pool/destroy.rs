@@ -1,5 +1,6 @@
-//! `page_pool_destroy` and the deferred release of a pool destroyed with
-//! pages still in flight (`page_pool_release_retry`).
+//! `page_pool_destroy` (with `page_pool_scrub`'s unmap of the pages still
+//! in flight) and the deferred release of a pool destroyed with pages
+//! still in flight (`page_pool_release_retry`).
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -28,8 +29,11 @@ pub enum DestroyOutcome {
 
 impl PagePool {
     /// `page_pool_destroy`: disables direct recycling, drops the fragment
-    /// page, empties cache and ring; frees the pool if nothing is in flight,
-    /// otherwise detaches it (see [`crate::PoolRegistry::service`]).
+    /// page, empties the cache, stops syncing and unmaps every page still
+    /// mapped (`page_pool_scrub`, 6.12 LTS as backported from 6.15: no DMA
+    /// mapping outlives the pool; a page put later is released without a
+    /// second unmap), empties the ring; frees the pool if nothing is in
+    /// flight, otherwise detaches it (see [`crate::PoolRegistry::service`]).
     pub fn destroy(mut self) -> DestroyOutcome {
         self.destroy_inner()
     }
@@ -47,12 +51,16 @@ impl PagePool {
                 sh.return_page(p.pfn, p.dma);
             }
         }
-        // page_pool_empty_alloc_cache_once
-        for pfn in std::mem::take(&mut self.cache) {
+        // page_pool_empty_alloc_cache_once: `alloc.cache[--alloc.count]`,
+        // the last cached page first
+        for pfn in std::mem::take(&mut self.cache).into_iter().rev() {
             let dma = sh.meta(pfn).dma.load(Ordering::Relaxed);
             sh.return_page(pfn, dma);
         }
+        // page_pool_scrub (6.12 LTS, from 6.15): no more syncs, and every
+        // page still mapped -- in flight or in the ring -- is unmapped now.
         sh.dma_sync.store(false, Ordering::Release);
+        let unmapped = sh.scrub_dma();
         let mut sd = lock(&sh.shutdown);
         sd.consumer = self.consumer.take();
         let inflight = sh.release(&mut sd);
@@ -78,7 +86,8 @@ impl PagePool {
         tracing::info!(
             id = sh.id,
             inflight,
-            "page pool detached with pages in flight"
+            unmapped,
+            "page pool detached with pages in flight (unmapped at destroy)"
         );
         DestroyOutcome::Detached {
             inflight: inflight.max(0) as u32,

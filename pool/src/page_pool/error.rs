@@ -45,7 +45,10 @@ pub enum PoolError {
         /// Page size of the pool.
         page_len: usize,
     },
-    /// Order above `MAX_PAGE_ORDER`.
+    /// Order above `MAX_PAGE_ORDER`. No longer returned by
+    /// [`PagePool::create`](crate::PagePool::create): 6.12's `page_pool_init` does not check the
+    /// order (the allocations fail in the page allocator); kept for API
+    /// stability.
     #[error("page_pool_create: order {order} above MAX_PAGE_ORDER {max}")]
     OrderTooHigh {
         /// The order.
@@ -56,6 +59,11 @@ pub enum PoolError {
     /// DMA_MAP without a device.
     #[error("page_pool_create: PP_FLAG_DMA_MAP without a device")]
     NoDevice,
+    /// PP_FLAG_ALLOW_UNREADABLE_NETMEM without a netdev: `page_pool_init`
+    /// reads the RX queue's memory provider through `pool->slow.netdev`
+    /// (the kernel would dereference NULL).
+    #[error("page_pool_create: PP_FLAG_ALLOW_UNREADABLE_NETMEM without a netdev")]
+    UnreadableWithoutNetdev,
     /// The device masters a different memory than `params.mem`.
     #[error("page_pool_create: device {device} belongs to another HostMemory")]
     ForeignDevice {

@@ -111,7 +111,7 @@ impl PagePool {
         if self.shared.unref(p.pfn, drain) != 0 {
             return None;
         }
-        if self.shared.meta(p.pfn).page_ref.load(Ordering::Acquire) == 1 {
+        if self.shared.page_can_be_recycled(p.pfn) {
             self.shared.sync_for_device(p.dma, -1);
             return Some(p);
         }

@@ -132,6 +132,7 @@ impl PoolShared {
                 ring,
             }));
         }
+        self.dma_mapped_law(&mut out);
         // A system pool's recycle counters are those of every system pool.
         if self.system.is_none() && r.released_refcnt + r.ring_full > u64::from(release) {
             out.push(self.broken(InvariantKind::ReleasesBelowRecycleStats {
@@ -175,6 +176,23 @@ impl PoolShared {
         }
         if self.dma_map && m.dma.load(Ordering::Acquire) == 0 {
             out.push(self.broken(InvariantKind::RecycledUnmapped { page }));
+        }
+        if m.pfmemalloc.load(Ordering::Acquire) {
+            out.push(self.broken(InvariantKind::RecycledPfmemalloc { page }));
+        }
+    }
+
+    /// [`InvariantKind::DmaMappedCount`] (a negative in-flight count is
+    /// reported on its own).
+    fn dma_mapped_law(&self, out: &mut Vec<PoolInvariantViolation>) {
+        let Ok(inflight) = u64::try_from(self.inflight()) else {
+            return;
+        };
+        let live = self.dma_map && !self.destroyed.load(Ordering::Acquire);
+        let expected = if live { inflight } else { 0 };
+        let tracked = self.dma_mapped_pages() as u64;
+        if tracked != expected {
+            out.push(self.broken(InvariantKind::DmaMappedCount { tracked, expected }));
         }
     }
 

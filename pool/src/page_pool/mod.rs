@@ -28,11 +28,14 @@
 //! * `location`: every page's location tag (out, alloc cache, ring) and the
 //!   double-recycle, page-in-two-places and recycle-during-DMA checks.
 //! * `contexts`: [`NapiCtx`] and [`PagePoolHandle`].
-//! * `destroy`: [`PagePool::destroy`] and the deferred release.
+//! * `destroy`: [`PagePool::destroy`], the scrub and the deferred release.
+//! * `dma_index`: the pool's DMA-mapped pages (`pool->dma_mapped`), which
+//!   destroy unmaps while they are still in flight.
 
 mod alloc;
 mod contexts;
 mod destroy;
+mod dma_index;
 mod error;
 mod frag;
 mod invariants;
@@ -52,8 +55,8 @@ pub use error::{PoolAllocError, PoolError, PoolViolation, PoolViolationKind, Put
 pub use page::{PpPage, PpVa};
 pub use params::{
     PagePoolParams, BIAS_MAX, DEFER_WARN_INTERVAL_SECS, PP_ALLOC_CACHE_REFILL, PP_ALLOC_CACHE_SIZE,
-    PP_FLAG_ALL, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV, PP_FLAG_SYSTEM_POOL, PP_RING_DEFAULT,
-    PP_RING_MAX,
+    PP_FLAG_ALL, PP_FLAG_ALLOW_UNREADABLE_NETMEM, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV,
+    PP_FLAG_SYSTEM_POOL, PP_RING_DEFAULT, PP_RING_MAX,
 };
 pub use pool::PagePool;
 pub use stats::{PagePoolAllocStats, PagePoolRecycleStats, PagePoolStats};

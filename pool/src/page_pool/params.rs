@@ -12,8 +12,15 @@ pub const PP_FLAG_DMA_SYNC_DEV: u32 = 1 << 1;
 /// A shared system pool with no NAPI owner; its recycle stats are those of
 /// every system pool (the kernel's shared `pp_system_recycle_stats`).
 pub const PP_FLAG_SYSTEM_POOL: u32 = 1 << 2;
-/// Every known flag.
-pub const PP_FLAG_ALL: u32 = PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV | PP_FLAG_SYSTEM_POOL;
+/// The pool may hold unreadable (net_iov backed) memory from the memory
+/// provider of its netdev's RX queue (6.12 devmem, include/net/page_pool/types.h
+/// `BIT(3)`). No memory provider is modelled: such a pool is an ordinary
+/// pool, as in the kernel for a queue without one; it needs a netdev
+/// (`page_pool_init` reads the queue through `pool->slow.netdev`).
+pub const PP_FLAG_ALLOW_UNREADABLE_NETMEM: u32 = 1 << 3;
+/// Every known flag (`PP_FLAG_ALL`).
+pub const PP_FLAG_ALL: u32 =
+    PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV | PP_FLAG_SYSTEM_POOL | PP_FLAG_ALLOW_UNREADABLE_NETMEM;
 /// Alloc cache size (`PP_ALLOC_CACHE_SIZE`).
 pub const PP_ALLOC_CACHE_SIZE: usize = 128;
 /// Refill batch and slow-path bulk (`PP_ALLOC_CACHE_REFILL`).
@@ -32,7 +39,9 @@ pub const DEFER_WARN_INTERVAL_SECS: u64 = 60;
 pub struct PagePoolParams {
     /// Memory the pages come from (the kernel's page allocator).
     pub mem: HostMemory,
-    /// `2^order` pages per allocation.
+    /// `2^order` pages per allocation. Not checked at creation (6.12's
+    /// `page_pool_init` has no order check): above
+    /// [`MAX_PAGE_ORDER`](crate::MAX_PAGE_ORDER) every allocation fails in the page allocator.
     pub order: u32,
     /// Recycle ring size; 0 = 1024; capped at 16384.
     pub pool_size: usize,

@@ -13,7 +13,7 @@ use super::stats::{Counters, PagePoolStats};
 use crate::addr::DmaAddr;
 use crate::dma::DmaDirection;
 use crate::inject::{FailureInjection, Injector};
-use crate::mem::{MemInner, PageRef, MAX_PAGE_ORDER};
+use crate::mem::{MemInner, PageRef};
 use crate::registry::{ListedPool, PagePoolInfo, PoolRegistry};
 use crate::ring::{self, Consumer};
 
@@ -81,6 +81,7 @@ impl PagePool {
             system: (p.flags & PP_FLAG_SYSTEM_POOL != 0).then(|| registry.system_recycle()),
             violations: Mutex::new(Vec::new()),
             shutdown: Mutex::new(Shutdown::default()),
+            dma_mapped: Mutex::default(),
         });
         let listed: Arc<dyn ListedPool> = shared.clone();
         registry.list(&listed);
@@ -123,7 +124,8 @@ impl PagePool {
     /// `page_pool_update_nid`: new preferred node; flushes the alloc cache.
     pub fn update_nid(&mut self, nid: Option<u32>) {
         self.nid = nid;
-        for pfn in std::mem::take(&mut self.cache) {
+        // `alloc.cache[--alloc.count]`: the last cached page first
+        for pfn in std::mem::take(&mut self.cache).into_iter().rev() {
             let dma = self.shared.meta(pfn).dma.load(Ordering::Relaxed);
             self.shared.return_page(pfn, dma);
         }
@@ -191,7 +193,8 @@ impl PagePool {
     }
 }
 
-/// `page_pool_init`'s checks of the parameters (the kernel's `-EINVAL`s).
+/// `page_pool_init`'s checks of the parameters (the kernel's `-EINVAL`s),
+/// and this model's own (a device, a node, a netdev where one is needed).
 fn check_params(p: &PagePoolParams) -> Result<(), PoolError> {
     if p.flags & !PP_FLAG_ALL != 0 {
         return Err(PoolError::UnknownFlags { flags: p.flags });
@@ -213,11 +216,11 @@ fn check_params(p: &PagePoolParams) -> Result<(), PoolError> {
             return Err(PoolError::ZeroMaxLen);
         }
     }
-    if p.order > MAX_PAGE_ORDER {
-        return Err(PoolError::OrderTooHigh {
-            order: p.order,
-            max: MAX_PAGE_ORDER,
-        });
+    // No order check: 6.12's page_pool_init has none (one came with "net:
+    // page_pool: sanitise allocation order", late 2025); an impossible order
+    // fails in the page allocator at every allocation.
+    if p.flags & PP_FLAG_ALLOW_UNREADABLE_NETMEM != 0 && p.netdev.is_none() {
+        return Err(PoolError::UnreadableWithoutNetdev);
     }
     // The kernel does not check `offset + max_len` against the page: such
     // a pool is created, and every sync_for_device it does is reported

@@ -11,8 +11,6 @@ use super::pool::PagePool;
 use super::shared::PoolShared;
 use super::stats::inc1;
 use crate::addr::DmaAddr;
-use crate::dma::DmaAttrs;
-use crate::layout::PAGE_SIZE;
 use crate::mem::{PageRef, PoolLocation};
 
 impl PagePool {
@@ -113,7 +111,7 @@ impl PoolShared {
     /// be recycled (synced), or releases it (`released_refcnt`).
     #[inline]
     pub(super) fn recycle_prepare(&self, pfn: u64, dma: u64, dma_sync_size: i64) -> bool {
-        if self.meta(pfn).page_ref.load(Ordering::Acquire) == 1 {
+        if self.page_can_be_recycled(pfn) {
             self.sync_for_device(dma, dma_sync_size);
             return true;
         }
@@ -139,6 +137,15 @@ impl PoolShared {
         cache.push(pfn);
         self.stat_cached();
         true
+    }
+
+    /// `__page_pool_page_can_be_recycled`: the pool holds the only page
+    /// reference and the page is not from the emergency reserve
+    /// (`!page_is_pfmemalloc`).
+    #[inline]
+    pub(super) fn page_can_be_recycled(&self, pfn: u64) -> bool {
+        let meta = self.meta(pfn);
+        meta.page_ref.load(Ordering::Acquire) == 1 && !meta.pfmemalloc.load(Ordering::Relaxed)
     }
 
     /// `recycle_stat_inc(pool, cached)` (owner only).
@@ -204,21 +211,7 @@ impl PoolShared {
     /// info; the page reference the pool held is left to the caller.
     #[cold]
     pub(super) fn release_state(&self, pfn: u64, dma: u64) {
-        if self.dma_map {
-            if let Some(dev) = &self.dev {
-                let len = PAGE_SIZE << self.order;
-                if let Err(e) = dev.unmap_page_attrs(
-                    DmaAddr::new(dma),
-                    len,
-                    self.dma_dir,
-                    DmaAttrs {
-                        skip_cpu_sync: true,
-                    },
-                ) {
-                    tracing::error!(pool = self.id, "unmap on release failed: {e}");
-                }
-            }
-        }
+        self.release_page_dma(pfn, dma);
         let released = self
             .release_cnt
             .fetch_add(1, Ordering::AcqRel)

@@ -7,6 +7,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 
+use super::dma_index::DmaIndex;
 use super::error::{PoolViolation, PoolViolationKind};
 use super::stats::{Counters, PagePoolAllocStats, PagePoolRecycleStats, PagePoolStats};
 use crate::dma::{DmaDev, DmaDirection};
@@ -65,6 +66,8 @@ pub(crate) struct PoolShared {
     pub(super) system: Option<Arc<SystemRecycle>>,
     pub(super) violations: Mutex<Vec<PoolViolation>>,
     pub(super) shutdown: Mutex<Shutdown>,
+    /// `pool->dma_mapped`: the pages this pool mapped and has not unmapped.
+    pub(super) dma_mapped: Mutex<DmaIndex>,
 }
 
 impl fmt::Debug for PoolShared {

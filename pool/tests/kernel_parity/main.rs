@@ -6,13 +6,18 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+
+#[allow(non_snake_case)]
+mod __page_pool_page_can_be_recycled;
 mod netdev_nl_page_pool_event;
 mod netdev_nl_page_pool_get_doit;
 mod netdev_nl_page_pool_get_dumpit;
 mod page_pool_alloc_frag_netmem;
+mod page_pool_init;
 mod page_pool_netdevice_event;
 mod page_pool_nl_fill;
 mod page_pool_nl_stats_fill;
 mod page_pool_put_page_bulk;
 mod page_pool_release_retry;
+mod page_pool_scrub;
 mod ptr_ring_produce;
