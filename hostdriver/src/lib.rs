@@ -24,8 +24,12 @@
 //! * [`XdpProg`] / [`XdpAction`]: the verdict hook (PASS, DROP, TX,
 //!   REDIRECT, ABORTED).
 //! * [`SkBuff`]: the skb-like buffer of the PASS path, with the page pool's
-//!   recycle mark on its head page only (clone, copy, coalesce rules of the
-//!   skb return-hook notes).
+//!   recycle mark (`pp_recycle`); clones share the data (`dataref`), and
+//!   the last free returns every pool page of head and frags
+//!   (`skb_release_data`, 6.12).
+//! * [`XdpRxqInfo`] / [`XdpMemInfo`] / [`XdpFrameBulk`]: the XDP memory
+//!   model of each RX queue and the return of XDP frames through it
+//!   (net/core/xdp.c, 6.12).
 //! * [`DriverStats`] / [`Driver::ethtool_stats`]: `ethtool -S`-like counters
 //!   plus the pool's `rx_pp_*` stats with the kernel's names.
 //!
@@ -46,6 +50,7 @@ pub mod stats;
 #[cfg(feature = "test-utils")]
 pub mod test_utils;
 pub mod xdp;
+pub mod xdp_mem;
 
 pub use config::{DriverConfig, RxMode, TestSwitches, MAX_RX_PAGE_ORDER};
 pub use driver::{CloseReport, Driver, NapiEvent, PollOutcome};
@@ -54,7 +59,13 @@ pub use skb::{
     CoalesceError, CoalescePolicy, SkBuff, SkbViolation, SkbViolationKind, SkbViolations,
 };
 pub use stats::{DriverStats, HwStats, PP_ETHTOOL_NAMES};
-pub use xdp::{RedirectTarget, RxHandler, XdpAction, XdpBuff, XdpFrame, XdpProg};
+pub use xdp::{
+    xdp_return_frame_bulk, RedirectTarget, RxHandler, XdpAction, XdpBuff, XdpFrame, XdpProg,
+};
+pub use xdp_mem::{
+    RxqRegState, XdpFrameBulk, XdpMemError, XdpMemInfo, XdpMemLog, XdpMemType, XdpMemViolation,
+    XdpReturnStats, XdpRxqInfo,
+};
 
 use pool::{DmaDev, HostMemory};
 

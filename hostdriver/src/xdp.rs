@@ -4,6 +4,7 @@
 use pool::{DmaDev, HostMemory, IfIndex, NapiCtx, PagePoolHandle, PpPage};
 
 use crate::skb::SkBuff;
+use crate::xdp_mem::{xdp_return, XdpFrameBulk, XdpMemInfo, XdpMemLog};
 
 /// Where a REDIRECT sends the frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -99,8 +100,11 @@ where
 }
 
 /// A frame redirected to another interface (`struct xdp_frame`): still in
-/// its page pool page. Hand it to the target's [`crate::Driver::xdp_xmit`],
-/// or free it with [`XdpFrame::free`] (`xdp_return_frame`); dropping it
+/// its page pool page, carrying the `xdp_mem_info` of the queue that
+/// received it ([`XdpFrame::mem_info`]). Hand it to the target's
+/// [`crate::Driver::xdp_xmit`], or free it with [`XdpFrame::free`]
+/// (`xdp_return_frame`) or, inside the receiving pool's NAPI poll,
+/// [`XdpFrame::return_rx_napi`] (`xdp_return_frame_rx_napi`); dropping it
 /// frees it too (and logs that nobody took it).
 #[derive(Debug)]
 pub struct XdpFrame {
@@ -113,6 +117,10 @@ pub struct XdpFrame {
     pub(crate) len: u32,
     pub(crate) target: RedirectTarget,
     pub(crate) from: IfIndex,
+    /// `xdpf->mem`.
+    pub(crate) xdp_mem: XdpMemInfo,
+    /// The receiving driver's XDP memory log.
+    pub(crate) log: XdpMemLog,
 }
 
 impl XdpFrame {
@@ -147,10 +155,32 @@ impl XdpFrame {
         }
         Ok(v)
     }
-    /// `xdp_return_frame`: the page goes back to its pool (ring).
+    /// `xdpf->mem`: the memory model the frame returns through.
+    pub fn mem_info(&self) -> XdpMemInfo {
+        self.xdp_mem
+    }
+    /// For tests only: the frame with another `mem` (as a driver bug
+    /// would stamp it), to exercise the return path's checks.
+    #[doc(hidden)]
+    pub fn with_mem_info_for_test(mut self, mem: XdpMemInfo) -> Self {
+        self.xdp_mem = mem;
+        self
+    }
+    /// `xdp_return_frame` outside any NAPI poll: `__xdp_return` with
+    /// `napi_direct = false`, so the page goes back to its pool's ring.
     pub fn free(mut self) {
         if let Some(p) = self.page.take() {
-            self.pool.put_full_page(p, false);
+            self.log.count(|s| s.return_frame += 1);
+            xdp_return(p, &self.pool, self.xdp_mem, false, None);
+        }
+    }
+    /// `xdp_return_frame_rx_napi` from the NAPI poll `napi`: `__xdp_return`
+    /// with `napi_direct = true`, which only the receiving pool's own poll
+    /// may claim (the pool reports a claim from any other context).
+    pub fn return_rx_napi(mut self, napi: &mut NapiCtx<'_>) {
+        if let Some(p) = self.page.take() {
+            self.log.count(|s| s.return_frame_rx_napi += 1);
+            xdp_return(p, &self.pool, self.xdp_mem, true, Some(napi));
         }
     }
     pub(crate) fn take_page(&mut self) -> Option<PpPage> {
@@ -165,7 +195,20 @@ impl Drop for XdpFrame {
                 from = self.from.0,
                 "redirected frame dropped without xmit: returned to its pool"
             );
-            self.pool.put_full_page(p, false);
+            self.log.count(|s| s.return_frame += 1);
+            xdp_return(p, &self.pool, self.xdp_mem, false, None);
         }
+    }
+}
+
+/// `xdp_return_frame_bulk(xdpf, bq)` from the context `napi` (the caller's
+/// NAPI poll, `None` outside any): see [`XdpFrameBulk`].
+pub fn xdp_return_frame_bulk(
+    mut frame: XdpFrame,
+    bq: &mut XdpFrameBulk,
+    napi: Option<&mut NapiCtx<'_>>,
+) {
+    if let Some(page) = frame.take_page() {
+        bq.return_page(page, frame.pool.clone(), frame.xdp_mem, napi);
     }
 }

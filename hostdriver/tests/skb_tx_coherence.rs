@@ -152,54 +152,6 @@ fn skb_freed_inside_another_pools_napi_goes_back_through_its_own_ring() {
 }
 
 #[test]
-fn clone_shares_the_page_and_the_pool_put_takes_the_released_refcnt_path() {
-    let mut drv = driver(small(), Coherence::Coherent);
-    drv.open().unwrap();
-    let mem = drv.host_mem().clone();
-    let mut skbs = rx_n(&mut drv, 2, 300);
-    let b = skbs.pop().unwrap();
-    let a = skbs.pop().unwrap();
-    let inflight0 = drv.rx_pool().unwrap().inflight();
-
-    // Original freed while the clone lives: refcount 2 -> released_refcnt.
-    let a_clone = a.skb_clone();
-    assert!(!a_clone.pp_recycle(), "the clone does not carry the mark");
-    assert_eq!(a_clone.head_pool(), None);
-    let page = a.data_addr().unwrap();
-    assert_eq!(mem.page_ref_count(page).unwrap(), 2);
-    a.free();
-    let pp = drv.pool_stats().unwrap();
-    assert_eq!(pp.recycle_stats.released_refcnt, 1);
-    assert_eq!(
-        drv.rx_pool().unwrap().inflight(),
-        inflight0 - 1,
-        "the pool let go of the page"
-    );
-    assert_eq!(
-        a_clone.to_vec().unwrap(),
-        frame(0, 300),
-        "the clone still reads its data"
-    );
-    assert_eq!(mem.page_ref_count(page).unwrap(), 1);
-    drop(a_clone);
-    assert_eq!(
-        mem.page_ref_count(page).unwrap(),
-        0,
-        "last reference freed the page"
-    );
-
-    // Clone freed first: the original's put recycles normally.
-    let b_clone = b.skb_clone();
-    drop(b_clone);
-    b.free();
-    let pp = drv.pool_stats().unwrap();
-    assert_eq!(pp.recycle_stats.released_refcnt, 1, "no second release");
-    assert_eq!(pp.recycle_stats.ring, 1);
-    settle(&mut drv);
-    close_clean(&mut drv);
-}
-
-#[test]
 fn copy_does_not_inherit_the_mark_and_an_inherited_mark_is_caught() {
     let mut drv = driver(small(), Coherence::Coherent);
     drv.open().unwrap();

@@ -11,6 +11,7 @@ use super::Driver;
 use crate::config::DriverConfig;
 use crate::skb::{SkBuff, SkbViolation};
 use crate::xdp::XdpFrame;
+use crate::xdp_mem::{XdpMemLog, XdpRxqInfo};
 use crate::NicDevice;
 
 impl<D: NicDevice> Driver<D> {
@@ -52,6 +53,18 @@ impl<D: NicDevice> Driver<D> {
             return None;
         }
         self.open.as_mut().map(|o| o.rx_pool.napi_ctx(napi))
+    }
+
+    /// The RX queue's `xdp_rxq_info` (`None` while closed).
+    pub fn xdp_rxq_info(&self) -> Option<&XdpRxqInfo> {
+        self.open.as_ref().map(|o| &o.rxq)
+    }
+
+    /// The XDP memory model's log: violations and the return path's
+    /// counters (`xdp_return_frame*`, the bulk and its
+    /// `page_pool_put_page_bulk` calls by context).
+    pub fn xdp_mem_log(&self) -> &XdpMemLog {
+        &self.xdp_mem_log
     }
 
     /// The TX pool.

@@ -19,6 +19,7 @@ use crate::error::DriverError;
 use crate::skb::SkbViolations;
 use crate::stats::{DriverStats, HwStats};
 use crate::xdp::{RxHandler, XdpProg};
+use crate::xdp_mem::{XdpMemLog, XdpMemType, XdpRxqInfo};
 use crate::NicDevice;
 
 /// What close found and did.
@@ -79,6 +80,7 @@ impl<D: NicDevice> Driver<D> {
             napi_scheduled: false,
             events: Vec::new(),
             skb_log: SkbViolations::default(),
+            xdp_mem_log: XdpMemLog::default(),
             rx_pool_h: None,
             tx_pool_h: None,
             dma_error: None,
@@ -150,6 +152,7 @@ impl<D: NicDevice> Driver<D> {
         let [rx_ring, rx_cq, tx_ring, tx_cq] = rings;
         let rx_pool_h = rx_pool.handle();
         let tx_pool_h = tx_pool.handle();
+        let rxq = self.xdp_rxq_info_reg(&rx_pool_h);
         self.rx_pool_h = Some(rx_pool_h.clone());
         self.tx_pool_h = Some(tx_pool_h.clone());
         self.open = Some(OpenState {
@@ -158,6 +161,7 @@ impl<D: NicDevice> Driver<D> {
             rx_pool_h,
             tx_pool_h,
             dma_dir,
+            rxq,
             rx_slots: (0..cfg.rx_ring_size).map(|_| None).collect(),
             tx_slots: (0..cfg.tx_ring_size).map(|_| None).collect(),
             rx_ring,
@@ -234,6 +238,24 @@ impl<D: NicDevice> Driver<D> {
             source,
         })?;
         Ok((rx_pool, tx_pool))
+    }
+
+    /// The RX queue's `xdp_rxq_info`: `xdp_rxq_info_reg(rxq, dev, 0,
+    /// napi_id)` and `xdp_rxq_info_reg_mem_model(rxq, MEM_TYPE_PAGE_POOL,
+    /// rx_pool)`, as an XDP driver's open does for every RX queue. A
+    /// failure (every mem id taken) is logged and leaves the queue without
+    /// its memory model: its XDP frames are then reported.
+    fn xdp_rxq_info_reg(&self, rx_pool: &pool::PagePoolHandle) -> XdpRxqInfo {
+        let mut rxq = XdpRxqInfo::new(self.xdp_mem_log.clone());
+        let reg = rxq
+            .xdp_rxq_info_reg(self.cfg.ifindex, 0, self.cfg.napi_id)
+            .and_then(|()| {
+                rxq.xdp_rxq_info_reg_mem_model(XdpMemType::PagePool, Some(rx_pool.clone()))
+            });
+        if let Err(e) = reg {
+            tracing::error!(cycle = self.dev.cycle(), dev = %self.cfg.name, "registering the RX queue's XDP memory model: {e}");
+        }
+        rxq
     }
 
     /// The RX ring, RX completion ring, TX ring and TX completion ring in
@@ -326,7 +348,7 @@ impl<D: NicDevice> Driver<D> {
     /// The rest of close once the queues are stopped (and the NIC idle):
     /// process what completed, give every page back, destroy the pools.
     fn close_stopped(&mut self) -> Result<CloseReport, DriverError> {
-        self.tx_clean()?;
+        self.tx_clean(false)?;
         let rx_drained = self.rx_clean(usize::MAX)?;
         // Nothing is sent any more: free XDP_TX frames just queued.
         self.flush_tx_doorbell()?;
@@ -359,6 +381,8 @@ impl<D: NicDevice> Driver<D> {
     /// Gives every buffer back, frees the rings, destroys the pools.
     fn teardown(&mut self, count: bool) -> Result<CloseReport, DriverError> {
         let mut o = self.open.take().expect("open state");
+        // xdp_rxq_info_unreg before the pool goes (page_pool_destroy).
+        o.rxq.xdp_rxq_info_unreg();
         let mut rx_released = 0;
         for slot in o.rx_slots.iter_mut() {
             if let Some(b) = slot.take() {

@@ -18,6 +18,7 @@ use crate::config::DriverConfig;
 use crate::skb::{SkBuff, SkbViolations};
 use crate::stats::{DriverStats, HwStats};
 use crate::xdp::{RxHandler, XdpFrame, XdpProg};
+use crate::xdp_mem::XdpMemLog;
 use crate::NicDevice;
 
 mod accessors;
@@ -52,6 +53,9 @@ pub struct Driver<D: NicDevice> {
     napi_scheduled: bool,
     events: Vec<NapiEvent>,
     skb_log: SkbViolations,
+    /// The XDP memory model's log: the RX queue's registration, its
+    /// frames and their return.
+    xdp_mem_log: XdpMemLog,
     rx_pool_h: Option<PagePoolHandle>,
     tx_pool_h: Option<PagePoolHandle>,
     dma_error: Option<DmaErrorRecord>,

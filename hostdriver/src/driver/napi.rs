@@ -149,7 +149,7 @@ impl<D: NicDevice> Driver<D> {
             cycle: self.dev.cycle(),
             budget,
         });
-        self.tx_clean()?;
+        self.tx_clean(true)?;
         let done = self.rx_clean(budget)?;
         self.refill()?;
         self.flush_tx_doorbell()?;

@@ -7,6 +7,8 @@ use std::collections::VecDeque;
 use nic_hw::wire::Descriptor;
 use pool::{CoherentBuf, DmaAddr, DmaDirection, HostAddr, PagePool, PagePoolHandle, PpPage};
 
+use crate::xdp_mem::{XdpMemInfo, XdpRxqInfo};
+
 /// An RX buffer posted to the device: a whole page or a fragment of one.
 pub(super) struct RxBuf {
     /// The pool page.
@@ -48,6 +50,10 @@ pub(super) struct TxBuf {
     /// `dma_unmap_page(handle, length, XDP_XMIT_MAP_DIR)` before the page
     /// goes back to its pool.
     pub(super) mapped_here: Option<(DmaAddr, u32)>,
+    /// The `xdp_mem_info` of an XDP frame (XDP_TX, redirect): its TX
+    /// completion returns it with `xdp_return_frame_bulk`. `None` for a
+    /// copy made by `xmit`.
+    pub(super) xdp_mem: Option<XdpMemInfo>,
 }
 
 /// A descriptor or completion ring in coherent memory.
@@ -74,6 +80,9 @@ pub(super) struct OpenState {
     pub(super) rx_pool_h: PagePoolHandle,
     pub(super) tx_pool_h: PagePoolHandle,
     pub(super) dma_dir: DmaDirection,
+    /// The RX queue's `xdp_rxq_info`, registered with the RX pool as its
+    /// memory model while open.
+    pub(super) rxq: XdpRxqInfo,
     pub(super) rx_ring: Ring,
     pub(super) rx_cq: Ring,
     pub(super) tx_ring: Ring,

@@ -149,6 +149,8 @@ impl<D: NicDevice> Driver<D> {
                         len,
                         target,
                         from: cfg.ifindex,
+                        xdp_mem: o.rxq.frame_mem(),
+                        log: self.xdp_mem_log.clone(),
                     });
                 }
             }

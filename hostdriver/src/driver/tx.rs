@@ -1,15 +1,17 @@
 //! TX: `xmit` copies into a TX pool page, descriptors go on the ring or the
 //! backlog, one doorbell per batch, and TX completions give the pages back
-//! to their own pools.
+//! to their own pools (XDP frames through their memory model,
+//! `xdp_return_frame_bulk`).
 
 use nic_hw::regs;
 use nic_hw::wire::{CplStatus, Descriptor};
-use pool::{DmaDirection, PagePoolHandle, PpPage};
+use pool::{DmaDirection, PpPage};
 
 use super::mmio::wr;
 use super::rings::{TxBuf, TxKind};
 use super::Driver;
 use crate::error::{DriverError, TxError};
+use crate::xdp_mem::XdpFrameBulk;
 use crate::NicDevice;
 
 impl<D: NicDevice> Driver<D> {
@@ -66,14 +68,17 @@ impl<D: NicDevice> Driver<D> {
         Ok(())
     }
     /// TX completions: redirected frames from other devices are unmapped
-    /// from this device, then pages go back to their own pools with
-    /// `put_page_bulk` (one call per pool, like `xdp_return_frame_bulk`:
-    /// not this pool's NAPI, so through the ring); then the backlog moves
-    /// onto the freed slots.
-    pub(super) fn tx_clean(&mut self) -> Result<usize, DriverError> {
-        let mut groups: Vec<(PagePoolHandle, Vec<Option<PpPage>>)> = Vec::new();
+    /// from this device, then every page goes back to its own pool: XDP
+    /// frames (XDP_TX, redirects) with `xdp_return_frame_bulk` and a final
+    /// `xdp_flush_frame_bulk` (one `page_pool_put_page_bulk` per run of up
+    /// to 16 frames of one mem id, as the kernel's XDP drivers' TX clean),
+    /// `xmit` copies with one `page_pool_put_page_bulk` of the TX pool;
+    /// then the backlog moves onto the freed slots. `in_napi`: called from
+    /// this queue's NAPI poll, so the bulk puts run in the pools' own NAPI
+    /// context (`page_pool_napi_local`); at close they do not.
+    pub(super) fn tx_clean(&mut self, in_napi: bool) -> Result<usize, DriverError> {
+        let mut done: Vec<TxBuf> = Vec::new();
         let mut unmap_err = None;
-        let mut n = 0;
         while let Some(c) = self.peek_cpl(true)? {
             let o = self.open.as_mut().expect("open");
             let idx = o.tx_cq_cons;
@@ -96,26 +101,57 @@ impl<D: NicDevice> Driver<D> {
                     tracing::warn!(cycle = self.dev.cycle(), dev = %self.cfg.name, idx, len = tb.len, kind = ?tb.kind, "TX completion BAD_LEN: frame not sent");
                 }
             }
-            n += 1;
             if let Err(e) = Self::tx_unmap(&self.dma, &tb) {
                 tracing::error!(cycle = self.dev.cycle(), dev = %self.cfg.name, idx, "unmapping a redirected frame: {e}");
                 unmap_err.get_or_insert(e);
             }
-            match groups.iter_mut().find(|(h, _)| h.id() == tb.pool.id()) {
-                Some((_, v)) => v.push(Some(tb.page)),
-                None => groups.push((tb.pool, vec![Some(tb.page)])),
-            }
+            done.push(tb);
         }
-        for (h, mut pages) in groups {
-            h.put_page_bulk(&mut pages);
-        }
+        let n = done.len();
+        self.tx_return_pages(done, in_napi);
         if let Some(e) = unmap_err {
             return Err(DriverError::Dma {
                 what: "dma_unmap_page of a redirected frame",
                 source: e,
             });
         }
-        // Backlog onto the ring.
+        self.tx_backlog_to_ring()?;
+        Ok(n)
+    }
+
+    /// The pages of completed TX buffers back to their pools (see
+    /// [`Self::tx_clean`]).
+    fn tx_return_pages(&mut self, done: Vec<TxBuf>, in_napi: bool) {
+        if done.is_empty() {
+            return;
+        }
+        let napi_id = self.cfg.napi_id;
+        let o = self.open.as_mut().expect("open");
+        let mut bq = XdpFrameBulk::new(self.xdp_mem_log.clone());
+        let mut xmit_pages: Vec<Option<PpPage>> = Vec::new();
+        for tb in done {
+            match tb.xdp_mem {
+                Some(mem) => {
+                    let mut ctx = in_napi.then(|| o.rx_pool.napi_ctx(napi_id));
+                    bq.return_page(tb.page, tb.pool, mem, ctx.as_mut());
+                }
+                None => xmit_pages.push(Some(tb.page)),
+            }
+        }
+        let mut ctx = in_napi.then(|| o.rx_pool.napi_ctx(napi_id));
+        bq.xdp_flush_frame_bulk(ctx.as_mut());
+        if xmit_pages.is_empty() {
+            return;
+        }
+        if in_napi {
+            o.tx_pool.napi_ctx(napi_id).put_page_bulk(&mut xmit_pages);
+        } else {
+            o.tx_pool_h.put_page_bulk(&mut xmit_pages);
+        }
+    }
+
+    /// The backlog onto the ring's free slots, one doorbell.
+    fn tx_backlog_to_ring(&mut self) -> Result<(), DriverError> {
         loop {
             let o = self.open.as_mut().expect("open");
             if o.tx_ring_full() {
@@ -131,8 +167,7 @@ impl<D: NicDevice> Driver<D> {
             o.tx_stopped = false;
             self.stats.tx_queue_woken += 1;
         }
-        self.flush_tx_doorbell()?;
-        Ok(n)
+        self.flush_tx_doorbell()
     }
 
     /// Transmits a caller's frame: copied into a TX pool page, synced for
@@ -207,6 +242,7 @@ impl<D: NicDevice> Driver<D> {
             len: frame.len() as u32,
             kind,
             mapped_here: None,
+            xdp_mem: None,
         })
     }
 }

@@ -55,6 +55,7 @@ impl<D: NicDevice> Driver<D> {
             len,
             kind: TxKind::XdpTx,
             mapped_here: None,
+            xdp_mem: Some(o.rxq.frame_mem()),
         };
         if let Some(tb) = self.tx_enqueue(tb)? {
             // Ring and backlog full: dropped, counted, page recycled.
@@ -151,6 +152,7 @@ impl<D: NicDevice> Driver<D> {
             len: f.len,
             kind: TxKind::Redirect,
             mapped_here: None,
+            xdp_mem: Some(f.xdp_mem),
         })
     }
 
@@ -182,6 +184,7 @@ impl<D: NicDevice> Driver<D> {
                 len: f.len,
                 kind: TxKind::Redirect,
                 mapped_here: Some((handle, map_len)),
+                xdp_mem: Some(f.xdp_mem),
             }),
             Err(e) => Err((page, e)),
         }
