@@ -4,5 +4,8 @@
 //! from reading the kernel source, not from the pool's code. pool/PARITY.md
 //! is the table of functions, Rust items and status.
 
+mod arch_sync_dma_for_cpu;
+mod arch_sync_dma_for_device;
 #[path = "../common/mod.rs"]
 mod common;
+mod dma_get_cache_alignment;
