@@ -10,7 +10,8 @@ use cosim::scenario::Scenario;
 /// Options of `cosim list`.
 #[derive(Debug, Clone, Args, Default)]
 pub struct ListArgs {
-    /// Print the scenarios as JSON (name, description and every field).
+    /// Print the scenarios as JSON (name, description and every field,
+    /// `memory.platform` included).
     #[arg(long)]
     pub json: bool,
 }
@@ -30,11 +31,12 @@ pub fn execute(args: &ListArgs, out: &mut dyn Write) -> Result<(), CliError> {
         let mut t = String::new();
         for s in &all {
             t.push_str(&format!(
-                "{:<w$}  {:<8} {:>5} x {:<sw$}  {}\n",
+                "{:<w$}  {:<8} {:>5} x {:<sw$}  {:<9}  {}\n",
                 s.name,
                 format!("{:?}", s.traffic.direction).to_lowercase(),
                 s.traffic.frames,
                 s.traffic.size.to_string(),
+                s.memory.platform().name(),
                 s.description
             ));
         }

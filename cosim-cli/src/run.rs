@@ -11,6 +11,7 @@ use crate::{pcap, CliError};
 use cosim::scenario::{
     self, FrameSize, Mode, Report, RunOptions, Scenario, ScenarioError, Verdict, WavesOpt,
 };
+use pool::Platform;
 
 /// Options of `cosim run`.
 #[derive(Debug, Clone, Args, Default)]
@@ -43,12 +44,19 @@ pub struct RunArgs {
     /// the memory is withheld (0..=95).
     #[arg(long)]
     pub backpressure: Option<u32>,
-    /// Coherent DMA.
-    #[arg(long, conflicts_with = "non_coherent")]
+    /// The platform: x86-64 (coherent DMA, 64-byte lines, fragments not
+    /// rounded), arm64-64 (non-coherent, 64-byte lines, fragments rounded
+    /// to 128) or arm64-128 (non-coherent, 128-byte lines, fragments
+    /// rounded to 128).
+    #[arg(long, value_name = "NAME", value_parser = parse_platform)]
+    pub platform: Option<Platform>,
+    /// Coherent DMA: the same as --platform x86-64.
+    #[arg(long, conflicts_with_all = ["non_coherent", "platform"])]
     pub coherent: bool,
     /// Non-coherent DMA (CPU and device see their own cache lines until a
-    /// sync moves them).
-    #[arg(long)]
+    /// sync moves them): the scenario's platform if it is non-coherent,
+    /// else arm64-64.
+    #[arg(long, conflicts_with = "platform")]
     pub non_coherent: bool,
     /// Order of the RX pool's pages: 0 (4 KiB) to 3 (32 KiB); jumbo frames
     /// need 2 or more.
@@ -105,6 +113,9 @@ fn parse_mode(s: &str) -> Result<Mode, String> {
 fn parse_verdict(s: &str) -> Result<Verdict, String> {
     s.parse()
 }
+fn parse_platform(s: &str) -> Result<Platform, String> {
+    s.parse().map_err(|e: pool::UnknownPlatform| e.to_string())
+}
 
 /// `A..B` with A < B.
 pub fn parse_window(s: &str) -> Result<Range<u64>, String> {
@@ -151,11 +162,14 @@ pub fn effective_scenario(args: &RunArgs) -> Result<Scenario, CliError> {
     if let Some(v) = args.backpressure {
         sc.memory.backpressure = v;
     }
+    if let Some(p) = args.platform {
+        sc.memory.set_platform(p);
+    }
     if args.coherent {
-        sc.memory.coherent = true;
+        sc.memory.set_coherent(true);
     }
     if args.non_coherent {
-        sc.memory.coherent = false;
+        sc.memory.set_coherent(false);
     }
     if let Some(v) = args.page_order {
         sc.driver.page_order = v;

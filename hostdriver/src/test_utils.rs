@@ -28,7 +28,7 @@ pub const MODEL_QUIET_CYCLES: u64 = 20_000;
 pub fn memory(coherence: Coherence) -> HostMemory {
     HostMemory::new(MemConfig {
         pages_per_node: 8192,
-        coherence,
+        platform: coherence.into(),
         ..MemConfig::default()
     })
 }

@@ -11,13 +11,16 @@
 //!
 //! Each layer imports only the ones below it: `page_pool` uses `registry`,
 //! `dma` and `ring`; `registry` and `dma` use `mem`; `mem` uses the leaves
-//! (`addr`, `layout`, `inject`); `invariant` (a leaf over `addr` and `mem`)
+//! (`addr`, `layout`, `platform`, `inject`); `invariant` (a leaf over `addr` and `mem`)
 //! is shared by `page_pool` and `registry`. Memory knows nothing of devices
 //! or pools.
 //!
 //! * [`addr`]: [`HostAddr`] and [`DmaAddr`] newtypes (checked arithmetic,
 //!   hex display); mixing them does not compile.
-//! * [`layout`]: [`PAGE_SIZE`], [`PAGE_SHIFT`], [`DMA_CACHE_ALIGN`].
+//! * [`layout`]: [`PAGE_SIZE`], [`PAGE_SHIFT`], [`LINE_GRANULE`].
+//! * [`platform`]: [`Platform`] (`x86-64`, `arm64-64`, `arm64-128`): the
+//!   cache line ([`CacheLine`]), `dma_get_cache_alignment()` and the
+//!   [`Coherence`] of DMA, one choice, held by [`MemConfig`].
 //! * [`inject`]: [`FailureInjection`], for the allocator, mappings and pools.
 //! * [`invariant`]: [`PoolInvariantViolation`], the page pool laws' reports
 //!   (used by `page_pool` and `registry`).
@@ -25,8 +28,8 @@
 //!   and [`MIN_NAPI_ID`].
 //! * [`mem`]: [`HostMemory`], page frames on NUMA nodes, CPU reads/writes,
 //!   page allocation with failure injection, the current simulated cycle.
-//!   In [`Coherence::NonCoherent`] mode the CPU and the device each see their
-//!   own copy of every 64-byte line until a DMA sync moves it.
+//!   On a non-coherent platform the CPU and the device each see their own
+//!   copy of every cache line (64 or 128 bytes) until a DMA sync moves it.
 //! * [`dma`]: [`DmaDev`] (made with [`DmaDev::new`] on a memory), one
 //!   IOMMU-like domain per device: map/unmap/sync of any [`DmaPage`] with
 //!   the checks of the kernel's DMA-API debug mode (typed [`DmaError`]s
@@ -152,6 +155,7 @@ mod lock;
 pub mod mem;
 pub mod netdev;
 pub mod page_pool;
+pub mod platform;
 pub mod registry;
 pub mod ring;
 
@@ -162,10 +166,10 @@ pub use dma::{
 };
 pub use inject::FailureInjection;
 pub use invariant::{InvariantKind, PoolInvariantViolation};
-pub use layout::{DMA_CACHE_ALIGN, PAGE_SHIFT, PAGE_SIZE};
+pub use layout::{LINE_GRANULE, PAGE_SHIFT, PAGE_SIZE};
 pub use mem::{
-    Barrier, Coherence, CpuObserver, HostMemory, MemConfig, MemError, OwnershipKind,
-    OwnershipViolation, Page, PageRef, PoolLocation, WeakOrder, MAX_PAGE_ORDER,
+    Barrier, CpuObserver, HostMemory, MemConfig, MemError, OwnershipKind, OwnershipViolation, Page,
+    PageRef, PoolLocation, WeakOrder, MAX_PAGE_ORDER,
 };
 pub use netdev::{IfIndex, NapiId, LOOPBACK_IFINDEX, MIN_NAPI_ID, NR_CPUS};
 pub use page_pool::{
@@ -179,3 +183,4 @@ pub use registry::{
     NetlinkError, PagePoolInfo, PagePoolNotification, PagePoolNtfCmd, PagePoolStatsAttrs,
     PagePoolStatsInfo, PagePoolStatsReply, PagePoolSubscription, PoolRegistry, ServiceEvent,
 };
+pub use platform::{CacheLine, Coherence, Platform, UnknownPlatform};

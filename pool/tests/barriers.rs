@@ -78,7 +78,7 @@ fn the_observer_sees_accesses_barriers_and_dma_visibility() {
 fn weak_mem(coherence: Coherence, weak: WeakOrder) -> (HostMemory, DmaDev, CoherentBuf) {
     let mem = HostMemory::new(MemConfig {
         pages_per_node: 64,
-        coherence,
+        platform: coherence.into(),
         weak_order: Some(weak),
         ..MemConfig::default()
     });

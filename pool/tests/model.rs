@@ -235,7 +235,8 @@ proptest! {
                     out.push(p);
                 }
                 Op::AllocFrag(size) => {
-                    let aligned = size.div_ceil(64) * 64;
+                    // page_pool_alloc_frag_netmem: ALIGN(size, dma_get_cache_alignment()).
+                    let aligned = size.next_multiple_of(mem.platform().dma_get_cache_alignment());
                     let mut new_page = true;
                     if let Some((pfn, off)) = m.frag {
                         if off + aligned <= 4096 {

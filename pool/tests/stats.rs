@@ -254,7 +254,10 @@ fn frag_drain_reuses_the_page_counting_fast_only() {
     let a = pool.dev_alloc_frag(&mut off, 2000).unwrap();
     assert_eq!(off, 0);
     let b = pool.dev_alloc_frag(&mut off, 2000).unwrap();
-    assert_eq!(off, 2048, "sizes are rounded to the cache line");
+    assert_eq!(
+        off, 2000,
+        "x86-64: dma_get_cache_alignment() is 1, sizes are not rounded"
+    );
     assert_eq!(a.pfn(), b.pfn());
     let pfn = a.pfn();
     let mut napi = pool.napi_ctx(NAPI);
@@ -324,7 +327,7 @@ fn dev_alloc_picks_page_or_fragment_and_fixes_truesize() {
     let f2 = pool.dev_alloc(&mut off, &mut size).unwrap();
     assert_eq!(
         (off, size),
-        (1536, 4096 - 1536),
+        (1500, 4096 - 1500),
         "last fragment takes the rest"
     );
     let mut size = 100;
@@ -335,11 +338,11 @@ fn dev_alloc_picks_page_or_fragment_and_fixes_truesize() {
     let va = pool.dev_alloc_va(&mut size).unwrap();
     assert_eq!(
         va.addr().raw_value(),
-        va.page().host_addr().raw_value() + 128
+        va.page().host_addr().raw_value() + 100
     );
     assert_eq!(
         va.dma_addr().unwrap().raw_value(),
-        va.page().dma_addr().unwrap().raw_value() + 128
+        va.page().dma_addr().unwrap().raw_value() + 100
     );
     let mut napi = pool.napi_ctx(NAPI);
     napi.free_va(va, true);

@@ -10,7 +10,7 @@ fn every_builtin_scenario_is_quiet_in_both_memory_modes() {
     for sc in Scenario::builtins().expect("built-ins parse") {
         for coherent in [true, false] {
             let mut sc = sc.clone();
-            sc.memory.coherent = coherent;
+            sc.memory.set_coherent(coherent);
             let r = run(&sc, RunOptions::default()).expect("scenario starts");
             // The driver-side monitors, the RTL contract monitor, the scoreboard,
             // the page pool invariants.

@@ -17,7 +17,7 @@ use cosim::{Chance, ModelConfig, PoolStorage, Sim, SimConfig, SimError, SplitMix
 use hostdriver::{Driver, DriverConfig};
 use nic_hw::regs;
 use nic_hw::wire::Descriptor;
-use pool::{Coherence, HostMemory, MemConfig};
+use pool::{HostMemory, MemConfig, Platform};
 
 const RX_RING: u64 = 0x0001_0000;
 const RX_CQ: u64 = 0x0002_0000;
@@ -493,7 +493,7 @@ fn driver_markers_appear_next_to_the_hardware() {
     let path = dir.join("driver.fst");
     let mem = HostMemory::new(MemConfig {
         pages_per_node: 4096,
-        coherence: Coherence::NonCoherent,
+        platform: Platform::Arm64Line64,
         ..MemConfig::default()
     });
     let sim = Sim::new(

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use checkers::Monitored;
 use hostdriver::{Driver, RedirectTarget, SkBuff, XdpAction, XdpBuff};
-use pool::{Coherence, DmaDev, HostMemory, MemConfig, NapiCtx, PagePool, PagePoolParams};
+use pool::{DmaDev, HostMemory, MemConfig, NapiCtx, PagePool, PagePoolParams};
 
 use super::format::{Consume, MemMisbehave, Scenario, Verdict};
 use super::options::{RunError, RunOptions};
@@ -116,11 +116,7 @@ fn host_memory(sc: &Scenario) -> Result<HostMemory, RunError> {
     HostMemory::try_new(MemConfig {
         nodes: m.nodes,
         pages_per_node: m.pages_per_node as usize,
-        coherence: if m.coherent {
-            Coherence::Coherent
-        } else {
-            Coherence::NonCoherent
-        },
+        platform: m.platform(),
         pfmemalloc_reserve: sc.faults.pfmemalloc_reserve as usize,
         ..MemConfig::default()
     })

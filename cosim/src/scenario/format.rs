@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
+use pool::{Coherence, Platform};
 use serde::{Deserialize, Serialize};
 
 /// The scenarios shipped with the command (`cosim/scenarios/*.toml`), in
@@ -441,9 +442,19 @@ impl Default for DriverSection {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MemorySection {
-    /// Coherent DMA (false: CPU and device each see their own cache lines
-    /// until a sync moves them).
-    pub coherent: bool,
+    /// The platform, one of `x86-64` (coherent DMA, 64-byte lines,
+    /// fragments not rounded), `arm64-64` (non-coherent, 64-byte lines,
+    /// fragments rounded to 128) or `arm64-128` (non-coherent, 128-byte
+    /// lines, fragments rounded to 128). Absent: the one `coherent` names,
+    /// else x86-64. A loaded scenario always has both fields set
+    /// ([`MemorySection::platform`]).
+    #[serde(default)]
+    pub platform: Option<Platform>,
+    /// The older way to name the platform: `true` is x86-64, `false`
+    /// arm64-64 (the 64-byte lines the model always had). Given with
+    /// `platform`, the two must agree.
+    #[serde(default)]
+    pub coherent: Option<bool>,
     /// Cycles from AR to the first R beat.
     pub read_latency: u32,
     /// Cycles from the last W beat to B.
@@ -476,10 +487,45 @@ pub enum MemMisbehave {
     ExtraRbeat,
 }
 
+impl MemorySection {
+    /// The platform: `platform`, else the one `coherent` names, else
+    /// x86-64.
+    pub fn platform(&self) -> Platform {
+        match (self.platform, self.coherent) {
+            (Some(p), _) => p,
+            (None, Some(true)) | (None, None) => Platform::X86_64,
+            (None, Some(false)) => Platform::Arm64Line64,
+        }
+    }
+
+    /// Sets the platform, and `coherent` to match.
+    pub fn set_platform(&mut self, p: Platform) {
+        self.platform = Some(p);
+        self.coherent = Some(p.coherence() == Coherence::Coherent);
+    }
+
+    /// Sets coherent DMA (x86-64) or not: a platform already non-coherent
+    /// stays as it is, a coherent one becomes arm64-64.
+    pub fn set_coherent(&mut self, coherent: bool) {
+        let p = match (coherent, self.platform()) {
+            (true, _) => Platform::X86_64,
+            (false, Platform::X86_64) => Platform::Arm64Line64,
+            (false, p) => p,
+        };
+        self.set_platform(p);
+    }
+
+    /// Whether DMA is coherent on the platform.
+    pub fn is_coherent(&self) -> bool {
+        self.platform().coherence() == Coherence::Coherent
+    }
+}
+
 impl Default for MemorySection {
     fn default() -> Self {
         Self {
-            coherent: true,
+            platform: Some(Platform::X86_64),
+            coherent: Some(true),
             read_latency: 4,
             write_latency: 2,
             backpressure: 0,
@@ -585,11 +631,13 @@ pub struct Scenario {
 impl Scenario {
     /// Parses and validates TOML text; `file` names it in errors.
     pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
-        let sc: Scenario = toml::from_str(text).map_err(|e| ScenarioError::Parse {
+        let mut sc: Scenario = toml::from_str(text).map_err(|e| ScenarioError::Parse {
             file: file.to_string(),
             reason: e.to_string().trim_end().replace('\n', "\n  "),
         })?;
         sc.validate(file)?;
+        let platform = sc.memory.platform();
+        sc.memory.set_platform(platform);
         Ok(sc)
     }
 

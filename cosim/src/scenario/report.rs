@@ -252,7 +252,7 @@ impl Report {
         let c = &self.config;
         let _ = writeln!(
             s,
-            "config    {:?} {} frames, size {}, mode {:?}, page order {}, verdict {:?}, headroom {}, max_frame_len {}, budget {}, coalesce {}/{}, {} memory, latency r{}/w{}, backpressure {}%",
+            "config    {:?} {} frames, size {}, mode {:?}, page order {}, verdict {:?}, headroom {}, max_frame_len {}, budget {}, coalesce {}/{}, platform {}, latency r{}/w{}, backpressure {}%",
             c.traffic.direction,
             c.traffic.frames,
             c.traffic.size,
@@ -264,7 +264,7 @@ impl Report {
             c.driver.budget,
             c.driver.coal_frames,
             c.driver.coal_cycles,
-            if c.memory.coherent { "coherent" } else { "non-coherent" },
+            c.memory.platform().summary(),
             c.memory.read_latency,
             c.memory.write_latency,
             c.memory.backpressure,

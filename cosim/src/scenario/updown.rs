@@ -250,7 +250,7 @@ mod tests {
             for mode in [Mode::Page, Mode::Frag] {
                 let mut sc = updown();
                 sc.traffic.frames = 120;
-                sc.memory.coherent = coherent;
+                sc.memory.set_coherent(coherent);
                 sc.driver.pool_sync_dev = coherent;
                 sc.driver.mode = mode;
                 let r = go(&sc);

@@ -4,6 +4,8 @@
 //! configuration rules (ring sizes, headroom, frame length, page fit) run
 //! in between, reported under the scenario's field names.
 
+use pool::Coherence;
+
 use super::format::{Consume, Direction, Mode, Scenario, ScenarioError, Verdict};
 
 /// One rule of a scenario.
@@ -102,6 +104,22 @@ const AFTER_DRIVER: &[Rule] = &[
         },
         value: verdict,
         why: |_| "in loopback a reflected frame would circle forever".into(),
+    },
+    Rule {
+        field: "memory.coherent",
+        holds: |s| match (s.memory.platform, s.memory.coherent) {
+            (Some(p), Some(c)) => c == (p.coherence() == Coherence::Coherent),
+            _ => true,
+        },
+        value: |s| s.memory.coherent.unwrap_or_default().to_string(),
+        why: |s| {
+            let p = s.memory.platform();
+            let dma = match p.coherence() {
+                Coherence::Coherent => "coherent",
+                Coherence::NonCoherent => "non-coherent",
+            };
+            format!("contradicts memory.platform = \"{p}\" ({dma} DMA): give only one of the two")
+        },
     },
     Rule {
         field: "memory.read_latency",

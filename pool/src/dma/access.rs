@@ -11,7 +11,7 @@ use super::direction::DmaDirection;
 use super::error::{DmaFault, DmaViolation, FaultKind};
 use super::mapping::Mapping;
 use crate::addr::{DmaAddr, HostAddr};
-use crate::layout::{DMA_CACHE_ALIGN, PAGE_SHIFT, PAGE_SIZE};
+use crate::layout::{PAGE_SHIFT, PAGE_SIZE};
 use crate::lock::lock;
 use crate::mem::{pfn_to_host, Frame, FrameState, OwnershipKind, PoolLocation};
 
@@ -37,15 +37,18 @@ impl DmaDev {
         let checked = self.inner.mem.inner.ownership_checked();
         let mut cpu_written = None;
         let mut pooled = None;
+        let line = self.inner.mem.inner.cache_line();
         for &(pfn, off, n, pos) in &plan.chunks {
             let f = lock(&self.inner.mem.inner.frames[pfn as usize]);
             if !f.coherent && cpu_owned.is_none() {
-                if let Some(line) = first_cpu_owned(&f, off, n) {
-                    cpu_owned = Some(self.dma_of(pfn, line * DMA_CACHE_ALIGN));
+                if let Some(first) = first_cpu_owned(&f, off, n, line) {
+                    cpu_owned = Some(self.dma_of(pfn, first));
                 }
             }
             if checked && cpu_written.is_none() {
-                cpu_written = f.first_cpu_written_line(off..off + n).map(|l| (pfn, l));
+                cpu_written = f
+                    .first_cpu_written_line(off..off + n, line)
+                    .map(|l| (pfn, l));
             }
             if pooled.is_none() {
                 pooled = self.pooled_head(&f);
@@ -68,9 +71,9 @@ impl DmaDev {
         if let Some((head, location)) = pooled {
             self.record_pooled(addr, buf.len(), Access::Read, head, location);
         }
-        if let Some((pfn, line)) = cpu_written {
+        if let Some((pfn, first)) = cpu_written {
             let kind = OwnershipKind::DeviceReadCpuWritten;
-            self.record_ownership(kind, &plan, buf.len(), pfn, line * DMA_CACHE_ALIGN);
+            self.record_ownership(kind, &plan, buf.len(), pfn, first);
         }
         Ok(())
     }
@@ -89,13 +92,14 @@ impl DmaDev {
         let frames = &self.inner.mem.inner.frames;
         // Check every chunk before writing any, so a fault writes nothing.
         let mut guards = Vec::with_capacity(plan.chunks.len());
+        let line = self.inner.mem.inner.cache_line();
         for &(pfn, off, n, _) in &plan.chunks {
             let f = lock(&frames[pfn as usize]);
             if !f.coherent {
-                if let Some(line) = first_cpu_owned(&f, off, n) {
+                if let Some(first) = first_cpu_owned(&f, off, n, line) {
                     drop(guards);
                     drop(f);
-                    let first = self.dma_of(pfn, line * DMA_CACHE_ALIGN);
+                    let first = self.dma_of(pfn, first);
                     let fault = (
                         addr,
                         data.len(),
@@ -114,7 +118,9 @@ impl DmaDev {
         let mut pooled = None;
         for (f, &(pfn, off, n, pos)) in guards.iter_mut().zip(&plan.chunks) {
             if checked && cpu_written.is_none() {
-                cpu_written = f.first_cpu_written_line(off..off + n).map(|l| (pfn, l));
+                cpu_written = f
+                    .first_cpu_written_line(off..off + n, line)
+                    .map(|l| (pfn, l));
             }
             if checked && unsynced.is_none() {
                 unsynced = f.first_device_unsynced(off..off + n).map(|b| (pfn, b));
@@ -130,9 +136,9 @@ impl DmaDev {
         if let Some((head, location)) = pooled {
             self.record_pooled(addr, data.len(), Access::Write, head, location);
         }
-        if let Some((pfn, line)) = cpu_written {
+        if let Some((pfn, first)) = cpu_written {
             let kind = OwnershipKind::DeviceWriteCpuWritten;
-            self.record_ownership(kind, &plan, data.len(), pfn, line * DMA_CACHE_ALIGN);
+            self.record_ownership(kind, &plan, data.len(), pfn, first);
         }
         if let Some((pfn, byte)) = unsynced {
             let kind = OwnershipKind::DeviceWriteNotSynced;

@@ -122,12 +122,13 @@ impl DmaDev {
         }
         self.check_unmap_in_flight(&mut st, cycle, &m);
         st.table.remove(id, &m);
+        let line = self.inner.mem.inner.cache_line();
         self.for_lines(&m, 0, m.len, |f, lines, bytes| {
             if m.dir.device_may_write() {
                 f.take_device_bytes(bytes.clone());
             }
             if !attrs.skip_cpu_sync {
-                invalidate(f, bytes, dir);
+                invalidate(f, bytes, dir, line);
             }
             f.dev_owned[lines].fill(false);
             f.map_count = f.map_count.saturating_sub(1);
@@ -305,12 +306,13 @@ impl DmaDev {
             // A sync for the CPU with DMA_TO_DEVICE invalidates nothing, so
             // what the device wrote is not handed to the CPU by it.
             let hands_back = device_writes && dir.device_may_write();
+            let line = self.inner.mem.inner.cache_line();
             self.for_lines(&m, rel + offset, len, |f, lines, bytes| {
                 if for_cpu {
                     if hands_back {
                         f.take_device_bytes(bytes.clone());
                     }
-                    invalidate(f, bytes, dir);
+                    invalidate(f, bytes, dir, line);
                     f.dev_owned[lines].fill(false);
                 } else {
                     if device_writes {

@@ -4,7 +4,6 @@
 
 use std::sync::atomic::Ordering;
 
-use super::config::Coherence;
 use super::error::MemError;
 use super::frames::{pfn_to_host, FrameState, LineBits, PoolLocation};
 use super::memory::{HostMemory, MemInner};
@@ -12,6 +11,7 @@ use super::node::NodeAlloc;
 use super::page::{Page, PageRef};
 use crate::layout::PAGE_SIZE;
 use crate::lock::lock;
+use crate::platform::Coherence;
 
 /// Highest page order the allocator hands out (the kernel's `MAX_PAGE_ORDER`).
 pub const MAX_PAGE_ORDER: u32 = 10;
@@ -117,7 +117,7 @@ impl MemInner {
     }
 
     fn init_block(&self, head: u64, order: u32, pfmemalloc: bool) {
-        let coherent_cpu = self.cfg.coherence == Coherence::Coherent;
+        let coherent_cpu = self.cfg.platform.coherence() == Coherence::Coherent;
         for pfn in head..head + (1u64 << order) {
             let mut f = lock(&self.frames[pfn as usize]);
             if f.ram.is_empty() {

@@ -2,17 +2,7 @@
 
 use serde::Serialize;
 
-/// Whether CPU and devices share one copy of memory.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize)]
-pub enum Coherence {
-    /// Devices snoop the CPU caches: one copy; syncs are still recorded,
-    /// checked, and move line ownership.
-    #[default]
-    Coherent,
-    /// CPU and device each see their own copy per cache line until a DMA sync
-    /// moves it (write-back on sync_for_device, invalidate on sync_for_cpu).
-    NonCoherent,
-}
+use crate::platform::Platform;
 
 /// Shape of the simulated machine.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -21,8 +11,9 @@ pub struct MemConfig {
     pub nodes: u32,
     /// Page frames per node; allocation fails beyond it.
     pub pages_per_node: usize,
-    /// Coherence model.
-    pub coherence: Coherence,
+    /// The platform: cache line, fragment alignment
+    /// (`dma_get_cache_alignment()`) and coherence, one choice.
+    pub platform: Platform,
     /// Simulated clock, to turn cycles into seconds of simulated time.
     pub clock_hz: u64,
     /// The seeded weak-ordering memory model, off (`None`) by default.
@@ -41,7 +32,7 @@ impl Default for MemConfig {
         Self {
             nodes: 1,
             pages_per_node: 65536,
-            coherence: Coherence::Coherent,
+            platform: Platform::X86_64,
             clock_hz: 250_000_000,
             weak_order: None,
             pfmemalloc_reserve: 0,

@@ -11,7 +11,7 @@ use super::frames::{pfn_to_host, Frame, FrameState};
 use super::memory::{HostMemory, MemInner};
 use super::ownership::OwnershipKind;
 use crate::addr::HostAddr;
-use crate::layout::{DMA_CACHE_ALIGN, PAGE_SIZE};
+use crate::layout::PAGE_SIZE;
 use crate::lock::lock;
 
 impl HostMemory {
@@ -67,19 +67,19 @@ impl HostMemory {
     }
 
     /// Writes through the CPU's view (non-coherent mode: into the CPU's
-    /// cache, marking the lines dirty until a sync for the device).
+    /// cache, marking the whole lines written, 64 or 128 bytes as the
+    /// platform has them, dirty until a sync for the device).
     pub fn cpu_write(&self, addr: HostAddr, data: &[u8]) -> Result<(), MemError> {
         let cycle = self.cycle();
         let len = data.len();
+        let line = self.inner.cache_line();
         let seen = self.cpu_access(addr, len, true, cycle, |frame, off, range, weak| {
             let n = range.len();
             if !weak {
                 frame.cpu_view()[off..off + n].copy_from_slice(&data[range]);
             }
             if !frame.coherent && n > 0 {
-                let first = off / DMA_CACHE_ALIGN;
-                let last = (off + n - 1) / DMA_CACHE_ALIGN;
-                frame.dirty[first..=last].fill(true);
+                frame.dirty[line.granules(off..off + n)].fill(true);
             }
         })?;
         for (pfn, off, range) in seen.weak {

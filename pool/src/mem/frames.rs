@@ -1,5 +1,7 @@
 //! One page frame: its RAM copy, the CPU's cached copy, per-line dirty and
-//! device-ownership bits, and the `struct page` fields kept lock-free.
+//! device-ownership bits (one per [`LINE_GRANULE`] of 64 bytes; a 128-byte
+//! line is a pair of them, always set and cleared together), and the
+//! `struct page` fields kept lock-free.
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicU8, Ordering};
@@ -12,16 +14,17 @@ use super::bytes::ByteOwnership;
 use crate::addr::HostAddr;
 use std::ops::Range;
 
-use crate::layout::{DMA_CACHE_ALIGN, PAGE_SHIFT, PAGE_SIZE};
+use crate::layout::{LINE_GRANULE, PAGE_SHIFT, PAGE_SIZE};
+use crate::platform::CacheLine;
 
 /// Host address of page frame 0 (the x86-64 direct map base, for familiar
 /// looking addresses).
 pub const HOST_BASE: u64 = 0xffff_8880_0000_0000;
-/// Cache lines per page frame.
-pub const LINES_PER_PAGE: usize = PAGE_SIZE / DMA_CACHE_ALIGN;
+/// Line-tracking granules ([`LINE_GRANULE`]) per page frame.
+pub const GRANULES_PER_PAGE: usize = PAGE_SIZE / LINE_GRANULE;
 
-/// One bit per cache line of a frame.
-pub(crate) type LineBits = BitArr!(for LINES_PER_PAGE, in u64, Lsb0);
+/// One bit per tracking granule of a frame.
+pub(crate) type LineBits = BitArr!(for GRANULES_PER_PAGE, in u64, Lsb0);
 
 /// Host address of the first byte of frame `pfn`.
 #[inline]
@@ -243,15 +246,21 @@ impl Frame {
         }
     }
 
-    /// First line of `bytes` the CPU wrote since its last sync for the
-    /// device, for a device access (none in coherent buffers).
+    /// The first byte of the first `line` of `bytes` the CPU wrote since
+    /// its last sync for the device, for a device access (none in coherent
+    /// buffers).
     #[inline]
-    pub(crate) fn first_cpu_written_line(&self, bytes: Range<usize>) -> Option<usize> {
+    pub(crate) fn first_cpu_written_line(
+        &self,
+        bytes: Range<usize>,
+        line: CacheLine,
+    ) -> Option<usize> {
         if self.coherent || bytes.is_empty() {
             return None;
         }
-        let lines = bytes.start / DMA_CACHE_ALIGN..bytes.end.div_ceil(DMA_CACHE_ALIGN);
-        let start = lines.start;
-        self.dirty[lines].first_one().map(|i| i + start)
+        let granules = line.granules(bytes);
+        let start = granules.start;
+        let first = self.dirty[granules].first_one()?;
+        Some(line.line_start((first + start) * LINE_GRANULE))
     }
 }

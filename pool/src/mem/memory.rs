@@ -17,6 +17,7 @@ use crate::addr::HostAddr;
 use crate::inject::{FailureInjection, Injector};
 use crate::layout::PAGE_SHIFT;
 use crate::lock::lock;
+use crate::platform::{CacheLine, Platform};
 
 /// The shared state behind a [`HostMemory`] handle.
 pub(crate) struct MemInner {
@@ -112,6 +113,12 @@ impl HostMemory {
         &self.inner.cfg
     }
 
+    /// The platform this memory simulates (cache line, fragment alignment,
+    /// coherence).
+    pub fn platform(&self) -> Platform {
+        self.inner.cfg.platform
+    }
+
     /// Sets the current simulated cycle (the simulator advances it).
     #[inline]
     pub fn set_cycle(&self, cycle: u64) {
@@ -175,6 +182,13 @@ impl HostMemory {
 }
 
 impl MemInner {
+    /// The platform's cache line: the unit of the dirty and device-owned
+    /// state and of the cache maintenance of a DMA sync.
+    #[inline]
+    pub(crate) fn cache_line(&self) -> CacheLine {
+        self.cfg.platform.cache_line()
+    }
+
     #[inline]
     pub(crate) fn total_frames(&self) -> u64 {
         self.frames.len() as u64

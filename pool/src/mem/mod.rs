@@ -6,17 +6,20 @@
 //! node. Host addresses are `HOST_BASE + pfn * PAGE_SIZE`, with
 //! `pfn = nid * pages_per_node + i`.
 //!
-//! In [`Coherence::NonCoherent`] mode every frame has two copies: `ram` (what
-//! a device reads and writes) and `cpu` (the CPU's cached copy, with a dirty
-//! bit per 64-byte line). Only DMA syncs move data between them, exactly
-//! like the write-back caches of a non-coherent SoC (e.g. the Armada 3720).
-//! In [`Coherence::Coherent`] mode there is a single copy.
+//! On a non-coherent platform ([`crate::Platform`], e.g. `arm64-64`) every
+//! frame has two copies: `ram` (what a device reads and writes) and `cpu`
+//! (the CPU's cached copy, with a dirty bit per cache line: per
+//! [`LINE_GRANULE`](crate::layout::LINE_GRANULE) of 64 bytes, in pairs on a
+//! platform with 128-byte lines). Only DMA syncs move data between them,
+//! exactly like the write-back caches of a non-coherent SoC (e.g. the
+//! Armada 3720, 64-byte lines). On a coherent platform (`x86-64`) there is
+//! a single copy.
 //!
 //! Memory knows nothing of the layers above it: DMA devices are made with
 //! [`crate::DmaDev::new`], and the page pools' registry keeps itself in an
 //! untyped per-memory slot ([`HostMemory`]'s layer state).
 //!
-//! * `config`: [`MemConfig`] and [`Coherence`].
+//! * `config`: [`MemConfig`] (its platform: [`crate::Platform`]).
 //! * `error`: [`MemError`].
 //! * `frames`: a frame's data, cache-line state and `struct page` fields.
 //! * `node`: the per-node free-frame bitmap.
@@ -53,10 +56,10 @@ mod weak;
 
 pub use alloc::MAX_PAGE_ORDER;
 pub use barrier::{Barrier, CpuObserver};
-pub use config::{Coherence, MemConfig, WeakOrder};
+pub use config::{MemConfig, WeakOrder};
 pub use error::MemError;
 pub(crate) use frames::{pfn_to_host, Frame, FrameMeta, FrameState};
-pub use frames::{PoolLocation, HOST_BASE, LINES_PER_PAGE};
+pub use frames::{PoolLocation, GRANULES_PER_PAGE, HOST_BASE};
 pub use memory::HostMemory;
 pub(crate) use memory::MemInner;
 pub use ownership::{OwnershipKind, OwnershipViolation};

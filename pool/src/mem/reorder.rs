@@ -4,8 +4,7 @@
 
 use super::frames::Frame;
 use super::memory::MemInner;
-use super::weak::{LineRead, Pending};
-use crate::layout::DMA_CACHE_ALIGN;
+use super::weak::{LineRead, Pending, MAX_LINE};
 use crate::lock::lock;
 
 impl Frame {
@@ -52,15 +51,16 @@ impl MemInner {
     }
 
     /// Makes the CPU's read of `buf` (at byte `off` of frame `pfn`, already
-    /// holding what the CPU sees now) return, line by line, the previous
-    /// read's bytes where the model hoists the load.
+    /// holding what the CPU sees now) return, line by line (the platform's
+    /// lines), the previous read's bytes where the model hoists the load.
     pub(super) fn weak_read(&self, now: u64, pfn: u64, off: usize, buf: &mut [u8]) {
         let Some(weak) = &self.weak else { return };
+        let size = self.cache_line().bytes();
         let mut fresh = Vec::new();
         {
             let mut w = lock(weak);
-            let first = off / DMA_CACHE_ALIGN;
-            let last = (off + buf.len()).div_ceil(DMA_CACHE_ALIGN);
+            let first = off / size;
+            let last = (off + buf.len()).div_ceil(size);
             for line in first..last {
                 let (epoch, window, percent) =
                     (w.epoch, w.cfg.read_window, w.cfg.stale_read_percent);
@@ -70,9 +70,9 @@ impl MemInner {
                     .is_some_and(|r| r.epoch == epoch && now <= r.cycle + window);
                 if unfenced && w.draw(100) < u64::from(percent) {
                     let snap = &w.reads[&(pfn, line)].bytes;
-                    let a = (line * DMA_CACHE_ALIGN).max(off);
-                    let b = ((line + 1) * DMA_CACHE_ALIGN).min(off + buf.len());
-                    let base = line * DMA_CACHE_ALIGN;
+                    let a = (line * size).max(off);
+                    let b = ((line + 1) * size).min(off + buf.len());
+                    let base = line * size;
                     buf[a - off..b - off].copy_from_slice(&snap[a - base..b - base]);
                 } else {
                     fresh.push(line);
@@ -80,7 +80,7 @@ impl MemInner {
             }
         }
         for line in fresh {
-            let bytes = self.cpu_line(pfn, line);
+            let bytes = self.cpu_line(pfn, line, size);
             let Some(weak) = &self.weak else { return };
             let mut w = lock(weak);
             let epoch = w.epoch;
@@ -95,13 +95,14 @@ impl MemInner {
         }
     }
 
-    /// The bytes of a line as the CPU sees them now (RAM and its buffered
-    /// writes).
-    fn cpu_line(&self, pfn: u64, line: usize) -> [u8; DMA_CACHE_ALIGN] {
-        let r = line * DMA_CACHE_ALIGN..(line + 1) * DMA_CACHE_ALIGN;
-        let mut bytes = [0u8; DMA_CACHE_ALIGN];
-        bytes.copy_from_slice(&lock(&self.frames[pfn as usize]).ram[r.clone()]);
-        self.weak_forward(pfn, r.start, &mut bytes);
+    /// The bytes of line `line` (of `size` bytes) as the CPU sees them now
+    /// (RAM and its buffered writes), at the start of the array.
+    fn cpu_line(&self, pfn: u64, line: usize, size: usize) -> [u8; MAX_LINE] {
+        let r = line * size..(line + 1) * size;
+        let mut bytes = [0u8; MAX_LINE];
+        let seen = &mut bytes[..size];
+        seen.copy_from_slice(&lock(&self.frames[pfn as usize]).ram[r.clone()]);
+        self.weak_forward(pfn, r.start, seen);
         bytes
     }
 

@@ -2,12 +2,13 @@ use super::*;
 use crate::addr::HostAddr;
 use crate::inject::FailureInjection;
 use crate::layout::PAGE_SIZE;
+use crate::platform::Coherence;
 
 fn small(coherence: Coherence) -> HostMemory {
     HostMemory::new(MemConfig {
         nodes: 2,
         pages_per_node: 64,
-        coherence,
+        platform: coherence.into(),
         clock_hz: 1000,
         ..MemConfig::default()
     })

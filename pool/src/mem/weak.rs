@@ -9,7 +9,8 @@
 //!   implies one) or after a seeded random 1 to `max_write_delay` cycles,
 //!   so writes become visible out of program order. The CPU itself reads
 //!   its own buffered writes. Writes to the same bytes stay in order.
-//! * Reads: a CPU read of such a line, with no `rmb()` / `dma_rmb()` since
+//! * Reads: a CPU read of such a cache line (the platform's: 64 or 128
+//!   bytes), with no `rmb()` / `dma_rmb()` since
 //!   the previous read of that line (at most `read_window` cycles earlier),
 //!   returns, with a seeded `stale_read_percent` chance, the line's bytes
 //!   as that previous read saw them (the load was hoisted above the check
@@ -23,7 +24,6 @@ use std::ops::Range;
 
 use super::config::WeakOrder;
 use crate::inject::splitmix64;
-use crate::layout::DMA_CACHE_ALIGN;
 
 /// A CPU write not yet in RAM.
 #[derive(Debug)]
@@ -50,12 +50,16 @@ impl Pending {
     }
 }
 
-/// What the previous CPU read of a line saw.
+/// The longest cache line of any platform.
+pub(super) const MAX_LINE: usize = 128;
+
+/// What the previous CPU read of a line saw (its first `line.bytes()`
+/// bytes, the platform's line).
 #[derive(Debug)]
 pub(super) struct LineRead {
     pub(super) cycle: u64,
     pub(super) epoch: u64,
-    pub(super) bytes: [u8; DMA_CACHE_ALIGN],
+    pub(super) bytes: [u8; MAX_LINE],
 }
 
 /// The store buffer and the read history of the weak-ordering mode.

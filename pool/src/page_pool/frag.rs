@@ -9,12 +9,13 @@ use super::page::{Cached, PpPage, PpVa};
 use super::params::BIAS_MAX;
 use super::pool::PagePool;
 use super::stats::inc1;
-use crate::layout::{DMA_CACHE_ALIGN, PAGE_SIZE};
+use crate::layout::PAGE_SIZE;
 
 impl PagePool {
     /// `page_pool_dev_alloc_frag` (`page_pool_alloc_frag_netmem`): `size`
-    /// bytes (rounded up to [`crate::DMA_CACHE_ALIGN`]) of a shared page, at
-    /// `*offset`.
+    /// bytes (rounded up to the platform's `dma_get_cache_alignment()`,
+    /// [`crate::Platform::dma_get_cache_alignment`]: 1 on x86-64, 128 on
+    /// arm64) of a shared page, at `*offset`.
     ///
     /// Every fragment counts in the alloc stats as in Linux 6.12 LTS: the
     /// first of a fresh page through the page's own allocation, a further
@@ -36,7 +37,7 @@ impl PagePool {
                 max: max_size,
             });
         }
-        let size = size.next_multiple_of(DMA_CACHE_ALIGN as u32);
+        let size = size.next_multiple_of(self.shared.mem.platform().dma_get_cache_alignment());
         *offset = self.frag_offset;
         let mut page = self.frag_page;
         if let Some(p) = page {

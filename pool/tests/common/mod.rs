@@ -9,7 +9,7 @@ pub fn mem_with(nodes: u32, pages_per_node: usize, coherence: Coherence) -> Host
     HostMemory::new(MemConfig {
         nodes,
         pages_per_node,
-        coherence,
+        platform: coherence.into(),
         clock_hz: 1_000_000,
         ..MemConfig::default()
     })

@@ -9,6 +9,9 @@ mod common;
 
 #[allow(non_snake_case)]
 mod __page_pool_page_can_be_recycled;
+mod arch_sync_dma_for_cpu;
+mod arch_sync_dma_for_device;
+mod dma_get_cache_alignment;
 mod netdev_nl_page_pool_event;
 mod netdev_nl_page_pool_get_doit;
 mod netdev_nl_page_pool_get_dumpit;
