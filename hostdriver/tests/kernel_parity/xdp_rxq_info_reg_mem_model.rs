@@ -26,7 +26,7 @@ fn open_registers_the_rx_queue_with_its_page_pool() {
     a.open().unwrap();
     b.open().unwrap();
     let (qa, qb) = (a.xdp_rxq_info().unwrap(), b.xdp_rxq_info().unwrap());
-    for (q, napi) in [(qa, NapiId(1)), (qb, NapiId(2))] {
+    for (q, napi) in [(qa, NapiId(pool::MIN_NAPI_ID)), (qb, NapiId(2))] {
         assert!(q.xdp_rxq_info_is_reg());
         assert_eq!(q.mem().mem_type, XdpMemType::PagePool);
         assert!(
