@@ -221,9 +221,9 @@ fn every_verdict_on_the_rtl() {
     let s = drv.stats();
     assert_eq!((s.rx_xdp_tx, s.tx_packets, s.tx_xmit), (60, 60, 0));
     assert_eq!(
-        drv.pool_stats().unwrap().recycle_stats.ring,
+        drv.pool_stats().unwrap().recycle_stats.cached,
         60,
-        "put_page_bulk"
+        "put_page_bulk from the queue's own NAPI (page_pool_napi_local): the alloc cache"
     );
     assert_conservation(&mut drv, 60, 0);
     close_clean(&mut drv);
