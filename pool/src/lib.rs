@@ -179,8 +179,8 @@ pub use page_pool::{
     PP_FLAG_ALL, PP_FLAG_ALLOW_UNREADABLE_NETMEM, PP_FLAG_DMA_MAP, PP_FLAG_DMA_SYNC_DEV,
     PP_FLAG_SYSTEM_POOL, PP_RING_DEFAULT, PP_RING_MAX,
 };
+pub use platform::{CacheLine, Coherence, Platform, UnknownPlatform};
 pub use registry::{
     NetlinkError, PagePoolInfo, PagePoolNotification, PagePoolNtfCmd, PagePoolStatsAttrs,
     PagePoolStatsInfo, PagePoolStatsReply, PagePoolSubscription, PoolRegistry, ServiceEvent,
 };
-pub use platform::{CacheLine, Coherence, Platform, UnknownPlatform};

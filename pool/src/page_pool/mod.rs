@@ -44,6 +44,7 @@ mod page;
 mod params;
 mod pool;
 mod recycle;
+mod scrub;
 mod shared;
 mod stats;
 #[cfg(test)]
