@@ -49,3 +49,12 @@ pub fn stats(pool: &PagePool) -> (PagePoolAllocStats, PagePoolRecycleStats) {
     let s = pool.get_stats();
     (s.alloc_stats, s.recycle_stats)
 }
+
+/// A 64-page-per-node memory on `platform` (the kernel_parity platform tests).
+pub fn mem_on(platform: Platform) -> HostMemory {
+    HostMemory::new(MemConfig {
+        pages_per_node: 64,
+        platform,
+        ..MemConfig::default()
+    })
+}

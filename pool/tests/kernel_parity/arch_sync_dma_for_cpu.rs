@@ -7,13 +7,7 @@
 
 use pool::*;
 
-fn memory(platform: Platform) -> HostMemory {
-    HostMemory::new(MemConfig {
-        pages_per_node: 64,
-        platform,
-        ..MemConfig::default()
-    })
-}
+use crate::common::mem_on as memory;
 
 /// A receive buffer that starts 64 bytes into a page shares, on a core
 /// with 128-byte lines, its first line with the CPU's own data in front of

@@ -7,13 +7,7 @@
 
 use pool::*;
 
-fn memory(platform: Platform) -> HostMemory {
-    HostMemory::new(MemConfig {
-        pages_per_node: 64,
-        platform,
-        ..MemConfig::default()
-    })
-}
+use crate::common::mem_on as memory;
 
 /// `dcache_clean_poc` of the second half of a 128-byte line writes the
 /// whole line back, so the device sees what the CPU wrote into its first

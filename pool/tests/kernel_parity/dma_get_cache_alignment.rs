@@ -14,13 +14,7 @@
 use crate::common::*;
 use pool::*;
 
-fn memory(platform: Platform) -> HostMemory {
-    HostMemory::new(MemConfig {
-        pages_per_node: 64,
-        platform,
-        ..MemConfig::default()
-    })
-}
+use crate::common::mem_on as memory;
 
 /// `count` fragments of `size` bytes from a fresh pool on `platform`:
 /// their offsets (the pages stay with the test).
