@@ -151,6 +151,17 @@ fn run_options_override_the_scenario() {
         text.contains("DMA_BIDIRECTIONAL"),
         "an XDP program maps BIDIRECTIONAL: {text}"
     );
+    // --platform replaces the scenario's platform; arm64-128 rounds
+    // fragments and syncs to 128-byte lines.
+    let text = run_ok(&["non_coherent", "--frames", "8", "--platform", "arm64-128"]);
+    assert!(
+        text.contains(
+            "platform arm64-128 (non-coherent DMA, 128-byte lines, fragment alignment 128)"
+        ),
+        "{text}"
+    );
+    let text = run_ok(&["non_coherent", "--frames", "8", "--platform", "x86-64"]);
+    assert!(text.contains("platform x86-64 (coherent DMA"), "{text}");
     let text = run_ok(&["frag_small", "--frames", "12", "--mode", "frag"]);
     assert!(text.contains("mode Frag"), "{text}");
     let text = run_ok(&[
@@ -226,6 +237,9 @@ fn bad_option_values_are_bad_input() {
         &["rx_small", "--frames", "-3"],
         &["rx_small", "--waves-window", "10..20"],
         &["rx_small", "--coherent", "--non-coherent"],
+        &["rx_small", "--platform", "arm64"],
+        &["rx_small", "--platform", "x86-64", "--non-coherent"],
+        &["rx_small", "--platform", "arm64-128", "--coherent"],
     ] {
         let e = parse_run(argv)
             .err()
@@ -233,6 +247,14 @@ fn bad_option_values_are_bad_input() {
         assert!(e.use_stderr(), "{argv:?}");
         assert_eq!(e.exit_code(), 2, "{argv:?}");
     }
+    let e = parse_run(&["rx_small", "--platform", "sparc"])
+        .err()
+        .unwrap();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("sparc") && msg.contains("x86-64, arm64-64 or arm64-128"),
+        "a bad platform lists the choices: {msg}"
+    );
     let e = parse_run(&["rx_small", "--waves", "w.fst", "--waves-window", "20..10"])
         .err()
         .unwrap();

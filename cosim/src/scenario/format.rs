@@ -786,6 +786,77 @@ mod tests {
         );
     }
 
+    /// `[memory] platform` names the platform; the older `coherent`
+    /// maps onto one (true: x86-64, false: arm64-64); both given must
+    /// agree; a bad name is a parse error naming the file and the choices.
+    #[test]
+    fn platform_and_coherent_name_one_platform() {
+        let base = BUILTIN[0].1;
+        assert!(!base.contains("[memory]"), "rx_small has no [memory] table");
+        let parse = |mem: &str| Scenario::parse("m.toml", &format!("{base}\n[memory]\n{mem}\n"));
+        for (mem, want) in [
+            ("", Platform::X86_64),
+            ("coherent = true", Platform::X86_64),
+            ("coherent = false", Platform::Arm64Line64),
+            ("platform = \"arm64-128\"", Platform::Arm64Line128),
+            (
+                "platform = \"arm64-64\"\ncoherent = false",
+                Platform::Arm64Line64,
+            ),
+            ("platform = \"x86-64\"\ncoherent = true", Platform::X86_64),
+        ] {
+            let sc = parse(mem).unwrap_or_else(|e| panic!("{mem:?}: {e}"));
+            assert_eq!(sc.memory.platform(), want, "{mem:?}");
+            assert_eq!(
+                sc.memory.platform,
+                Some(want),
+                "{mem:?}: stored after parse"
+            );
+            assert_eq!(sc.memory.is_coherent(), want == Platform::X86_64, "{mem:?}");
+        }
+        for (mem, want) in [
+            (
+                "platform = \"x86-64\"\ncoherent = false",
+                "contradicts memory.platform = \"x86-64\" (coherent DMA)",
+            ),
+            (
+                "platform = \"arm64-128\"\ncoherent = true",
+                "contradicts memory.platform = \"arm64-128\" (non-coherent DMA)",
+            ),
+        ] {
+            let e = parse(mem).unwrap_err().to_string();
+            assert!(
+                e.starts_with("m.toml: field `memory.coherent`") && e.contains(want),
+                "{e}"
+            );
+        }
+        let e = parse("platform = \"riscv\"").unwrap_err().to_string();
+        assert!(
+            e.contains("m.toml")
+                && e.contains("unknown platform `riscv`: expected x86-64, arm64-64 or arm64-128"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn set_coherent_keeps_a_non_coherent_platform() {
+        let mut m = MemorySection::default();
+        assert_eq!(m.platform(), Platform::X86_64);
+        m.set_platform(Platform::Arm64Line128);
+        m.set_coherent(false);
+        assert_eq!(
+            m.platform(),
+            Platform::Arm64Line128,
+            "already non-coherent: kept"
+        );
+        m.set_coherent(true);
+        assert_eq!(m.platform(), Platform::X86_64);
+        assert_eq!(m.coherent, Some(true));
+        m.set_coherent(false);
+        assert_eq!(m.platform(), Platform::Arm64Line64);
+        assert_eq!(m.coherent, Some(false));
+    }
+
     #[test]
     fn validation_names_file_and_field() {
         let base = BUILTIN[0].1;

@@ -45,17 +45,6 @@ pub enum PoolError {
         /// Page size of the pool.
         page_len: usize,
     },
-    /// Order above `MAX_PAGE_ORDER`. No longer returned by
-    /// [`PagePool::create`](crate::PagePool::create): 6.12's `page_pool_init` does not check the
-    /// order (the allocations fail in the page allocator); kept for API
-    /// stability.
-    #[error("page_pool_create: order {order} above MAX_PAGE_ORDER {max}")]
-    OrderTooHigh {
-        /// The order.
-        order: u32,
-        /// The maximum.
-        max: u32,
-    },
     /// DMA_MAP without a device.
     #[error("page_pool_create: PP_FLAG_DMA_MAP without a device")]
     NoDevice,
