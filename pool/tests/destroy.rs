@@ -2,37 +2,8 @@
 //! the registry's introspection.
 
 mod common;
-use std::sync::{Arc, Mutex};
-
 use common::*;
 use pool::*;
-
-const HZ: u64 = 1_000_000; // common::mem clock
-
-/// Runs `f` with tracing output captured into a string.
-fn capture_logs<R>(f: impl FnOnce() -> R) -> (R, String) {
-    #[derive(Clone, Default)]
-    struct Buf(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Buf {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buf = Buf::default();
-    let writer = buf.clone();
-    let sub = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::WARN)
-        .finish();
-    let r = tracing::subscriber::with_default(sub, f);
-    let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-    (r, text)
-}
 
 #[test]
 fn destroy_without_inflight_frees_everything_at_once() {
@@ -94,7 +65,7 @@ fn destroy_with_pages_in_flight_detaches_and_retries_every_second() {
     assert_eq!(stack.inflight(), 1, "retry emptied the ring");
 
     // stuck for a minute: the kernel's warning, then every 60 s
-    let (events, logs) = capture_logs(|| {
+    let (events, logs) = capture_warnings(|| {
         let mut ev = Vec::new();
         for s in 5..=125 {
             ev.extend(registry.service(s * HZ + 5));

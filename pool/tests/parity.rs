@@ -7,8 +7,6 @@ mod common;
 use common::*;
 use pool::*;
 
-const HZ: u64 = 1_000_000; // common::mem clock
-
 /// page_pool_init() does not check `offset + max_len` against the page: the
 /// pool is created, and DMA-API debug reports each out-of-range sync.
 #[test]

@@ -1,16 +1,46 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use std::sync::{Arc, Mutex};
+
 use pool::*;
 
 pub const NAPI: NapiId = NapiId(7);
+
+/// Ticks per second of [`mem`]'s clock.
+pub const HZ: u64 = 1_000_000;
+
+/// Runs `f` with the WARN-level tracing output captured as text.
+pub fn capture_warnings<R>(f: impl FnOnce() -> R) -> (R, String) {
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Buf::default();
+    let writer = buf.clone();
+    let sub = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::WARN)
+        .finish();
+    let r = tracing::subscriber::with_default(sub, f);
+    let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    (r, text)
+}
 
 pub fn mem_with(nodes: u32, pages_per_node: usize, coherence: Coherence) -> HostMemory {
     HostMemory::new(MemConfig {
         nodes,
         pages_per_node,
         platform: coherence.into(),
-        clock_hz: 1_000_000,
+        clock_hz: HZ,
         ..MemConfig::default()
     })
 }

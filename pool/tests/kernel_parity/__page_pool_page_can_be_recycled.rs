@@ -20,7 +20,7 @@ fn pressured(pages_per_node: usize, reserve: usize) -> HostMemory {
         nodes: 1,
         pages_per_node,
         pfmemalloc_reserve: reserve,
-        clock_hz: 1_000_000,
+        clock_hz: HZ,
         ..MemConfig::default()
     })
 }

@@ -8,8 +8,6 @@ use pool::*;
 
 use crate::common::*;
 
-const HZ: u64 = 1_000_000; // common::mem clock
-
 fn cmds(ntfs: &[PagePoolNotification]) -> Vec<(PagePoolNtfCmd, u32)> {
     ntfs.iter().map(|n| (n.cmd, n.info.id)).collect()
 }

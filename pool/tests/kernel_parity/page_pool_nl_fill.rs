@@ -5,8 +5,6 @@ use pool::*;
 
 use crate::common::*;
 
-const HZ: u64 = 1_000_000; // common::mem clock
-
 /// A DMA-mapping pool on `netdev` with NAPI `napi`.
 fn pool_on(mem: &HostMemory, netdev: IfIndex, napi: NapiId) -> PagePool {
     let dev = DmaDev::new(mem, "nic");

@@ -1,38 +1,9 @@
 //! `page_pool_release_retry` (net/core/page_pool.c, 6.12): the periodic
 //! warning about a stalled shutdown of a pool the user cannot see.
 
-use std::sync::{Arc, Mutex};
-
 use pool::*;
 
 use crate::common::*;
-
-const HZ: u64 = 1_000_000; // common::mem clock
-
-/// Runs `f` with the WARN-level tracing output captured.
-fn capture_warnings<R>(f: impl FnOnce() -> R) -> (R, String) {
-    #[derive(Clone, Default)]
-    struct Buf(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Buf {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buf = Buf::default();
-    let writer = buf.clone();
-    let sub = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::WARN)
-        .finish();
-    let r = tracing::subscriber::with_default(sub, f);
-    let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-    (r, text)
-}
 
 /// 6.12's `pr_warn("%s() stalled pool shutdown: id %u, %d inflight %d sec\n",
 /// __func__, pool->user.id, inflight, sec)`: a comma after the id and none

@@ -11,8 +11,6 @@
 use crate::common::*;
 use pool::*;
 
-const HZ: u64 = 1_000_000; // common::mem clock
-
 fn unmaps_of(dev: &DmaDev, dma: DmaAddr) -> usize {
     dev.ledger()
         .iter()
