@@ -52,6 +52,7 @@ impl DmaDev {
         };
         let mut st = lock(&self.inner.state);
         st.table.insert(m.clone());
+        self.list_active_line(&mut st, cycle, &m, false);
         self.record(&mut st, cycle, LedgerOp::AllocCoherent, &m, 0, m.len, m.dir);
         Ok(CoherentBuf {
             host: pfn_to_host(head),
@@ -107,6 +108,7 @@ impl DmaDev {
         }
         self.check_unmap_in_flight(&mut st, cycle, &m);
         st.table.remove(id, &m);
+        self.unlist_active_line(&m);
         self.record(&mut st, cycle, LedgerOp::FreeCoherent, &m, 0, m.len, m.dir);
         drop(st);
         let head = (m.start - self.inner.base) >> PAGE_SHIFT;

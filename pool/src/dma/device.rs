@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use super::burst::InFlight;
+use super::cacheline::ActiveCachelines;
 use super::direction::DmaDirection;
 use super::error::{DmaError, DmaViolation, TeardownError};
 use super::ledger::{Ledger, LedgerEntry, LedgerOp};
@@ -33,6 +34,8 @@ pub(super) struct DevInner {
     /// First DMA address of the device's window over physical memory.
     pub(super) base: u64,
     pub(super) state: Mutex<DevState>,
+    /// The host memory's active cache lines (shared by its devices).
+    pub(super) active_lines: ActiveCachelines,
 }
 
 /// A device (`struct device`) with its own IOMMU-like domain. A cheap handle
@@ -66,6 +69,7 @@ impl DmaDev {
                     inject: Injector::default(),
                     in_flight: InFlight::default(),
                 }),
+                active_lines: mem.layer_state::<ActiveCachelines>(),
             }),
         }
     }

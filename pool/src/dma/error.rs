@@ -298,6 +298,27 @@ pub enum DmaViolation {
         /// The page's map/unmap/sync history on this device up to then.
         history: Vec<LedgerEntry>,
     },
+    /// `add_dma_entry`'s "cacheline tracking EEXIST, overlapping mappings
+    /// aren't supported": a mapping the device may write starts in the same
+    /// cache line (`L1_CACHE_BYTES`) as a live one of any device, so a sync
+    /// of one can invalidate or write back the other's bytes. Reported
+    /// unless the map passed `DMA_ATTR_SKIP_CPU_SYNC`; the mapping is made.
+    OverlappingCacheline {
+        /// Cycle of the second map.
+        cycle: u64,
+        /// Device of the second map.
+        device: String,
+        /// Its DMA handle.
+        dma: DmaAddr,
+        /// Its length.
+        len: u64,
+        /// Its direction.
+        dir: DmaDirection,
+        /// Device of the mapping that holds the line.
+        first_device: String,
+        /// Its DMA handle.
+        first_dma: DmaAddr,
+    },
     /// [`DmaDev::device_access_end`](crate::DmaDev::device_access_end) with
     /// no burst of that address, length and access in flight (a bus model
     /// that does not pair its begins and ends).
@@ -330,6 +351,7 @@ impl DmaViolation {
             DmaViolation::LeakedMapping { .. } => "dma/leaked-mapping",
             DmaViolation::UnmapDuringDma { .. } => "dma/unmap-during-dma",
             DmaViolation::UnmatchedBurstEnd { .. } => "dma/unmatched-burst-end",
+            DmaViolation::OverlappingCacheline { .. } => "dma/overlapping-cacheline",
             DmaViolation::Ownership { violation, .. } => violation.class(),
             DmaViolation::DeviceAccessPooledPage { .. } => "pool/device-access-pooled-page",
         }
@@ -343,6 +365,7 @@ impl DmaViolation {
             | DmaViolation::LeakedMapping { cycle, .. }
             | DmaViolation::UnmapDuringDma { cycle, .. }
             | DmaViolation::UnmatchedBurstEnd { cycle, .. }
+            | DmaViolation::OverlappingCacheline { cycle, .. }
             | DmaViolation::DeviceAccessPooledPage { cycle, .. } => *cycle,
             DmaViolation::Fault(fault) => fault.cycle,
             DmaViolation::Ownership { violation, .. } => violation.cycle,
@@ -424,6 +447,18 @@ impl fmt::Display for DmaViolation {
                 }
                 Ok(())
             }
+            DmaViolation::OverlappingCacheline {
+                cycle,
+                device,
+                dma,
+                len,
+                dir,
+                first_device,
+                first_dma,
+            } => write!(
+                f,
+                "dma/overlapping-cacheline: cycle {cycle}: {device}: cacheline tracking EEXIST, overlapping mappings aren't supported: map of {dma} len {len:#x} {dir} starts in the cache line of {first_device}'s live mapping {first_dma} (expected buffers the device writes not to share a cache line)"
+            ),
             DmaViolation::UnmatchedBurstEnd {
                 cycle,
                 device,

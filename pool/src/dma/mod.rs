@@ -25,6 +25,7 @@
 //! * `error`: [`DmaError`], [`DmaFault`], [`DmaViolation`], [`TeardownError`].
 //! * `device`: [`DmaDev`] itself, its state and its reports.
 //! * `coherence`: cache-line ownership, write-back and invalidate.
+//! * `cacheline`: DMA-API debug's active cache lines (overlapping mappings).
 //! * `streaming`: map, unmap and sync.
 //! * `coherent`: [`CoherentBuf`] (`dma_alloc_coherent`).
 //! * `access`: `device_read` and `device_write`.
@@ -36,6 +37,7 @@
 
 mod access;
 mod burst;
+mod cacheline;
 mod coherence;
 mod coherent;
 mod device;

@@ -2,10 +2,11 @@
 //! `dma_sync_single_range_for_{device,cpu}` calls, with the checks of the
 //! kernel's DMA-API debug mode.
 
+use super::cacheline::{ActiveCachelines, LineOwner};
 use super::coherence::{invalidate, write_back};
-use super::device::DmaDev;
+use super::device::{DevState, DmaDev};
 use super::direction::{DmaAttrs, DmaDirection};
-use super::error::DmaError;
+use super::error::{DmaError, DmaViolation};
 use super::ledger::LedgerOp;
 use super::mapping::Mapping;
 use super::page::DmaPage;
@@ -14,7 +15,65 @@ use crate::layout::{PAGE_SHIFT, PAGE_SIZE};
 use crate::lock::lock;
 use crate::mem::{pfn_to_host, FrameState, MemError};
 
+/// `L1_CACHE_SHIFT` of x86-64 and arm64 (a compile-time 64 bytes on both,
+/// whatever the line the hardware has): the unit of DMA-API debug's cache
+/// line numbers (`to_cacheline_number`).
+const L1_CACHE_SHIFT: u32 = 6;
+
 impl DmaDev {
+    /// `add_dma_entry`'s `active_cacheline_insert`: lists the first cache
+    /// line of `m`, and reports an overlap with a live mapping unless the
+    /// map skipped the CPU sync.
+    pub(super) fn list_active_line(
+        &self,
+        st: &mut DevState,
+        cycle: u64,
+        m: &Mapping,
+        skip_cpu_sync: bool,
+    ) {
+        if !ActiveCachelines::tracks(m.dir) {
+            return;
+        }
+        let owner = LineOwner {
+            device: self.inner.name.clone(),
+            dma: DmaAddr::new(m.start),
+        };
+        let Some(first) = self
+            .inner
+            .active_lines
+            .insert(self.cacheline_number(m), owner)
+        else {
+            return;
+        };
+        if skip_cpu_sync {
+            return;
+        }
+        let v = DmaViolation::OverlappingCacheline {
+            cycle,
+            device: self.inner.name.clone(),
+            dma: DmaAddr::new(m.start),
+            len: m.len,
+            dir: m.dir,
+            first_device: first.device,
+            first_dma: first.dma,
+        };
+        tracing::warn!(cycle, "{v}");
+        st.violations.push(v);
+    }
+
+    /// `active_cacheline_remove` at unmap or free.
+    pub(super) fn unlist_active_line(&self, m: &Mapping) {
+        if ActiveCachelines::tracks(m.dir) {
+            self.inner.active_lines.remove(self.cacheline_number(m));
+        }
+    }
+
+    /// `to_cacheline_number`: the physical address of the mapping's first
+    /// byte in 64-byte lines.
+    fn cacheline_number(&self, m: &Mapping) -> u64 {
+        (m.start - self.inner.base) >> L1_CACHE_SHIFT
+    }
+
     /// `dma_map_page(dev, page, offset, len, dir)`: implies a sync for the
     /// device of the range (write-back of dirty CPU lines in non-coherent
     /// mode). `page` is any [`DmaPage`]: a plain page, or a page pool page
@@ -122,6 +181,7 @@ impl DmaDev {
         }
         self.check_unmap_in_flight(&mut st, cycle, &m);
         st.table.remove(id, &m);
+        self.unlist_active_line(&m);
         let line = self.inner.mem.inner.cache_line();
         self.for_lines(&m, 0, m.len, |f, lines, bytes| {
             if m.dir.device_may_write() {
@@ -216,6 +276,7 @@ impl DmaDev {
             mapped_at: cycle,
         };
         st.table.insert(m.clone());
+        self.list_active_line(&mut st, cycle, &m, attrs.skip_cpu_sync);
         self.for_lines(&m, 0, m.len, |f, lines, bytes| {
             if dir.device_may_write() {
                 f.give_device_bytes(bytes, !attrs.skip_cpu_sync);

@@ -9,6 +9,7 @@ mod common;
 
 #[allow(non_snake_case)]
 mod __page_pool_page_can_be_recycled;
+mod active_cacheline_insert;
 mod arch_sync_dma_for_cpu;
 mod arch_sync_dma_for_device;
 mod dma_get_cache_alignment;
